@@ -1,0 +1,21 @@
+// One jest run for the whole repository: unit tests beside each package and the
+// end-to-end and reliability suites under test/. TypeScript is stripped by swc (fast,
+// no type-check); `tsc -b` in `pretest` is what type-checks.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/test'],
+  testMatch: ['**/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
+  // Tests import sibling packages from source, so a unit test never runs stale dist/.
+  moduleNameMapper: { '^@chronotick/([a-z-]+)$': '<rootDir>/packages/$1/src' },
+  testTimeout: 60000,
+  // End-to-end suites start daemons and chronyd; two workers match the 2-core machine.
+  maxWorkers: 2,
+};
