@@ -1,1 +1,7 @@
-export {};
+export * from './answers';
+export * from './envelope';
+export * from './errors';
+export * from './framing';
+export * from './methods';
+export * from './socket-paths';
+export { formatZodIssue } from './validation';

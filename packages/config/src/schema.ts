@@ -1,0 +1,148 @@
+import { z } from 'zod';
+
+/**
+ * The configuration schema. Every key has a default, so an empty file (or none) is a
+ * complete configuration: the daemon runs out of the box on these values, and
+ * configs/default.yaml spells them out for people to copy and edit.
+ *
+ * The original ChronoTick's keys keep their names and places; the daemon's own keys
+ * (socket, state, logging, server) sit beside them.
+ */
+
+const positiveSeconds = z.number().finite().positive();
+const modelName = z.string().min(1);
+
+const ntpSchema = z
+  .object({
+    servers: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['pool.ntp.org', 'time.google.com', 'time.cloudflare.com', 'time.nist.gov']),
+    timeout_seconds: positiveSeconds.default(2),
+    /** A sample whose uncertainty exceeds this (seconds) is rejected. */
+    max_acceptable_uncertainty: positiveSeconds.default(0.05),
+    /** Never poll one server faster than this, seconds (NTP etiquette). */
+    min_poll_seconds: positiveSeconds.default(1),
+  })
+  .strict();
+
+const timingSchema = z
+  .object({
+    warm_up: z
+      .object({
+        duration_seconds: z.number().finite().nonnegative().default(180),
+        measurement_interval: positiveSeconds.default(1),
+      })
+      .strict()
+      .default({ duration_seconds: 180, measurement_interval: 1 }),
+    normal_operation: z
+      .object({ measurement_interval: positiveSeconds.default(180) })
+      .strict()
+      .default({ measurement_interval: 180 }),
+  })
+  .strict();
+
+const clockMeasurementSchema = z
+  .object({
+    ntp: ntpSchema.default(() => ntpSchema.parse({})),
+    timing: timingSchema.default(() => timingSchema.parse({})),
+    /** Holdover growth of the uncertainty, ppm (ClockBound recommends 50). */
+    max_drift_ppm: z.number().finite().positive().default(50),
+  })
+  .strict();
+
+function forecasterSchema(defaults: {
+  model_name: string;
+  inference_interval: number;
+  prediction_horizon: number;
+  context_length: number;
+}) {
+  return z
+    .object({
+      model_name: modelName.default(defaults.model_name),
+      device: z.string().min(1).default('cpu'),
+      enabled: z.boolean().default(true),
+      /** Seconds between inference runs. */
+      inference_interval: positiveSeconds.default(defaults.inference_interval),
+      /** Steps ahead the model forecasts. */
+      prediction_horizon: z.number().int().positive().default(defaults.prediction_horizon),
+      /** Steps of history the model reads. */
+      context_length: z.number().int().positive().default(defaults.context_length),
+      /** onnxruntime intra-op threads; 1 is right on a 2-core host. */
+      threads: z.number().int().positive().default(1),
+    })
+    .strict();
+}
+
+const shortTermSchema = forecasterSchema({
+  model_name: 'chronotick-short',
+  inference_interval: 1,
+  prediction_horizon: 30,
+  context_length: 100,
+});
+const longTermSchema = forecasterSchema({
+  model_name: 'chronotick-long',
+  inference_interval: 30,
+  prediction_horizon: 60,
+  context_length: 300,
+});
+
+const fusionSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    method: z.enum(['inverse_variance']).default('inverse_variance'),
+    /** A source whose calibrated σ exceeds this (seconds) gets no weight. */
+    uncertainty_threshold: positiveSeconds.default(0.05),
+    /** Probability that [earliest, latest] holds the true time. */
+    coverage: z.number().gt(0).lt(1).default(0.999),
+  })
+  .strict();
+
+const loggingSchema = z
+  .object({
+    level: z.enum(['error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    /** `text` for people on a terminal, `json` for log collectors. */
+    format: z.enum(['text', 'json']).default('text'),
+  })
+  .strict();
+
+const serverSchema = z
+  .object({
+    /** Requests per second allowed on one connection before CT_RATE_LIMITED. */
+    rate_limit_per_second: z.number().int().positive().default(100_000),
+    /** How long SIGTERM waits for in-flight requests, seconds. */
+    drain_timeout_seconds: positiveSeconds.default(5),
+  })
+  .strict();
+
+const stateSchema = z
+  .object({
+    /** Saved state older than this is ignored at start-up, seconds. */
+    max_age_seconds: positiveSeconds.default(3600),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    clock_measurement: clockMeasurementSchema.default(() => clockMeasurementSchema.parse({})),
+    short_term: shortTermSchema.default(() => shortTermSchema.parse({})),
+    long_term: longTermSchema.default(() => longTermSchema.parse({})),
+    fusion: fusionSchema.default(() => fusionSchema.parse({})),
+    /** Unix socket path; unset means the discovery order of DESIGN.md. */
+    socket_path: z.string().min(1).optional(),
+    /** Where learned state is kept; unset means $STATE_DIRECTORY or a per-user path. */
+    state_dir: z.string().min(1).optional(),
+    logging: loggingSchema.default(() => loggingSchema.parse({})),
+    server: serverSchema.default(() => serverSchema.parse({})),
+    state: stateSchema.default(() => stateSchema.parse({})),
+    metrics: z
+      .object({ port: z.number().int().min(1).max(65_535).optional() })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+/** A complete, validated configuration. */
+export type Config = z.infer<typeof ConfigSchema>;
+/** What a YAML file may say: any subset of Config. */
+export type ConfigInput = z.input<typeof ConfigSchema>;

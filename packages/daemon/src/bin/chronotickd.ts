@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig } from '@chronotick/config';
+import { daemonSocketPath } from '@chronotick/protocol';
+import { SystemHostClock } from '../clock/host-clock';
+import { USAGE, UsageError, parseDaemonArgs, resolveStateDir } from '../cli';
+import { Daemon } from '../daemon';
+import { createLogger } from '../log';
+import { SocketInUseError } from '../server/socket-file';
+import { VERSION } from '../version';
+
+const EXIT_RUNTIME = 1;
+const EXIT_USAGE = 2;
+const EXIT_SOCKET_IN_USE = 73;
+const EXIT_CONFIG = 78;
+
+/** How often the host clock is checked for a step (cheap: one Date.now()). */
+const STEP_CHECK_INTERVAL_MS = 1000;
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseDaemonArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`chronotickd: ${(err as Error).message}\n\n${USAGE}\n`);
+    return EXIT_USAGE;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (args.version) {
+    process.stdout.write(`chronotickd ${VERSION}\n`);
+    return 0;
+  }
+
+  let config;
+  try {
+    config = loadConfig({ file: args.config, env: process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`chronotickd: configuration error (${err.code}): ${err.message}\n`);
+      return EXIT_CONFIG;
+    }
+    throw err;
+  }
+
+  const isRoot = process.getuid?.() === 0;
+  const logger = createLogger({
+    level: args.debugTrace ? 'trace' : config.logging.level,
+    format: args.logFormat ?? config.logging.format,
+    file: args.debugLogFile,
+    fileLevel: args.debugTrace ? 'trace' : 'debug',
+  });
+  const clock = new SystemHostClock();
+  const daemon = new Daemon({
+    config,
+    socketPath: daemonSocketPath({ flag: args.socket, configPath: config.socket_path, env: process.env, isRoot }),
+    stateDir: resolveStateDir({ flag: args.stateDir, configDir: config.state_dir, env: process.env, isRoot }),
+    logger,
+    clock,
+  });
+
+  try {
+    await daemon.start();
+  } catch (err) {
+    logger.error((err as Error).message);
+    await logger.close();
+    return err instanceof SocketInUseError ? EXIT_SOCKET_IN_USE : EXIT_RUNTIME;
+  }
+
+  const stepTimer = setInterval(() => {
+    const stepS = clock.checkForStep();
+    if (stepS !== 0) logger.warn(`host clock stepped by ${stepS.toFixed(6)} s`);
+  }, STEP_CHECK_INTERVAL_MS);
+  stepTimer.unref();
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info(`${signal}: stopping — no new connections, finishing in-flight requests`);
+      clearInterval(stepTimer);
+      daemon
+        .stop()
+        .then(() => logger.info('stopped'))
+        .catch((err: unknown) => logger.error(`error while stopping: ${String(err)}`))
+        .finally(() => void logger.close().then(() => resolve(0)));
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`chronotickd: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(EXIT_RUNTIME);
+  },
+);

@@ -1,0 +1,110 @@
+/**
+ * The host clock, read at microsecond resolution.
+ *
+ * Node offers CLOCK_REALTIME only through Date.now(), which has 1 ms resolution — too
+ * coarse for a service whose error budget is tens of microseconds. It offers
+ * CLOCK_MONOTONIC at nanosecond resolution through process.hrtime.bigint(). So we anchor
+ * realtime at the instant Date.now() ticks over to a new millisecond (spinning until it
+ * does, ≤1 ms, done rarely and never on the request path) and extend it with the
+ * monotonic clock. On Linux both clocks are slewed alike by the kernel's NTP
+ * discipline, so they only part ways when realtime is *stepped* — which is exactly what
+ * `checkForStep` notices by comparing Date.now() against the extrapolation.
+ */
+
+/** One reading of both host clocks, taken together. */
+export interface ClockReading {
+  /** CLOCK_REALTIME, Unix seconds, µs resolution or better. */
+  realtimeS: number;
+  /** CLOCK_MONOTONIC, seconds since an arbitrary origin. */
+  monotonicS: number;
+}
+
+/** A source of host clock readings; tests inject one they can step. */
+export interface HostClock {
+  now(): ClockReading;
+}
+
+/** Re-anchoring when Date.now() disagrees with the extrapolation by more than this. */
+const STEP_THRESHOLD_MS = 2;
+
+export class SystemHostClock implements HostClock {
+  private anchorRealtimeMs = 0;
+  private anchorMonoNs = 0n;
+
+  constructor() {
+    this.anchor();
+  }
+
+  now(): ClockReading {
+    const monoNs = process.hrtime.bigint();
+    const elapsedNs = Number(monoNs - this.anchorMonoNs);
+    return {
+      realtimeS: (this.anchorRealtimeMs + elapsedNs / 1e6) / 1000,
+      monotonicS: Number(monoNs) / 1e9,
+    };
+  }
+
+  /**
+   * Compares the extrapolated realtime with Date.now(); when they differ by more than
+   * a millisecond tick can explain, realtime was stepped, so re-anchor. Returns the
+   * size of the step in seconds (0 when none). Call it periodically, off the request path.
+   */
+  checkForStep(): number {
+    const predictedMs = this.now().realtimeS * 1000;
+    const observedMs = Date.now();
+    // Date.now() truncates, so it lies in [predicted − 1, predicted] when all is well.
+    const discrepancyMs = observedMs - predictedMs;
+    if (discrepancyMs > STEP_THRESHOLD_MS - 1 || discrepancyMs < -STEP_THRESHOLD_MS) {
+      this.anchor();
+      return discrepancyMs / 1000;
+    }
+    return 0;
+  }
+
+  /** Spins until Date.now() ticks, then ties that millisecond edge to the monotonic clock. */
+  private anchor(): void {
+    const startMs = Date.now();
+    let beforeNs = process.hrtime.bigint();
+    let nowMs = Date.now();
+    while (nowMs === startMs) {
+      beforeNs = process.hrtime.bigint();
+      nowMs = Date.now();
+    }
+    const afterNs = process.hrtime.bigint();
+    // The edge fell between the two monotonic reads around the Date.now() that saw it.
+    this.anchorMonoNs = (beforeNs + afterNs) / 2n;
+    this.anchorRealtimeMs = nowMs;
+  }
+}
+
+/**
+ * A clock whose readings tests set by hand: advance both clocks together, or step
+ * realtime alone as a suspend/resume or an operator's `date -s` would.
+ */
+export class ManualHostClock implements HostClock {
+  constructor(
+    private realtimeS: number,
+    private monotonicS = 1000,
+  ) {}
+
+  now(): ClockReading {
+    return { realtimeS: this.realtimeS, monotonicS: this.monotonicS };
+  }
+
+  advance(seconds: number): void {
+    this.realtimeS += seconds;
+    this.monotonicS += seconds;
+  }
+
+  stepRealtime(seconds: number): void {
+    this.realtimeS += seconds;
+  }
+}
+
+/**
+ * How far realtime moved against monotonic between two readings, seconds. Beyond the
+ * slew a clock discipline can produce in that span, this is a step of the host clock.
+ */
+export function realtimeStepS(previous: ClockReading, current: ClockReading): number {
+  return current.realtimeS - previous.realtimeS - (current.monotonicS - previous.monotonicS);
+}

@@ -1,0 +1,139 @@
+import type * as net from 'node:net';
+import type { Config } from '@chronotick/config';
+import { DEFAULT_CONFIDENCE_LEVEL, type DaemonStatusAnswer } from '@chronotick/protocol';
+import type { HostClock } from './clock/host-clock';
+import { TimeEngine } from './engine/time-engine';
+import type { Logger } from './log';
+import type { Handlers } from './server/dispatch';
+import { RequestStats } from './server/request-stats';
+import { listenOnSocketFile, removeSocketFile } from './server/socket-file';
+import { SocketServer } from './server/socket-server';
+import { VERSION } from './version';
+
+export interface DaemonOptions {
+  config: Config;
+  socketPath: string;
+  stateDir: string;
+  logger: Logger;
+  clock: HostClock;
+}
+
+/**
+ * chronotickd as a library: the engine, the socket server and the status they report,
+ * composed. The binary adds flags, signals and exit codes around it; tests start it
+ * in-process on a temp socket.
+ */
+export class Daemon {
+  readonly engine: TimeEngine;
+  private readonly stats = new RequestStats();
+  private readonly startedMonoS: number;
+  private server: SocketServer | undefined;
+  private listener: net.Server | undefined;
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.engine = new TimeEngine(opts.clock, {
+      maxDriftPpm: opts.config.clock_measurement.max_drift_ppm,
+      coverage: opts.config.fusion.coverage,
+    });
+    this.startedMonoS = opts.clock.now().monotonicS;
+  }
+
+  async start(): Promise<void> {
+    this.listener = await listenOnSocketFile(this.opts.socketPath);
+    this.server = new SocketServer(this.listener, {
+      handlers: this.handlers(),
+      stats: this.stats,
+      logger: this.opts.logger,
+      ratePerSecond: this.opts.config.server.rate_limit_per_second,
+      monotonicS: () => this.opts.clock.now().monotonicS,
+    });
+    this.opts.logger.info(`listening on ${this.opts.socketPath}`, { version: VERSION });
+  }
+
+  /** Stops accepting, finishes in-flight requests, removes the socket file. */
+  async stop(): Promise<void> {
+    if (this.server) await this.server.drain(this.opts.config.server.drain_timeout_seconds * 1000);
+    removeSocketFile(this.opts.socketPath);
+    this.server = undefined;
+  }
+
+  private uptimeS(): number {
+    return this.opts.clock.now().monotonicS - this.startedMonoS;
+  }
+
+  private handlers(): Handlers {
+    return {
+      ping: () => ({ pong: true, version: VERSION, uptime_seconds: this.uptimeS() }),
+      get_time: ({ include_stats }) => {
+        const answer = this.engine.getTime();
+        if (include_stats) answer.detailed_stats = this.detailedStats();
+        return answer;
+      },
+      get_daemon_status: () => this.status(),
+      get_time_with_future_uncertainty: ({ future_seconds }) =>
+        this.engine.getTimeWithFutureUncertainty(future_seconds),
+      get_time_with_confidence_interval: ({ confidence_level }) =>
+        this.engine.getTimeWithConfidenceInterval(confidence_level ?? DEFAULT_CONFIDENCE_LEVEL),
+    };
+  }
+
+  private detailedStats(): Record<string, unknown> {
+    const c = this.engine.current;
+    return {
+      reference_time: c.refTimeS,
+      offset_at_reference: c.offsetS,
+      last_measurement_time: c.lastMeasurementS,
+      max_drift_ppm: this.opts.config.clock_measurement.max_drift_ppm,
+      uptime_seconds: this.uptimeS(),
+      requests: this.stats.total,
+    };
+  }
+
+  status(): DaemonStatusAnswer {
+    const c = this.engine.current;
+    const { config } = this.opts;
+    return {
+      status: this.engine.status,
+      clock_status: c.clockStatus,
+      warmup_progress: 0,
+      warmup_remaining_seconds: 0,
+      total_corrections: this.engine.totalCorrections,
+      success_rate: this.stats.successRate,
+      average_latency_ms: this.stats.averageLatencyMs,
+      memory_usage_mb: process.memoryUsage().rss / 2 ** 20,
+      uptime_seconds: this.uptimeS(),
+      last_error: this.stats.lastError,
+      version: VERSION,
+      pid: process.pid,
+      socket_path: this.opts.socketPath,
+      offset_correction: c.offsetS,
+      offset_uncertainty: c.offsetSigmaS,
+      drift_rate: c.driftRate,
+      drift_uncertainty: c.driftSigma,
+      source: c.source,
+      leap_indicator: null,
+      ntp: {
+        servers: config.clock_measurement.ntp.servers.map((address) => ({
+          address,
+          reach: 0,
+          samples: 0,
+          state: 'idle',
+          last_offset_s: null,
+          last_delay_s: null,
+          jitter_s: null,
+        })),
+        last_measurement_time: c.lastMeasurementS,
+        summary: 'NTP measurement is not running: serving the host clock',
+      },
+      models: (['short_term', 'long_term'] as const).map((role) => ({
+        role,
+        name: config[role].model_name,
+        enabled: config[role].enabled,
+        loaded: false,
+        last_inference_time: null,
+        calibrated_error_s: null,
+        weight: 0,
+      })),
+    };
+  }
+}

@@ -1,0 +1,157 @@
+import * as net from 'node:net';
+import {
+  ErrorCode,
+  FrameDecoder,
+  FrameTooLargeError,
+  PayloadDecodeError,
+  ProtocolError,
+  decodePayload,
+  encodeFrame,
+  type Response,
+} from '@chronotick/protocol';
+import { dispatch, errorResponse, type Handlers } from './dispatch';
+import { RateLimiter } from './rate-limiter';
+import type { RequestStats } from './request-stats';
+import type { Logger } from '../log';
+
+export interface SocketServerOptions {
+  handlers: Handlers;
+  stats: RequestStats;
+  logger: Logger;
+  ratePerSecond: number;
+  /** Monotonic seconds, for rate limiting and latency. */
+  monotonicS: () => number;
+}
+
+/**
+ * Serves the framed msgpack protocol on a listening net.Server. Each connection has its
+ * own decoder and rate limiter; a connection that breaks the framing is closed without
+ * affecting any other. Requests on one connection may be pipelined; each response
+ * carries its request id.
+ */
+export class SocketServer {
+  private readonly connections = new Set<net.Socket>();
+  private inFlight = 0;
+  private draining = false;
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly server: net.Server,
+    private readonly opts: SocketServerOptions,
+  ) {
+    server.on('connection', (socket) => this.accept(socket));
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish (up to `timeoutMs`), then closes
+   * every connection. New requests on open connections get CT_SHUTTING_DOWN meanwhile.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (this.inFlight > 0) {
+      await Promise.race([
+        new Promise<void>((resolve) => this.drainWaiters.push(resolve)),
+        new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref()),
+      ]);
+    }
+    for (const socket of this.connections) socket.end();
+    // Sockets that do not close politely are cut, so shutdown never hangs on a client.
+    const cutTimer = setTimeout(() => {
+      for (const socket of this.connections) socket.destroy();
+    }, 500);
+    cutTimer.unref();
+    await closed;
+    clearTimeout(cutTimer);
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.draining) {
+      socket.destroy();
+      return;
+    }
+    this.connections.add(socket);
+    const decoder = new FrameDecoder();
+    const limiter = new RateLimiter(this.opts.ratePerSecond, this.opts.monotonicS());
+    socket.on('data', (chunk: Buffer) => {
+      let payloads: Buffer[];
+      try {
+        payloads = decoder.push(chunk);
+      } catch (err) {
+        this.rejectFraming(socket, err);
+        return;
+      }
+      for (const payload of payloads) this.handlePayload(socket, payload, limiter);
+    });
+    socket.on('drain', () => socket.resume());
+    socket.on('error', (err) => this.opts.logger.debug(`connection error: ${err.message}`));
+    socket.on('close', () => this.connections.delete(socket));
+  }
+
+  private rejectFraming(socket: net.Socket, err: unknown): void {
+    const detail = err instanceof FrameTooLargeError ? err.message : String(err);
+    this.opts.logger.debug(`closing connection: ${detail}`);
+    this.opts.stats.recordError();
+    const error = new ProtocolError(ErrorCode.FrameTooLarge, detail, {
+      hint: 'frames are a 4-byte big-endian payload length then at most 65536 bytes of msgpack',
+    });
+    this.send(socket, errorResponse(null, error));
+    socket.end();
+    socket.removeAllListeners('data');
+  }
+
+  private handlePayload(socket: net.Socket, payload: Buffer, limiter: RateLimiter): void {
+    const startS = this.opts.monotonicS();
+    let message: unknown;
+    try {
+      message = decodePayload(payload);
+    } catch (err) {
+      const detail = err instanceof PayloadDecodeError ? err.message : String(err);
+      this.finish(socket, errorResponse(null, new ProtocolError(ErrorCode.BadRequest, detail)), startS);
+      return;
+    }
+    if (this.draining) {
+      this.finish(socket, this.refusal(message, ErrorCode.ShuttingDown, 'the daemon is shutting down', 'retry in a few seconds'), startS);
+      return;
+    }
+    if (!limiter.tryTake(startS)) {
+      this.finish(socket, this.refusal(message, ErrorCode.RateLimited, 'too many requests on this connection', 'slow down: see server.rate_limit_per_second'), startS);
+      return;
+    }
+    this.inFlight++;
+    void dispatch(message, this.opts.handlers).then((response) => {
+      this.inFlight--;
+      this.finish(socket, response, startS);
+      if (this.inFlight === 0) this.drainWaiters.splice(0).forEach((resolve) => resolve());
+    });
+  }
+
+  private refusal(message: unknown, code: ErrorCode, text: string, hint: string): Response {
+    const rawId = (message as { id?: unknown } | null)?.id;
+    const id = typeof rawId === 'string' || typeof rawId === 'number' ? rawId : null;
+    return errorResponse(id, new ProtocolError(code, text, { hint }));
+  }
+
+  private finish(socket: net.Socket, response: Response, startS: number): void {
+    if (response.ok) this.opts.stats.recordSuccess(this.opts.monotonicS() - startS);
+    else this.opts.stats.recordError(response.error.message);
+    this.send(socket, response);
+  }
+
+  private send(socket: net.Socket, response: Response): void {
+    if (socket.destroyed || !socket.writable) return;
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(response);
+    } catch (err) {
+      this.opts.logger.error(`cannot encode response: ${String(err)}`);
+      frame = encodeFrame(errorResponse(response.id, new ProtocolError(ErrorCode.Internal, 'response too large to send')));
+    }
+    // Backpressure: stop reading from a client that does not read its answers.
+    if (!socket.write(frame)) socket.pause();
+  }
+}

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+
+/** Where the served correction came from. */
+export const SourceSchema = z.enum([
+  'ntp',
+  'short_term',
+  'long_term',
+  'statistical',
+  'fusion',
+  'holdover',
+  'system',
+]);
+export type Source = z.infer<typeof SourceSchema>;
+
+/** The state of the host clock as the daemon sees it (ClockBound's vocabulary). */
+export const ClockStatusSchema = z.enum([
+  'synchronized',
+  'warming_up',
+  'free_running',
+  'disrupted',
+  'unknown',
+]);
+export type ClockStatus = z.infer<typeof ClockStatusSchema>;
+
+/** The state of the daemon itself. */
+export const DaemonStatusSchema = z.enum(['ready', 'warming_up', 'degraded', 'unsynchronized']);
+export type DaemonStatus = z.infer<typeof DaemonStatusSchema>;
+
+const seconds = z.number().finite();
+const nonNegativeSeconds = z.number().finite().nonnegative();
+const unitInterval = z.number().min(0).max(1);
+
+/**
+ * The answer every time query carries. Field names keep the original ChronoTick's
+ * spelling so agents written for it keep working; all values are seconds (or s/s).
+ */
+export const TimeAnswerShape = {
+  corrected_time: seconds.describe('Best estimate of true Unix time, seconds (µs resolution)'),
+  system_time: seconds.describe('The host clock read for this answer, Unix seconds'),
+  offset_correction: seconds.describe('corrected_time − system_time, seconds'),
+  drift_rate: seconds.describe('Drift of the host clock, seconds per second (1e-6 = 1 ppm)'),
+  offset_uncertainty: nonNegativeSeconds.describe('One standard deviation of the offset, s'),
+  drift_uncertainty: nonNegativeSeconds.describe('One standard deviation of the drift, s/s'),
+  time_uncertainty: nonNegativeSeconds.describe('One standard deviation of corrected_time, s'),
+  earliest: seconds.describe('Lower bound of the interval holding the true time'),
+  latest: seconds.describe('Upper bound of the interval holding the true time'),
+  coverage: unitInterval.describe('Probability that [earliest, latest] holds the true time'),
+  confidence: unitInterval.describe('0–1, how much to trust this answer'),
+  source: SourceSchema,
+  clock_status: ClockStatusSchema,
+  daemon_status: DaemonStatusSchema,
+  prediction_time: seconds.describe('Unix time at which the serving correction was made'),
+  valid_until: seconds.describe('Unix time after which the caller should ask again'),
+  detailed_stats: z.record(z.string(), z.unknown()).optional(),
+} as const;
+export const TimeAnswerSchema = z.object(TimeAnswerShape);
+export type TimeAnswer = z.infer<typeof TimeAnswerSchema>;
+
+export const FutureUncertaintyShape = {
+  ...TimeAnswerShape,
+  future_seconds: nonNegativeSeconds,
+  projected_time: seconds.describe('Corrected time future_seconds from now'),
+  projected_uncertainty: nonNegativeSeconds.describe('One standard deviation at that instant'),
+  confidence_decay: z.number().min(0).describe('Growth of uncertainty: projected / now'),
+} as const;
+export const FutureUncertaintySchema = z.object(FutureUncertaintyShape);
+export type FutureUncertaintyAnswer = z.infer<typeof FutureUncertaintySchema>;
+
+export const ConfidenceIntervalShape = {
+  ...TimeAnswerShape,
+  confidence_level: z.number().gt(0).lt(1),
+  confidence_interval: z.object({
+    lower_bound: seconds,
+    upper_bound: seconds,
+    range: nonNegativeSeconds.describe('upper_bound − lower_bound, seconds'),
+  }),
+} as const;
+export const ConfidenceIntervalSchema = z.object(ConfidenceIntervalShape);
+export type ConfidenceIntervalAnswer = z.infer<typeof ConfidenceIntervalSchema>;
+
+/** One NTP server as the sampler sees it. */
+export const NtpServerStatusSchema = z
+  .object({
+    address: z.string(),
+    reach: z.number().int().min(0).max(255),
+    samples: z.number().int().nonnegative(),
+    state: z.string(),
+    last_offset_s: z.number().nullable(),
+    last_delay_s: z.number().nullable(),
+    jitter_s: z.number().nullable(),
+  })
+  .loose();
+
+/** One forecasting model as the engine sees it. */
+export const ModelStatusSchema = z
+  .object({
+    role: z.enum(['short_term', 'long_term', 'statistical']),
+    name: z.string(),
+    enabled: z.boolean(),
+    loaded: z.boolean(),
+    last_inference_time: z.number().nullable(),
+    calibrated_error_s: z.number().nullable(),
+    weight: z.number().min(0).max(1),
+  })
+  .loose();
+
+export const DaemonStatusAnswerShape = {
+  status: DaemonStatusSchema,
+  clock_status: ClockStatusSchema,
+  warmup_progress: unitInterval,
+  warmup_remaining_seconds: nonNegativeSeconds,
+  total_corrections: z.number().int().nonnegative(),
+  success_rate: unitInterval.describe('Share of requests answered without error'),
+  average_latency_ms: z.number().nonnegative(),
+  memory_usage_mb: z.number().nonnegative(),
+  uptime_seconds: nonNegativeSeconds,
+  last_error: z.string().nullable(),
+  version: z.string(),
+  pid: z.number().int(),
+  socket_path: z.string(),
+  offset_correction: seconds,
+  offset_uncertainty: nonNegativeSeconds,
+  drift_rate: seconds,
+  drift_uncertainty: nonNegativeSeconds,
+  source: SourceSchema,
+  leap_indicator: z.number().int().min(0).max(3).nullable(),
+  ntp: z.object({
+    servers: z.array(NtpServerStatusSchema),
+    last_measurement_time: z.number().nullable(),
+    summary: z.string(),
+  }),
+  models: z.array(ModelStatusSchema),
+} as const;
+export const DaemonStatusAnswerSchema = z.object(DaemonStatusAnswerShape);
+export type DaemonStatusAnswer = z.infer<typeof DaemonStatusAnswerSchema>;
