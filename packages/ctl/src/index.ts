@@ -1,1 +1,3 @@
-export {};
+export { run, USAGE, Exit, VERSION, type Outcome } from './main';
+export { renderStatus } from './commands/status';
+export { renderTime } from './commands/time';

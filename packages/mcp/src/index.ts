@@ -1,1 +1,3 @@
-export {};
+export { createMcpServer, VERSION } from './server';
+export { TOOLS, type ToolSpec } from './tools';
+export { renderToolText } from './render';

@@ -5,3 +5,4 @@ export * from './framing';
 export * from './methods';
 export * from './socket-paths';
 export { formatZodIssue } from './validation';
+export { isoFromUnixSeconds } from './iso-time';

@@ -16,18 +16,18 @@ export const GetTimeParamsShape = {
 
 export const FutureUncertaintyParamsShape = {
   future_seconds: z
-    .number()
+    .number({ error: 'future_seconds must be a number of seconds' })
     .finite()
-    .min(0)
-    .max(MAX_FUTURE_SECONDS)
+    .min(0, { error: `future_seconds must be between 0 and ${MAX_FUTURE_SECONDS} seconds` })
+    .max(MAX_FUTURE_SECONDS, { error: `future_seconds must be between 0 and ${MAX_FUTURE_SECONDS} seconds` })
     .describe(`How far ahead to project, seconds (0–${MAX_FUTURE_SECONDS})`),
 } as const;
 
 export const ConfidenceIntervalParamsShape = {
   confidence_level: z
-    .number()
-    .gt(0)
-    .lt(1)
+    .number({ error: 'confidence_level must be a number between 0 and 1, e.g. 0.95' })
+    .gt(0, { error: 'confidence_level must be strictly between 0 and 1, e.g. 0.95' })
+    .lt(1, { error: 'confidence_level must be strictly between 0 and 1, e.g. 0.95' })
     .optional()
     .describe(`Probability the interval must hold the true time (0 < c < 1, default ${DEFAULT_CONFIDENCE_LEVEL})`),
 } as const;

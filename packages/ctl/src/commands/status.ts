@@ -1,0 +1,46 @@
+import type { DaemonStatusAnswer } from '@chronotick/protocol';
+import { alignRows, formatDuration, formatPpm, formatSeconds, table } from '../format';
+
+/** `chronotickctl status`: what an operator needs at a glance. */
+export function renderStatus(s: DaemonStatusAnswer): string {
+  const warmup =
+    s.status === 'warming_up'
+      ? `${Math.round(s.warmup_progress * 100)}% (${Math.ceil(s.warmup_remaining_seconds)} s left)`
+      : 'done';
+  const head = alignRows([
+    ['Status', `${s.status} (clock ${s.clock_status})`],
+    ['Warm-up', warmup],
+    ['Offset', `${formatSeconds(s.offset_correction, true)} ± ${formatSeconds(s.offset_uncertainty)}`],
+    ['Drift', `${formatPpm(s.drift_rate)} ± ${formatPpm(s.drift_uncertainty).replace('+', '')}`],
+    ['Source', s.source],
+    ['NTP', s.ntp.summary],
+    ['Requests', `${(s.success_rate * 100).toFixed(1)}% ok, avg ${s.average_latency_ms.toFixed(3)} ms`],
+    ['Memory', `${s.memory_usage_mb.toFixed(1)} MB`],
+    ['Uptime', formatDuration(s.uptime_seconds)],
+    ['Version', `${s.version} (pid ${s.pid}, ${s.socket_path})`],
+    ['Last error', s.last_error ?? 'none'],
+  ]);
+  const servers = table(
+    ['SERVER', 'STATE', 'REACH', 'SAMPLES', 'OFFSET', 'DELAY', 'JITTER'],
+    s.ntp.servers.map((srv) => [
+      srv.address,
+      srv.state,
+      srv.reach.toString(8).padStart(3, '0'),
+      String(srv.samples),
+      srv.last_offset_s === null ? '-' : formatSeconds(srv.last_offset_s, true),
+      srv.last_delay_s === null ? '-' : formatSeconds(srv.last_delay_s),
+      srv.jitter_s === null ? '-' : formatSeconds(srv.jitter_s),
+    ]),
+  );
+  const models = table(
+    ['MODEL', 'ROLE', 'LOADED', 'WEIGHT', 'CALIBRATED ERROR'],
+    s.models.map((m) => [
+      m.name,
+      m.role,
+      m.enabled ? (m.loaded ? 'yes' : 'no') : 'disabled',
+      m.weight.toFixed(2),
+      m.calibrated_error_s === null ? '-' : formatSeconds(m.calibrated_error_s),
+    ]),
+  );
+  return `${head}\n\n${servers}\n\n${models}`;
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { ChronoTickClient, clientSocketCandidates } from '@chronotick/client';
+import { VERSION, createMcpServer } from '../server';
+
+const USAGE = `Usage: chronotick-mcp [--socket PATH]
+
+The ChronoTick MCP adapter: an MCP server on stdio that MCP hosts (Claude Code, …)
+launch. It forwards get_time, get_daemon_status, get_time_with_future_uncertainty and
+get_time_with_confidence_interval to chronotickd over its Unix socket.
+
+Options:
+  --socket PATH   The daemon's socket (default: CHRONOTICK_SOCKET, then
+                  $XDG_RUNTIME_DIR/chronotick/chronotickd.sock, then
+                  /run/chronotick/chronotickd.sock)
+  -h, --help      Show this help
+  -V, --version   Show the version
+
+Logs go to stderr; stdout carries the MCP protocol.`;
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        socket: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'V', default: false },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`chronotick-mcp: ${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`chronotick-mcp ${VERSION}\n`);
+    return 0;
+  }
+  const socketPaths = clientSocketCandidates({ flag: values.socket, env: process.env });
+  const client = new ChronoTickClient({ socketPaths, timeoutMs: 5000 });
+  const server = createMcpServer(client);
+  const transport = new StdioServerTransport();
+  process.stderr.write(`chronotick-mcp ${VERSION}: serving MCP on stdio; daemon socket ${socketPaths.join(' or ')}\n`);
+  await server.connect(transport);
+  // The host closing stdin is how an MCP session ends.
+  return new Promise<number>((resolve) => {
+    const finish = (): void => {
+      client.close();
+      void server.close().finally(() => resolve(0));
+    };
+    process.stdin.on('end', finish);
+    process.stdin.on('close', finish);
+    process.on('SIGTERM', finish);
+    process.on('SIGINT', finish);
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`chronotick-mcp: ${String(err)}\n`);
+    process.exit(1);
+  },
+);
