@@ -1,0 +1,68 @@
+import * as path from 'node:path';
+import { DaemonStatusAnswerSchema, TimeAnswerSchema } from '@chronotick/protocol';
+import { startDaemon, runBinary, tempDir, type RunningDaemon } from './support/daemon-process';
+import { BIN } from './support/paths';
+
+describe('chronotickctl against a running daemon', () => {
+  let daemon: RunningDaemon;
+  beforeAll(async () => {
+    daemon = await startDaemon();
+  });
+  afterAll(async () => {
+    await daemon.stop();
+  });
+
+  test('status --json prints the daemon status as valid JSON', async () => {
+    const result = await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'status', '--json']);
+    expect(result.code).toBe(0);
+    const status = DaemonStatusAnswerSchema.parse(JSON.parse(result.stdout));
+    expect(status.pid).toBe(daemon.process.pid);
+  });
+
+  test('status prints aligned text for people', async () => {
+    const result = await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'status']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Status\s+unsynchronized \(clock unknown\)$/m);
+    expect(result.stdout).toMatch(/^Offset\s+\+0 s ± /m);
+    expect(result.stdout).toContain('SERVER');
+    expect(result.stdout).toContain('chronotick-short');
+  });
+
+  test('time and time --json', async () => {
+    const text = await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'time']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^Corrected\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z/m);
+    const json = await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'time', '--json']);
+    expect(TimeAnswerSchema.parse(JSON.parse(json.stdout)).source).toBe('system');
+  });
+
+  test('CHRONOTICK_SOCKET is honoured when --socket is absent', async () => {
+    const result = await runBinary(BIN.ctl, ['time', '--json'], { CHRONOTICK_SOCKET: daemon.socketPath });
+    expect(result.code).toBe(0);
+  });
+});
+
+describe('chronotickctl without a daemon', () => {
+  test('says the daemon is not running, how to start it, and exits 3', async () => {
+    const socketPath = path.join(tempDir(), 'nobody.sock');
+    const result = await runBinary(BIN.ctl, ['--socket', socketPath, 'status']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('not running');
+    expect(result.stderr).toContain(socketPath);
+    expect(result.stderr).toContain('systemctl start chronotick-mcp');
+  });
+
+  test('without --socket it names every path it tried', async () => {
+    const runtimeDir = tempDir();
+    const result = await runBinary(BIN.ctl, ['status'], { XDG_RUNTIME_DIR: runtimeDir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(path.join(runtimeDir, 'chronotick', 'chronotickd.sock'));
+    expect(result.stderr).toContain('/run/chronotick/chronotickd.sock');
+  });
+
+  test('usage errors exit 2', async () => {
+    expect((await runBinary(BIN.ctl, [])).code).toBe(2);
+    expect((await runBinary(BIN.ctl, ['frobnicate'])).code).toBe(2);
+    expect((await runBinary(BIN.ctl, ['--bogus', 'status'])).code).toBe(2);
+  });
+});

@@ -1,0 +1,121 @@
+import * as path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { TimeAnswerSchema } from '@chronotick/protocol';
+import { cleanEnv, startDaemon, tempDir, type RunningDaemon } from './support/daemon-process';
+import { BIN } from './support/paths';
+
+type ToolResult = {
+  isError?: boolean;
+  structuredContent?: Record<string, unknown>;
+  content: { type: string; text?: string }[];
+};
+
+async function connectAdapter(socketPath: string): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN.mcp, '--socket', socketPath],
+    env: cleanEnv() as Record<string, string>,
+    stderr: 'pipe',
+  });
+  const client = new Client({ name: 'chronotick-test', version: '0.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+describe('chronotick-mcp through the MCP SDK client over stdio', () => {
+  let daemon: RunningDaemon;
+  let client: Client;
+
+  beforeAll(async () => {
+    daemon = await startDaemon();
+    client = await connectAdapter(daemon.socketPath);
+  });
+
+  afterAll(async () => {
+    await client.close();
+    await daemon.stop();
+  });
+
+  test('tools/list shows the four tools, read-only, each with an output schema', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'get_daemon_status',
+      'get_time',
+      'get_time_with_confidence_interval',
+      'get_time_with_future_uncertainty',
+    ]);
+    for (const tool of tools) {
+      expect(tool.outputSchema).toBeDefined();
+      expect(tool.annotations).toMatchObject({ readOnlyHint: true, idempotentHint: true, destructiveHint: false, openWorldHint: false });
+      expect(tool.description?.length).toBeGreaterThan(50);
+    }
+    const getTime = tools.find((t) => t.name === 'get_time');
+    expect(getTime?.description).toContain('compare intervals, not points');
+  });
+
+  test('get_time returns valid structuredContent and a text rendering', async () => {
+    const result = (await client.callTool({ name: 'get_time', arguments: {} })) as ToolResult;
+    expect(result.isError).toBeFalsy();
+    const answer = TimeAnswerSchema.parse(result.structuredContent);
+    expect(answer.source).toBe('system');
+    expect(result.structuredContent?.corrected_time_iso).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect(result.content[0]?.text).toContain('corrected time:');
+  });
+
+  test('the other three tools answer', async () => {
+    const status = (await client.callTool({ name: 'get_daemon_status', arguments: {} })) as ToolResult;
+    expect(status.structuredContent?.status).toBe('unsynchronized');
+    const future = (await client.callTool({
+      name: 'get_time_with_future_uncertainty',
+      arguments: { future_seconds: 600 },
+    })) as ToolResult;
+    expect(future.structuredContent?.future_seconds).toBe(600);
+    const ci = (await client.callTool({
+      name: 'get_time_with_confidence_interval',
+      arguments: { confidence_level: 0.95 },
+    })) as ToolResult;
+    expect(ci.structuredContent?.confidence_level).toBe(0.95);
+  });
+
+  test('out-of-range arguments are refused with a clear message', async () => {
+    const future = (await client.callTool({
+      name: 'get_time_with_future_uncertainty',
+      arguments: { future_seconds: 99999 },
+    })) as ToolResult;
+    expect(future.isError).toBe(true);
+    expect(future.content[0]?.text).toContain('between 0 and 3600');
+    const ci = (await client.callTool({
+      name: 'get_time_with_confidence_interval',
+      arguments: { confidence_level: 1.5 },
+    })) as ToolResult;
+    expect(ci.isError).toBe(true);
+    expect(ci.content[0]?.text).toContain('strictly between 0 and 1');
+  });
+});
+
+describe('chronotick-mcp when the daemon is not running', () => {
+  test('a tool call returns isError with a hint to start the service', async () => {
+    const client = await connectAdapter(path.join(tempDir(), 'absent.sock'));
+    const result = (await client.callTool({ name: 'get_time', arguments: {} })) as ToolResult;
+    expect(result.isError).toBe(true);
+    const text = result.content[0]?.text ?? '';
+    expect(text).toContain('CT_DAEMON_UNREACHABLE');
+    expect(text).toContain('systemctl start chronotick-mcp');
+    expect(text).toContain('absent.sock');
+    await client.close();
+  });
+
+  test('a daemon that stops mid-session turns into isError, and a restarted one is found again', async () => {
+    const dir = tempDir();
+    let daemon = await startDaemon({ dir });
+    const client = await connectAdapter(daemon.socketPath);
+    expect(((await client.callTool({ name: 'get_time', arguments: {} })) as ToolResult).isError).toBeFalsy();
+    await daemon.stop();
+    expect(((await client.callTool({ name: 'get_time', arguments: {} })) as ToolResult).isError).toBe(true);
+    daemon = await startDaemon({ dir });
+    expect(((await client.callTool({ name: 'get_time', arguments: {} })) as ToolResult).isError).toBeFalsy();
+    await client.close();
+    await daemon.stop();
+  });
+});
