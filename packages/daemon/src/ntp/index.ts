@@ -1,0 +1,8 @@
+/** NTP measurement layer: packet codec, one exchange, per-server state, selection, sampler. */
+export * from './packet';
+export * from './validate';
+export * from './query';
+export * from './address';
+export * from './server-state';
+export * from './selection';
+export * from './sampler';

@@ -1,0 +1,146 @@
+/**
+ * One NTP client/server exchange over UDP. The local clock is injected: T1 and
+ * T4 are whatever `clock()` returns, so the daemon decides the clock source
+ * (a µs-resolution realtime reading; Date.now() alone is 1 ms) and tests can
+ * substitute their own.
+ */
+import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
+import { isIP } from 'node:net';
+import { encodeClientRequest, unixToNtp, type NtpTimestamp } from './packet';
+import { evaluateReply, type NtpQueryResult, type NtpRejection } from './validate';
+
+export interface TimerApi {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const defaultTimers: TimerApi = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export interface NtpQueryRequest {
+  /** Label for results and logs: the server as configured (host[:port]). */
+  server: string;
+  /** An IP address literal (v4 or v6); resolve names before calling. */
+  address: string;
+  port: number;
+  /** Local realtime clock, Unix seconds with µs resolution. */
+  clock: () => number;
+  timeoutMs: number;
+  /** Refuse samples with a larger uncertainty (reason 'uncertainty_exceeded'). */
+  maxUncertaintyS?: number;
+  /** T3 of the last reply accepted from this server, to drop replays. */
+  previousServerTransmit?: NtpTimestamp | null;
+  /** Aborting closes the socket at once; the result is then a 'network' rejection. */
+  signal?: AbortSignal;
+  timers?: TimerApi;
+}
+
+/**
+ * Low fraction bits replaced by random ones in our transmit timestamp: 2^22
+ * units of 2^-32 s is just under 1 ms, so the value stays an honest
+ * millisecond-level clock reading (as RFC 5905 servers expect) while an
+ * off-path attacker has 22 bits plus the sub-ms clock phase to guess before a
+ * forged reply could match. T1 itself comes from our clock reading, not from
+ * this field, so the randomisation costs no accuracy.
+ */
+export const RANDOM_FRACTION_BITS = 22;
+
+export function randomisedTransmit(t1S: number, random: () => number = randomLow): NtpTimestamp {
+  const ts = unixToNtp(t1S);
+  const mask = 2 ** RANDOM_FRACTION_BITS - 1;
+  const high = ts.fraction - (ts.fraction % (mask + 1));
+  return { seconds: ts.seconds, fraction: high + (random() & mask) };
+}
+
+function randomLow(): number {
+  return randomBytes(4).readUInt32BE(0);
+}
+
+/** Replies that cannot be ours or cannot be read: keep listening for the real one. */
+const RETRYABLE = new Set(['bad_origin', 'malformed', 'bad_mode']);
+
+/**
+ * Send one client request and wait for the reply. Never rejects: every failure
+ * is an NtpRejection. A forged or garbled packet does not end the exchange (an
+ * attacker could otherwise suppress our samples by spraying junk); if nothing
+ * valid arrives before the timeout, the last such reason is reported instead
+ * of a bare 'timeout'.
+ */
+export function queryNtp(req: NtpQueryRequest): Promise<NtpQueryResult> {
+  const timers = req.timers ?? defaultTimers;
+  const family = isIP(req.address);
+  const base = { ok: false as const, server: req.server, address: req.address };
+  if (family === 0) {
+    return Promise.resolve({ ...base, reason: 'dns', detail: `not an IP address: ${req.address}` });
+  }
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+    let done = false;
+    let timer: unknown = null;
+    let lastBad: NtpRejection | null = null;
+    let sentTransmit: NtpTimestamp | null = null;
+    let t1S = 0;
+
+    const finish = (result: NtpQueryResult): void => {
+      if (done) return;
+      done = true;
+      if (timer !== null) timers.clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+      socket.removeAllListeners('message');
+      // close() can throw if the socket never bound; the result is already decided.
+      try {
+        socket.close();
+      } catch {
+        /* already closed */
+      }
+      resolve(result);
+    };
+    const onAbort = (): void => finish({ ...base, reason: 'network', detail: 'query aborted' });
+    if (req.signal?.aborted) {
+      onAbort();
+      return;
+    }
+    req.signal?.addEventListener('abort', onAbort);
+
+    socket.on('error', (err) => finish({ ...base, reason: 'network', detail: err.message }));
+    socket.on('message', (msg) => {
+      // Read T4 first: everything after this line is processing, not path delay.
+      const t4S = req.clock();
+      if (sentTransmit === null) return;
+      const result = evaluateReply(msg, {
+        server: req.server,
+        address: req.address,
+        sentTransmit,
+        t1S,
+        t4S,
+        previousServerTransmit: req.previousServerTransmit ?? null,
+        ...(req.maxUncertaintyS !== undefined ? { maxUncertaintyS: req.maxUncertaintyS } : {}),
+      });
+      if (!result.ok && RETRYABLE.has(result.reason)) {
+        lastBad = result;
+        return;
+      }
+      finish(result);
+    });
+
+    timer = timers.setTimeout(() => {
+      finish(
+        lastBad ?? { ...base, reason: 'timeout', detail: `no reply from ${req.address}:${req.port} within ${req.timeoutMs} ms` },
+      );
+    }, req.timeoutMs);
+
+    // A connected socket only receives datagrams from the server's address and
+    // port, so the kernel already drops off-path packets from elsewhere.
+    socket.connect(req.port, req.address, () => {
+      if (done) return;
+      t1S = req.clock();
+      sentTransmit = randomisedTransmit(t1S);
+      socket.send(encodeClientRequest(sentTransmit), (err) => {
+        if (err) finish({ ...base, reason: 'network', detail: err.message });
+      });
+    });
+  });
+}

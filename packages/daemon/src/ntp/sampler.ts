@@ -1,0 +1,293 @@
+/**
+ * The NTP sampler: schedules measurement rounds over several servers (dense
+ * during warm-up, then the normal interval), honours each server's minimum
+ * poll, Kiss-o'-Death and back-off, and hands every round's combined offset
+ * and per-sample details to a callback. Clock, timers, query and resolver are
+ * injected, so tests drive it in virtual time.
+ */
+import { systemResolver, type Resolver } from './address';
+import { defaultTimers, queryNtp, type NtpQueryRequest, type TimerApi } from './query';
+import { selectAndCombine, type SelectionResult } from './selection';
+import { DEFAULT_SERVER_POLICY, NtpServerState, type ServerSnapshot } from './server-state';
+import type { NtpQueryResult, NtpSample } from './validate';
+
+export interface NtpSamplerConfig {
+  /** `host[:port]` or `[v6]:port`. */
+  servers: readonly string[];
+  /** Round interval after warm-up. */
+  intervalS: number;
+  warmUp: { durationS: number; intervalS: number };
+  /** Per-server floor on the poll interval; wins over warm-up density. */
+  minPollS: number;
+  /** Ceiling for back-off and KoD RATE stretching. Default 1024 s. */
+  maxPollS?: number;
+  timeoutMs: number;
+  /** max_acceptable_uncertainty: samples less certain are rejected and counted. */
+  maxUncertaintyS: number;
+  /** Gap between queries to successive servers within a round. Default 20 ms. */
+  spreadMs?: number;
+}
+
+export interface NtpSamplerDeps {
+  /** Realtime clock for T1/T4: Unix seconds with µs resolution. */
+  clock: () => number;
+  /** Scheduling clock in seconds; monotonic in the daemon. Defaults to `clock`. */
+  monotonicS?: () => number;
+  timers?: TimerApi;
+  query?: (req: NtpQueryRequest) => Promise<NtpQueryResult>;
+  resolver?: Resolver;
+  onRound: (round: NtpRound) => void;
+  /** Errors thrown by onRound land here instead of escaping a timer. */
+  onError?: (err: unknown) => void;
+}
+
+export type SamplerPhase = 'warm_up' | 'normal';
+
+/**
+ * `no_response`: servers are configured but none has answered in recent
+ * rounds (no network?); the sampler keeps retrying with back-off.
+ * `no_usable_servers`: every server refused us (KoD DENY/RSTR) or none is configured.
+ */
+export type SamplerState = 'idle' | 'warming_up' | 'running' | 'no_response' | 'no_usable_servers' | 'stopped';
+
+export interface NtpRound {
+  seq: number;
+  phase: SamplerPhase;
+  /** Realtime at round start and end, Unix seconds. */
+  startedAtS: number;
+  endedAtS: number;
+  /** Every exchange of the round, accepted or rejected. */
+  results: NtpQueryResult[];
+  combined: SelectionResult;
+  state: SamplerState;
+}
+
+export interface NtpSamplerStatus {
+  state: SamplerState;
+  message: string;
+  warmup_progress: number;
+  warmup_remaining_s: number;
+  rounds: number;
+  consecutive_failed_rounds: number;
+  last_success_age_s: number | null;
+  servers: ServerSnapshot[];
+}
+
+/** Smallest gap between two rounds. */
+const MIN_ROUND_GAP_S = 0.01;
+
+export class NtpSampler {
+  private readonly servers: NtpServerState[];
+  private readonly mono: () => number;
+  private readonly timers: TimerApi;
+  private readonly query: (req: NtpQueryRequest) => Promise<NtpQueryResult>;
+  private readonly resolver: Resolver;
+  private readonly pendingTimers = new Set<unknown>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private abort = new AbortController();
+  private startedAtS: number | null = null;
+  private running = false;
+  private stopped = false;
+  private seq = 0;
+  private consecutiveFailedRounds = 0;
+  private lastSuccessAtS: number | null = null;
+
+  constructor(
+    private readonly config: NtpSamplerConfig,
+    private readonly deps: NtpSamplerDeps,
+  ) {
+    const policy = {
+      ...DEFAULT_SERVER_POLICY,
+      minPollS: config.minPollS,
+      maxPollS: config.maxPollS ?? DEFAULT_SERVER_POLICY.maxPollS,
+    };
+    this.servers = config.servers.map((s) => new NtpServerState(s, policy));
+    this.mono = deps.monotonicS ?? deps.clock;
+    this.timers = deps.timers ?? defaultTimers;
+    this.query = deps.query ?? queryNtp;
+    this.resolver = deps.resolver ?? systemResolver;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.stopped = false;
+    this.abort = new AbortController();
+    this.startedAtS = this.mono();
+    this.later(0, () => this.round());
+  }
+
+  /** Cancels timers and in-flight queries; resolves once every socket is closed. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopped = true;
+    for (const t of this.pendingTimers) this.timers.clearTimeout(t);
+    this.pendingTimers.clear();
+    this.abort.abort();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  phase(nowS = this.mono()): SamplerPhase {
+    if (this.startedAtS === null) return 'warm_up';
+    return nowS - this.startedAtS < this.config.warmUp.durationS ? 'warm_up' : 'normal';
+  }
+
+  private baseIntervalS(phase: SamplerPhase): number {
+    return phase === 'warm_up' ? this.config.warmUp.intervalS : this.config.intervalS;
+  }
+
+  private later(delayMs: number, fn: () => void): void {
+    const handle = this.timers.setTimeout(() => {
+      this.pendingTimers.delete(handle);
+      if (this.running) fn();
+    }, Math.max(0, delayMs));
+    this.pendingTimers.add(handle);
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  private round(): void {
+    const nowS = this.mono();
+    const phase = this.phase(nowS);
+    const baseS = this.baseIntervalS(phase);
+    const due = this.servers.filter((s) => s.usable && !s.inFlight && s.dueAtS(baseS) <= nowS);
+    if (due.length === 0) {
+      this.scheduleNext(nowS);
+      return;
+    }
+    const startedAtS = this.deps.clock();
+    const spreadMs = this.config.spreadMs ?? 20;
+    const exchanges = due.map((server, i) => {
+      server.notePoll(nowS, baseS);
+      return this.track(
+        new Promise<NtpQueryResult>((resolve) => {
+          if (i === 0) resolve(this.exchange(server));
+          else this.later(i * spreadMs, () => resolve(this.exchange(server)));
+        }).then((r) => {
+          server.record(r);
+          return r;
+        }),
+      );
+    });
+    void this.track(Promise.all(exchanges)).then((results) => this.finishRound(phase, startedAtS, results));
+  }
+
+  private async exchange(server: NtpServerState): Promise<NtpQueryResult> {
+    const resolved = await server.resolve(this.resolver);
+    if ('error' in resolved) {
+      return { ok: false, server: server.name, address: null, reason: 'dns', detail: resolved.error };
+    }
+    try {
+      return await this.query({
+        server: server.name,
+        address: resolved.address,
+        port: server.port,
+        clock: this.deps.clock,
+        timeoutMs: this.config.timeoutMs,
+        maxUncertaintyS: this.config.maxUncertaintyS,
+        previousServerTransmit: server.previousServerTransmit,
+        signal: this.abort.signal,
+        timers: this.timers,
+      });
+    } catch (err) {
+      // queryNtp never rejects; an injected query might.
+      const detail = err instanceof Error ? err.message : String(err);
+      return { ok: false, server: server.name, address: resolved.address, reason: 'network', detail };
+    }
+  }
+
+  private finishRound(phase: SamplerPhase, startedAtS: number, results: NtpQueryResult[]): void {
+    if (this.stopped) return;
+    const accepted = results.filter((r): r is NtpSample => r.ok);
+    if (accepted.length > 0) {
+      this.consecutiveFailedRounds = 0;
+      this.lastSuccessAtS = this.mono();
+    } else {
+      this.consecutiveFailedRounds += 1;
+    }
+    this.seq += 1;
+    const round: NtpRound = {
+      seq: this.seq,
+      phase,
+      startedAtS,
+      endedAtS: this.deps.clock(),
+      results,
+      combined: selectAndCombine(accepted),
+      state: this.state(),
+    };
+    try {
+      this.deps.onRound(round);
+    } catch (err) {
+      this.deps.onError?.(err);
+    }
+    this.scheduleNext(this.mono());
+  }
+
+  /** Wake at the next round boundary, or later if no server is due by then. */
+  private scheduleNext(nowS: number): void {
+    if (!this.running) return;
+    const phase = this.phase(nowS);
+    const baseS = this.baseIntervalS(phase);
+    const usable = this.servers.filter((s) => s.usable);
+    if (usable.length === 0) return; // Nothing will ever be due: status says no_usable_servers.
+    const earliestDueS = Math.min(...usable.map((s) => s.dueAtS(baseS)));
+    // Each server's due time already holds its interval, minimum poll, KoD and
+    // back-off; the floor only stops a tight loop if a query outlasted its interval.
+    const wakeS = Math.max(nowS + MIN_ROUND_GAP_S, earliestDueS);
+    // Round up so a timer never fires a hair before a server's minimum poll has passed.
+    this.later(Math.ceil((wakeS - nowS) * 1000), () => this.round());
+  }
+
+  private state(): SamplerState {
+    if (this.stopped) return 'stopped';
+    if (!this.running) return 'idle';
+    if (!this.servers.some((s) => s.usable)) return 'no_usable_servers';
+    if (this.consecutiveFailedRounds > 0 && this.lastSuccessAtS === null) return 'no_response';
+    if (this.consecutiveFailedRounds >= 3) return 'no_response';
+    return this.phase() === 'warm_up' ? 'warming_up' : 'running';
+  }
+
+  status(): NtpSamplerStatus {
+    const nowS = this.mono();
+    const baseS = this.baseIntervalS(this.phase(nowS));
+    const elapsedS = this.startedAtS === null ? 0 : nowS - this.startedAtS;
+    const durationS = this.config.warmUp.durationS;
+    const progress = durationS <= 0 ? 1 : Math.min(1, elapsedS / durationS);
+    const state = this.state();
+    return {
+      state,
+      message: this.describe(state, nowS),
+      warmup_progress: progress,
+      warmup_remaining_s: Math.max(0, durationS - elapsedS),
+      rounds: this.seq,
+      consecutive_failed_rounds: this.consecutiveFailedRounds,
+      last_success_age_s: this.lastSuccessAtS === null ? null : nowS - this.lastSuccessAtS,
+      servers: this.servers.map((s) => s.snapshot(nowS, baseS)),
+    };
+  }
+
+  private describe(state: SamplerState, nowS: number): string {
+    switch (state) {
+      case 'no_response': {
+        const last = this.lastSuccessAtS === null ? 'never' : `${Math.round(nowS - this.lastSuccessAtS)} s ago`;
+        return `no NTP server answered in the last ${this.consecutiveFailedRounds} round(s) (last answer: ${last}); retrying with back-off — check network access to ${this.config.servers.join(', ')}`;
+      }
+      case 'no_usable_servers':
+        return this.servers.length === 0
+          ? 'no NTP servers configured; add some under ntp.servers'
+          : 'every NTP server refused service (Kiss-o\'-Death DENY/RSTR); configure other servers';
+      case 'warming_up':
+        return 'warming up: sampling densely';
+      case 'running':
+        return 'sampling';
+      case 'idle':
+        return 'not started';
+      case 'stopped':
+        return 'stopped';
+    }
+  }
+}
