@@ -86,14 +86,14 @@ function median(values: number[]): number {
 /**
  * Without a majority that shares a point, fall back to the median: keep the
  * samples whose interval contains the median offset, or else the one closest
- * to it relative to its own λ.
+ * to it (the tighter one on a tie, as with two servers that disagree).
  */
 function medianSurvivors(samples: readonly SelectionInput[]): SelectionInput[] {
   const m = median(samples.map((s) => s.offsetS));
   const lam = (s: SelectionInput): number => Math.max(s.uncertaintyS, MIN_UNCERTAINTY_S);
   const containing = samples.filter((s) => Math.abs(s.offsetS - m) <= lam(s));
   if (containing.length > 0) return containing;
-  const closest = [...samples].sort((a, b) => Math.abs(a.offsetS - m) / lam(a) - Math.abs(b.offsetS - m) / lam(b))[0];
+  const closest = [...samples].sort((a, b) => Math.abs(a.offsetS - m) - Math.abs(b.offsetS - m) || lam(a) - lam(b))[0];
   return closest ? [closest] : [];
 }
 
@@ -129,7 +129,13 @@ export function selectAndCombine(samples: readonly SelectionInput[]): SelectionR
     sumWd2 += w * (s.offsetS - offsetS) ** 2;
     weights[s.server] = (weights[s.server] ?? 0) + w / sumW;
   }
-  const uncertaintyS = Math.sqrt(1 / sumW + sumWd2 / sumW);
+  let uncertaintyS = Math.sqrt(1 / sumW + sumWd2 / sumW);
+  if (method === 'median') {
+    // The servers disagree and we cannot tell who is right: the answer is no
+    // more certain than the typical distance between it and all the samples.
+    const mad = median(samples.map((x) => Math.abs(x.offsetS - offsetS)));
+    uncertaintyS = Math.max(uncertaintyS, mad);
+  }
 
   const leapVotes: Partial<Record<LeapIndicator, number>> = {};
   for (const s of survivors) leapVotes[s.leap] = (leapVotes[s.leap] ?? 0) + 1;
