@@ -4,6 +4,7 @@ import { Packr } from 'msgpackr';
 export const MAX_FRAME_BYTES = 65_536;
 
 const LENGTH_PREFIX_BYTES = 4;
+const NEVER_USED_BYTE = 0xc1;
 
 /**
  * Plain msgpack maps (no msgpackr records or structure extensions), so that a client
@@ -25,6 +26,9 @@ export function encodeFrame(message: unknown): Buffer {
 
 /** Decodes one msgpack payload; throws PayloadDecodeError on anything unparseable. */
 export function decodePayload(payload: Buffer): unknown {
+  // msgpackr turns the reserved byte 0xC1 into a marker object instead of failing;
+  // nested ones are caught by schema validation, a top-level one is caught here.
+  if (payload[0] === NEVER_USED_BYTE) throw new PayloadDecodeError('0xC1 is never used in msgpack');
   try {
     return packr.unpack(payload);
   } catch (err) {

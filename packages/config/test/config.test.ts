@@ -1,0 +1,109 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, DEFAULT_CONFIG, loadConfig, parseConfigText } from '../src';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+function writeTemp(text: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ct-config-')), 'config.yaml');
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+function problemsOf(fn: () => unknown): { code: string; source: string; paths: string[]; message: string } {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      return { code: err.code, source: err.source, paths: err.problems.map((p) => p.path), message: err.message };
+    }
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  test('configs/default.yaml says exactly what the embedded defaults say', () => {
+    const file = path.join(REPO_ROOT, 'configs/default.yaml');
+    expect(loadConfig({ file })).toEqual(DEFAULT_CONFIG);
+  });
+
+  test('every shipped preset in configs/ is valid', () => {
+    for (const name of fs.readdirSync(path.join(REPO_ROOT, 'configs'))) {
+      if (name.endsWith('.yaml')) expect(() => loadConfig({ file: path.join(REPO_ROOT, 'configs', name) })).not.toThrow();
+    }
+  });
+
+  test('an empty file is the defaults; a partial file keeps the other defaults', () => {
+    expect(parseConfigText('', 'empty.yaml')).toEqual(DEFAULT_CONFIG);
+    const c = parseConfigText('short_term:\n  enabled: false\n', 'p.yaml');
+    expect(c.short_term.enabled).toBe(false);
+    expect(c.short_term.model_name).toBe(DEFAULT_CONFIG.short_term.model_name);
+    expect(c.long_term).toEqual(DEFAULT_CONFIG.long_term);
+  });
+
+  test('a wrong type names the file, the field path and what was expected', () => {
+    const file = writeTemp('clock_measurement:\n  ntp:\n    timeout_seconds: soon\n');
+    const p = problemsOf(() => loadConfig({ file }));
+    expect(p.code).toBe('CONFIG_INVALID_VALUE');
+    expect(p.source).toBe(file);
+    expect(p.paths).toEqual(['clock_measurement.ntp.timeout_seconds']);
+    expect(p.message).toContain('expected number');
+  });
+
+  test('out-of-range values and unknown keys are each reported', () => {
+    const p = problemsOf(() =>
+      parseConfigText('fusion:\n  coverage: 1.5\nshort_term:\n  modle_name: x\n', 'typo.yaml'),
+    );
+    expect(p.paths.sort()).toEqual(['fusion.coverage', 'short_term']);
+    expect(p.message).toContain('modle_name');
+  });
+
+  test('broken YAML and a non-mapping document are clear errors', () => {
+    expect(problemsOf(() => parseConfigText('a: [1, 2\n', 'broken.yaml')).code).toBe('CONFIG_INVALID_YAML');
+    expect(problemsOf(() => parseConfigText('- 1\n- 2\n', 'list.yaml')).message).toContain('mapping');
+  });
+
+  test('a missing file is CONFIG_UNREADABLE naming it', () => {
+    const p = problemsOf(() => loadConfig({ file: '/nonexistent/chronotick.yaml' }));
+    expect(p.code).toBe('CONFIG_UNREADABLE');
+    expect(p.message).toContain('/nonexistent/chronotick.yaml');
+    expect(p.message).toContain('ENOENT');
+  });
+});
+
+describe('environment overrides', () => {
+  test('each CHRONOTICK_* variable lands where DESIGN.md says', () => {
+    const c = loadConfig({
+      env: {
+        CHRONOTICK_MODEL: 'kalman',
+        CHRONOTICK_DEVICE: 'cuda',
+        CHRONOTICK_NTP_SERVERS: '127.0.0.1:12300, [::1]:123 ,time.example',
+        CHRONOTICK_WARMUP: '42',
+        CHRONOTICK_LOG_LEVEL: 'DEBUG',
+        CHRONOTICK_SOCKET: '/tmp/x.sock',
+      },
+    });
+    expect(c.short_term.model_name).toBe('kalman');
+    expect(c.long_term.model_name).toBe('kalman');
+    expect(c.short_term.device).toBe('cuda');
+    expect(c.clock_measurement.ntp.servers).toEqual(['127.0.0.1:12300', '[::1]:123', 'time.example']);
+    expect(c.clock_measurement.timing.warm_up.duration_seconds).toBe(42);
+    expect(c.logging.level).toBe('debug');
+    expect(c.socket_path).toBe('/tmp/x.sock');
+  });
+
+  test('the environment wins over the file', () => {
+    const file = writeTemp('clock_measurement:\n  timing:\n    warm_up:\n      duration_seconds: 600\n');
+    expect(loadConfig({ file, env: { CHRONOTICK_WARMUP: '5' } }).clock_measurement.timing.warm_up.duration_seconds).toBe(5);
+  });
+
+  test('bad override values name the variable', () => {
+    expect(problemsOf(() => loadConfig({ env: { CHRONOTICK_WARMUP: 'soon' } })).paths).toEqual(['CHRONOTICK_WARMUP']);
+    expect(problemsOf(() => loadConfig({ env: { CHRONOTICK_NTP_SERVERS: ' , ' } })).paths).toEqual([
+      'CHRONOTICK_NTP_SERVERS',
+    ]);
+    expect(problemsOf(() => loadConfig({ env: { CHRONOTICK_LOG_LEVEL: 'loud' } })).paths).toEqual(['logging.level']);
+  });
+});

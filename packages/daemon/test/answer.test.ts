@@ -1,0 +1,106 @@
+import { buildTimeAnswer, type AnswerContext } from '../src/engine/answer';
+import { extrapolate, hostOnlyCorrection, type Correction } from '../src/engine/correction';
+import { erf, twoSidedZ } from '../src/engine/normal';
+import { TimeEngine } from '../src/engine/time-engine';
+import { ManualHostClock, realtimeStepS } from '../src/clock/host-clock';
+
+const T0 = 1_800_000_000;
+
+function measured(overrides: Partial<Correction> = {}): Correction {
+  return {
+    refTimeS: T0,
+    offsetS: 0.05,
+    driftRate: 50e-6,
+    offsetSigmaS: 20e-6,
+    driftSigma: 0.1e-6,
+    lastMeasurementS: T0,
+    predictionTimeS: T0,
+    source: 'ntp',
+    clockStatus: 'synchronized',
+    ...overrides,
+  };
+}
+
+const ctx = (systemTimeS: number, extra: Partial<AnswerContext> = {}): AnswerContext => ({
+  systemTimeS,
+  daemonStatus: 'ready',
+  maxDriftPpm: 50,
+  coverage: 0.95,
+  notBeforeS: -Infinity,
+  ...extra,
+});
+
+describe('normal quantiles', () => {
+  test('erf and the two-sided z match known values', () => {
+    expect(erf(1)).toBeCloseTo(0.8427007929, 9);
+    expect(erf(3)).toBeCloseTo(0.9999779095, 9);
+    expect(twoSidedZ(0.95)).toBeCloseTo(1.959964, 5);
+    expect(twoSidedZ(0.999)).toBeCloseTo(3.290527, 5);
+    expect(twoSidedZ(0.9)).toBeCloseTo(1.644854, 5);
+  });
+});
+
+describe('extrapolating a correction', () => {
+  test('offset follows the drift; sigma grows with drift sigma and holdover', () => {
+    const c = measured();
+    const at0 = extrapolate(c, T0, 50);
+    expect(at0.offsetS).toBeCloseTo(0.05, 12);
+    expect(at0.sigmaS).toBeCloseTo(20e-6, 12);
+    const at100 = extrapolate(c, T0 + 100, 50);
+    expect(at100.offsetS).toBeCloseTo(0.05 + 50e-6 * 100, 12);
+    // holdover alone adds 50 ppm × 100 s = 5 ms
+    expect(at100.sigmaS).toBeGreaterThanOrEqual(5e-3);
+  });
+
+  test('before any measurement there is no holdover term, only the large prior', () => {
+    const c = hostOnlyCorrection(T0);
+    expect(extrapolate(c, T0, 50).sigmaS).toBe(1);
+  });
+});
+
+describe('the time answer', () => {
+  test('interval is z(coverage)·sigma around the corrected time', () => {
+    const a = buildTimeAnswer(measured(), ctx(T0 + 10));
+    expect(a.corrected_time).toBeCloseTo(T0 + 10 + 0.05 + 50e-6 * 10, 9);
+    expect(a.offset_correction).toBeCloseTo(a.corrected_time - a.system_time, 12);
+    expect(a.latest - a.corrected_time).toBeCloseTo(twoSidedZ(0.95) * a.time_uncertainty, 6);
+    expect(a.corrected_time - a.earliest).toBeCloseTo(twoSidedZ(0.95) * a.time_uncertainty, 6);
+    expect(a.valid_until).toBeGreaterThan(a.system_time);
+  });
+
+  test('confidence falls as the uncertainty grows', () => {
+    const sure = buildTimeAnswer(measured(), ctx(T0));
+    const unsure = buildTimeAnswer(hostOnlyCorrection(T0), ctx(T0));
+    expect(sure.confidence).toBeGreaterThan(0.9);
+    expect(unsure.confidence).toBeLessThan(0.01);
+  });
+
+  test('served time never goes backwards unless the clock is disrupted', () => {
+    const a = buildTimeAnswer(measured(), ctx(T0, { notBeforeS: T0 + 1 }));
+    expect(a.corrected_time).toBe(T0 + 1);
+    const d = buildTimeAnswer(measured({ clockStatus: 'disrupted' }), ctx(T0, { notBeforeS: T0 + 1 }));
+    expect(d.corrected_time).toBeLessThan(T0 + 1);
+  });
+});
+
+describe('TimeEngine with an injected clock', () => {
+  test('a correction that moves time back is not served backwards', () => {
+    const clock = new ManualHostClock(T0);
+    const engine = new TimeEngine(clock, { maxDriftPpm: 50, coverage: 0.999 });
+    engine.setCorrection(measured({ offsetS: 0.5, driftRate: 0 }), 'ready');
+    const first = engine.getTime().corrected_time;
+    engine.setCorrection(measured({ offsetS: 0.1, driftRate: 0 }), 'ready');
+    clock.advance(0.001);
+    expect(engine.getTime().corrected_time).toBeGreaterThanOrEqual(first);
+    expect(engine.totalCorrections).toBe(2);
+  });
+
+  test('a host clock step shows as realtime moving against monotonic', () => {
+    const clock = new ManualHostClock(T0);
+    const before = clock.now();
+    clock.advance(1);
+    expect(realtimeStepS(before, clock.now())).toBeCloseTo(0, 12);
+    clock.stepRealtime(-30);
+    expect(realtimeStepS(before, clock.now())).toBeCloseTo(-30, 9);
+  });
+});
