@@ -162,11 +162,17 @@ export class NtpSampler {
     const startedAtS = this.deps.clock();
     const spreadMs = this.config.spreadMs ?? 20;
     const exchanges = due.map((server, i) => {
-      server.notePoll(nowS, baseS);
+      // Reserved now, stamped when the query really goes out, so the spread
+      // delay can never make two polls of one server closer than its interval.
+      server.inFlight = true;
+      const go = (): Promise<NtpQueryResult> => {
+        server.notePoll(this.mono(), baseS);
+        return this.exchange(server);
+      };
       return this.track(
         new Promise<NtpQueryResult>((resolve) => {
-          if (i === 0) resolve(this.exchange(server));
-          else this.later(i * spreadMs, () => resolve(this.exchange(server)));
+          if (i === 0) resolve(go());
+          else this.later(i * spreadMs, () => resolve(go()));
         }).then((r) => {
           server.record(r);
           return r;
