@@ -33,12 +33,15 @@ export class SocketServer {
   private readonly connections = new Set<net.Socket>();
   private inFlight = 0;
   private draining = false;
+  /** Read once: checking the level per request would cost more than the request. */
+  private readonly traceRequests: boolean;
   private drainWaiters: (() => void)[] = [];
 
   constructor(
     private readonly server: net.Server,
     private readonly opts: SocketServerOptions,
   ) {
+    this.traceRequests = opts.logger.isLevelEnabled('trace');
     server.on('connection', (socket) => this.accept(socket));
   }
 
@@ -137,6 +140,11 @@ export class SocketServer {
   }
 
   private finish(socket: net.Socket, response: Response, startS: number): void {
+    if (this.traceRequests) {
+      const latencyUs = ((this.opts.monotonicS() - startS) * 1e6).toFixed(0);
+      const outcome = response.ok ? 'ok' : response.error.code;
+      this.opts.logger.trace(`request id=${String(response.id)} ${outcome} in ${latencyUs} µs`);
+    }
     if (response.ok) this.opts.stats.recordSuccess(this.opts.monotonicS() - startS);
     else this.opts.stats.recordError(response.error.message);
     this.send(socket, response);
