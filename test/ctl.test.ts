@@ -1,7 +1,8 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DaemonStatusAnswerSchema, TimeAnswerSchema } from '@chronotick/protocol';
 import { startDaemon, runBinary, tempDir, type RunningDaemon } from './support/daemon-process';
-import { BIN } from './support/paths';
+import { BIN, REPO_ROOT } from './support/paths';
 
 describe('chronotickctl against a running daemon', () => {
   let daemon: RunningDaemon;
@@ -36,6 +37,23 @@ describe('chronotickctl against a running daemon', () => {
     expect(TimeAnswerSchema.parse(JSON.parse(json.stdout)).source).toBe('system');
   });
 
+  test('sources lists each configured server; --json gives the ntp block', async () => {
+    const text = await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'sources']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^SERVER\s+ADDRESS\s+STATE\s+REACH/m);
+    const json = JSON.parse((await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'sources', '--json'])).stdout);
+    expect(Array.isArray(json.servers)).toBe(true);
+    expect(typeof json.summary).toBe('string');
+  });
+
+  test('watch prints one plain line per refresh when not on a terminal', async () => {
+    const result = await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'watch', '--interval', '0.05', '--count', '3']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT.* unsynchronized clock=unknown offset=/);
+  });
+
   test('CHRONOTICK_SOCKET is honoured when --socket is absent', async () => {
     const result = await runBinary(BIN.ctl, ['time', '--json'], { CHRONOTICK_SOCKET: daemon.socketPath });
     expect(result.code).toBe(0);
@@ -58,6 +76,22 @@ describe('chronotickctl without a daemon', () => {
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(path.join(runtimeDir, 'chronotick', 'chronotickd.sock'));
     expect(result.stderr).toContain('/run/chronotick/chronotickd.sock');
+  });
+
+  test('config check validates a file without a daemon: 0 when valid, 78 naming the field when not', async () => {
+    const good = await runBinary(BIN.ctl, ['config', 'check', path.join(REPO_ROOT, 'configs/default.yaml')]);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain('valid');
+    const dir = tempDir();
+    const file = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(file, 'fusion:\n  coverage: 2\nclock_measurement:\n  ntp:\n    servers: []\n');
+    const bad = await runBinary(BIN.ctl, ['config', 'check', file]);
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toContain(file);
+    expect(bad.stderr).toContain('fusion.coverage');
+    expect(bad.stderr).toContain('clock_measurement.ntp.servers');
+    expect((await runBinary(BIN.ctl, ['config', 'check', path.join(dir, 'missing.yaml')])).code).toBe(78);
+    expect((await runBinary(BIN.ctl, ['config', 'check'])).code).toBe(2);
   });
 
   test('usage errors exit 2', async () => {

@@ -1,3 +1,5 @@
-export { run, USAGE, Exit, VERSION, type Outcome } from './main';
+export { run, USAGE, Exit, VERSION, type Io } from './main';
 export { renderStatus } from './commands/status';
+export { renderSources } from './commands/sources';
 export { renderTime } from './commands/time';
+export { checkConfigFile } from './commands/config-check';

@@ -1,37 +1,55 @@
 import { parseArgs } from 'node:util';
 import { ChronoTickClient, ClientError, ClientErrorCode, clientSocketCandidates } from '@chronotick/client';
 import { ProtocolError } from '@chronotick/protocol';
+import { checkConfigFile } from './commands/config-check';
+import { renderSources } from './commands/sources';
 import { renderStatus } from './commands/status';
 import { renderTime } from './commands/time';
+import { watchLine } from './commands/watch';
 
 export const VERSION = '0.1.0';
 
 export const USAGE = `Usage: chronotickctl [--socket PATH] [--json] <command>
 
 Commands:
-  status     The daemon's state: sync, warm-up, offset and drift, sources, models
-  time       The corrected time with its uncertainty interval
+  status              The daemon's state: sync, warm-up, offset and drift, sources, models
+  time                The corrected time with its uncertainty interval
+  sources             The NTP servers: reach, offset, delay, jitter, weight, rejects
+  watch               Refresh the status live (plain lines when not on a terminal)
+  config check FILE   Validate a configuration file without starting anything
 
 Options:
-  --socket PATH   The daemon's socket (default: CHRONOTICK_SOCKET, then
-                  $XDG_RUNTIME_DIR/chronotick/chronotickd.sock, then
-                  /run/chronotick/chronotickd.sock)
-  --json          Print the daemon's answer as JSON, for scripts
-  -h, --help      Show this help
-  -V, --version   Show the version
+  --socket PATH       The daemon's socket (default: CHRONOTICK_SOCKET, then
+                      $XDG_RUNTIME_DIR/chronotick/chronotickd.sock, then
+                      /run/chronotick/chronotickd.sock)
+  --json              Print the daemon's answer as JSON, for scripts
+  --interval SECONDS  watch: time between refreshes (default 1)
+  --count N           watch: stop after N refreshes (default: until interrupted)
+  -h, --help          Show this help
+  -V, --version       Show the version
 
-Exit status: 0 ok; 2 usage error; 3 the daemon is not running; 4 the daemon answered an error.`;
+Exit status: 0 ok; 2 usage error; 3 the daemon is not running; 4 the daemon answered
+an error; 78 config check found an invalid file.`;
 
-export const Exit = { Ok: 0, Runtime: 1, Usage: 2, NotRunning: 3, DaemonError: 4 } as const;
+export const Exit = { Ok: 0, Runtime: 1, Usage: 2, NotRunning: 3, DaemonError: 4, Config: 78 } as const;
 
-/** What a run printed and how it ended; the bin writes it out and exits. */
-export interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
+/** Where a command writes; the bin passes process streams, tests pass collectors. */
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  isTty: boolean;
+  env: NodeJS.ProcessEnv;
 }
 
-export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
+interface Options {
+  socket: string | undefined;
+  json: boolean;
+  intervalS: number;
+  count: number | undefined;
+}
+
+/** Runs one chronotickctl invocation and returns its exit status. */
+export async function run(argv: string[], io: Io): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -39,6 +57,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<Outco
       options: {
         socket: { type: 'string' },
         json: { type: 'boolean', default: false },
+        interval: { type: 'string' },
+        count: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'V', default: false },
       },
@@ -46,62 +66,95 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<Outco
       strict: true,
     });
   } catch (err) {
-    return usage((err as Error).message);
+    return usage(io, (err as Error).message);
   }
   const { values, positionals } = parsed;
-  if (values.help) return { code: Exit.Ok, stdout: `${USAGE}\n`, stderr: '' };
-  if (values.version) return { code: Exit.Ok, stdout: `chronotickctl ${VERSION}\n`, stderr: '' };
+  if (values.help) return print(io, USAGE);
+  if (values.version) return print(io, `chronotickctl ${VERSION}`);
+  const intervalS = values.interval === undefined ? 1 : Number(values.interval);
+  if (!(intervalS > 0)) return usage(io, `--interval must be a positive number of seconds`);
+  const count = values.count === undefined ? undefined : Number(values.count);
+  if (count !== undefined && !(Number.isInteger(count) && count > 0)) return usage(io, '--count must be a positive integer');
+  const opts: Options = { socket: values.socket, json: values.json ?? false, intervalS, count };
+
   const [command, ...rest] = positionals;
-  if (command === undefined) return usage('no command given');
-  if (rest.length > 0) return usage(`unexpected arguments: ${rest.join(' ')}`);
+  if (command === 'config') {
+    if (rest[0] !== 'check' || rest.length !== 2) return usage(io, 'usage: chronotickctl config check FILE');
+    const result = checkConfigFile(rest[1] as string);
+    (result.ok ? io.out : io.err)(`${result.text}\n`);
+    return result.ok ? Exit.Ok : Exit.Config;
+  }
+  if (command === undefined) return usage(io, 'no command given');
+  if (rest.length > 0) return usage(io, `unexpected arguments: ${rest.join(' ')}`);
+  if (!['status', 'time', 'sources', 'watch'].includes(command)) return usage(io, `unknown command "${command}"`);
 
   const client = new ChronoTickClient({
-    socketPaths: clientSocketCandidates({ flag: values.socket, env }),
+    socketPaths: clientSocketCandidates({ flag: opts.socket, env: io.env }),
     timeoutMs: 5000,
   });
   try {
-    switch (command) {
-      case 'status': {
-        const status = await client.request('get_daemon_status');
-        return ok(values.json ? json(status) : renderStatus(status));
-      }
-      case 'time': {
-        const time = await client.request('get_time');
-        return ok(values.json ? json(time) : renderTime(time));
-      }
-      default:
-        return usage(`unknown command "${command}"`);
-    }
+    return await daemonCommand(command, client, opts, io);
   } catch (err) {
-    return failure(err);
+    return failure(io, err);
   } finally {
     client.close();
   }
 }
 
-function ok(text: string): Outcome {
-  return { code: Exit.Ok, stdout: `${text}\n`, stderr: '' };
+async function daemonCommand(command: string, client: ChronoTickClient, opts: Options, io: Io): Promise<number> {
+  switch (command) {
+    case 'status': {
+      const status = await client.request('get_daemon_status');
+      return print(io, opts.json ? json(status) : renderStatus(status));
+    }
+    case 'sources': {
+      const status = await client.request('get_daemon_status');
+      return print(io, opts.json ? json(status.ntp) : renderSources(status));
+    }
+    case 'time': {
+      const time = await client.request('get_time');
+      return print(io, opts.json ? json(time) : renderTime(time));
+    }
+    default:
+      return watch(client, opts, io);
+  }
+}
+
+async function watch(client: ChronoTickClient, opts: Options, io: Io): Promise<number> {
+  for (let i = 0; opts.count === undefined || i < opts.count; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, opts.intervalS * 1000));
+    const status = await client.request('get_daemon_status');
+    if (opts.json) io.out(`${JSON.stringify(status)}\n`);
+    else if (io.isTty) io.out(`\x1b[H\x1b[2J${renderStatus(status)}\n`);
+    else io.out(`${watchLine(status, Date.now() / 1000)}\n`);
+  }
+  return Exit.Ok;
+}
+
+function print(io: Io, text: string): number {
+  io.out(`${text}\n`);
+  return Exit.Ok;
 }
 
 function json(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
 
-function usage(problem: string): Outcome {
-  return { code: Exit.Usage, stdout: '', stderr: `chronotickctl: ${problem}\n\n${USAGE}\n` };
+function usage(io: Io, problem: string): number {
+  io.err(`chronotickctl: ${problem}\n\n${USAGE}\n`);
+  return Exit.Usage;
 }
 
-function failure(err: unknown): Outcome {
+function failure(io: Io, err: unknown): number {
+  const hint = (h: string | undefined): string => (h ? `hint: ${h}\n` : '');
   if (err instanceof ClientError) {
-    const code = err.code === ClientErrorCode.DaemonUnreachable ? Exit.NotRunning : Exit.Runtime;
-    return { code, stdout: '', stderr: `chronotickctl: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}` };
+    io.err(`chronotickctl: ${err.message}\n${hint(err.hint)}`);
+    return err.code === ClientErrorCode.DaemonUnreachable ? Exit.NotRunning : Exit.Runtime;
   }
   if (err instanceof ProtocolError) {
-    return {
-      code: Exit.DaemonError,
-      stdout: '',
-      stderr: `chronotickctl: the daemon answered ${err.code}: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`,
-    };
+    io.err(`chronotickctl: the daemon answered ${err.code}: ${err.message}\n${hint(err.hint)}`);
+    return Exit.DaemonError;
   }
-  return { code: Exit.Runtime, stdout: '', stderr: `chronotickctl: ${String(err)}\n` };
+  io.err(`chronotickctl: ${String(err)}\n`);
+  return Exit.Runtime;
 }

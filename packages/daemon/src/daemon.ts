@@ -113,14 +113,19 @@ export class Daemon {
       source: c.source,
       leap_indicator: null,
       ntp: {
-        servers: config.clock_measurement.ntp.servers.map((address) => ({
-          address,
+        servers: config.clock_measurement.ntp.servers.map((name) => ({
+          name,
+          address: null,
           reach: 0,
           samples: 0,
+          rejects: {},
           state: 'idle',
           last_offset_s: null,
           last_delay_s: null,
           jitter_s: null,
+          kod: null,
+          next_poll_in_s: null,
+          weight: null,
         })),
         last_measurement_time: c.lastMeasurementS,
         summary: 'NTP measurement is not running: serving the host clock',

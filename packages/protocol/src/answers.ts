@@ -81,13 +81,23 @@ export type ConfidenceIntervalAnswer = z.infer<typeof ConfidenceIntervalSchema>;
 /** One NTP server as the sampler sees it. */
 export const NtpServerStatusSchema = z
   .object({
-    address: z.string(),
+    /** As configured: `host[:port]`. */
+    name: z.string(),
+    /** The address it last resolved to; null before the first lookup. */
+    address: z.string().nullable(),
+    /** The last eight polls as bits, newest lowest (NTP's reach register). */
     reach: z.number().int().min(0).max(255),
     samples: z.number().int().nonnegative(),
+    rejects: z.record(z.string(), z.number().int().nonnegative()),
     state: z.string(),
     last_offset_s: z.number().nullable(),
     last_delay_s: z.number().nullable(),
     jitter_s: z.number().nullable(),
+    /** Kiss-o'-Death code last received (RATE, DENY, RSTR, …), if any. */
+    kod: z.string().nullable(),
+    next_poll_in_s: z.number().nullable(),
+    /** Its weight in the last combined round; 0 for a falseticker. */
+    weight: z.number().min(0).max(1).nullable(),
   })
   .loose();
 

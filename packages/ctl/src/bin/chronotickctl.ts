@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import { run } from '../main';
 
-run(process.argv.slice(2), process.env).then(
-  (outcome) => {
-    process.stdout.write(outcome.stdout);
-    process.stderr.write(outcome.stderr);
-    process.exitCode = outcome.code;
+run(process.argv.slice(2), {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  isTty: process.stdout.isTTY === true,
+  env: process.env,
+}).then(
+  (code) => {
+    process.exitCode = code;
   },
   (err: unknown) => {
     process.stderr.write(`chronotickctl: ${String(err)}\n`);

@@ -23,7 +23,7 @@ export function renderStatus(s: DaemonStatusAnswer): string {
   const servers = table(
     ['SERVER', 'STATE', 'REACH', 'SAMPLES', 'OFFSET', 'DELAY', 'JITTER'],
     s.ntp.servers.map((srv) => [
-      srv.address,
+      srv.name,
       srv.state,
       srv.reach.toString(8).padStart(3, '0'),
       String(srv.samples),

@@ -1,0 +1,12 @@
+import type { DaemonStatusAnswer } from '@chronotick/protocol';
+import { formatPpm, formatSeconds } from '../format';
+
+/** One line per refresh when stdout is not a terminal (logs, pipes, tests). */
+export function watchLine(s: DaemonStatusAnswer, atS: number): string {
+  const warm = s.status === 'warming_up' ? ` warm-up ${Math.round(s.warmup_progress * 100)}%` : '';
+  return (
+    `${new Date(atS * 1000).toISOString()} ${s.status}${warm} clock=${s.clock_status} ` +
+    `offset=${formatSeconds(s.offset_correction, true)}±${formatSeconds(s.offset_uncertainty)} ` +
+    `drift=${formatPpm(s.drift_rate)} source=${s.source}`
+  );
+}
