@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -11,10 +12,10 @@ type ToolResult = {
   content: { type: string; text?: string }[];
 };
 
-async function connectAdapter(socketPath: string): Promise<Client> {
+async function connectAdapter(socketPath: string, extraArgs: string[] = []): Promise<Client> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [BIN.mcp, '--socket', socketPath],
+    args: [BIN.mcp, '--socket', socketPath, ...extraArgs],
     env: cleanEnv() as Record<string, string>,
     stderr: 'pipe',
   });
@@ -119,3 +120,39 @@ describe('chronotick-mcp when the daemon is not running', () => {
     await daemon.stop();
   });
 });
+
+describe('chronotick-mcp --start-daemon', () => {
+  test('starts a private daemon when none answers, and stops it when the host goes away', async () => {
+    const socketPath = path.join(tempDir(), 'private.sock');
+    const client = await connectAdapter(socketPath, ['--start-daemon']);
+    const result = (await client.callTool({ name: 'get_daemon_status', arguments: {} })) as ToolResult;
+    expect(result.isError).toBeFalsy();
+    const daemonPid = result.structuredContent?.pid as number;
+    expect(daemonPid).toBeGreaterThan(0);
+    expect(fs.existsSync(socketPath)).toBe(true);
+    await client.close();
+    const deadline = Date.now() + 10_000;
+    while (isAlive(daemonPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(isAlive(daemonPid)).toBe(false);
+    expect(fs.existsSync(socketPath)).toBe(false);
+  });
+
+  test('uses a daemon that already answers instead of starting another', async () => {
+    const daemon = await startDaemon();
+    const client = await connectAdapter(daemon.socketPath, ['--start-daemon']);
+    const result = (await client.callTool({ name: 'get_daemon_status', arguments: {} })) as ToolResult;
+    expect(result.structuredContent?.pid).toBe(daemon.process.pid);
+    await client.close();
+    expect(isAlive(daemon.process.pid as number)).toBe(true);
+    await daemon.stop();
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

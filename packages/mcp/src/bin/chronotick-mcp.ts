@@ -2,9 +2,10 @@
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ChronoTickClient, clientSocketCandidates } from '@chronotick/client';
+import { daemonAnswers, startPrivateDaemon, type PrivateDaemon } from '../private-daemon';
 import { VERSION, createMcpServer } from '../server';
 
-const USAGE = `Usage: chronotick-mcp [--socket PATH]
+const USAGE = `Usage: chronotick-mcp [--socket PATH] [--start-daemon]
 
 The ChronoTick MCP adapter: an MCP server on stdio that MCP hosts (Claude Code, …)
 launch. It forwards get_time, get_daemon_status, get_time_with_future_uncertainty and
@@ -14,6 +15,8 @@ Options:
   --socket PATH   The daemon's socket (default: CHRONOTICK_SOCKET, then
                   $XDG_RUNTIME_DIR/chronotick/chronotickd.sock, then
                   /run/chronotick/chronotickd.sock)
+  --start-daemon  When no daemon answers, start a private chronotickd as a child
+                  on the first socket path, and stop it when the MCP host goes away
   -h, --help      Show this help
   -V, --version   Show the version
 
@@ -26,6 +29,7 @@ async function main(): Promise<number> {
       args: process.argv.slice(2),
       options: {
         socket: { type: 'string' },
+        'start-daemon': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'V', default: false },
       },
@@ -44,6 +48,13 @@ async function main(): Promise<number> {
     return 0;
   }
   const socketPaths = clientSocketCandidates({ flag: values.socket, env: process.env });
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  let privateDaemon: PrivateDaemon | undefined;
+  if (values['start-daemon'] && !(await daemonAnswers(socketPaths))) {
+    const socketPath = socketPaths[0] as string;
+    log(`chronotick-mcp: no daemon answers; starting a private chronotickd on ${socketPath}`);
+    privateDaemon = await startPrivateDaemon(socketPath, log);
+  }
   const client = new ChronoTickClient({ socketPaths, timeoutMs: 5000 });
   const server = createMcpServer(client);
   const transport = new StdioServerTransport();
@@ -51,9 +62,15 @@ async function main(): Promise<number> {
   await server.connect(transport);
   // The host closing stdin is how an MCP session ends.
   return new Promise<number>((resolve) => {
+    let finishing = false;
     const finish = (): void => {
+      if (finishing) return;
+      finishing = true;
       client.close();
-      void server.close().finally(() => resolve(0));
+      void server
+        .close()
+        .then(() => privateDaemon?.stop())
+        .finally(() => resolve(0));
     };
     process.stdin.on('end', finish);
     process.stdin.on('close', finish);
