@@ -122,6 +122,19 @@ const stateSchema = z
   })
   .strict();
 
+const auditSchema = z
+  .object({
+    /** A JSON-lines record of every correction served. */
+    enabled: z.boolean().default(true),
+    /** Default: audit.jsonl in the state directory. */
+    file: z.string().min(1).optional(),
+    /** Rotate when the file would pass this size, bytes. */
+    max_bytes: z.number().int().positive().default(10 * 1024 * 1024),
+    /** Rotated files kept. */
+    keep: z.number().int().min(0).max(100).default(3),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     clock_measurement: clockMeasurementSchema.default(() => clockMeasurementSchema.parse({})),
@@ -136,9 +149,13 @@ export const ConfigSchema = z
     server: serverSchema.default(() => serverSchema.parse({})),
     state: stateSchema.default(() => stateSchema.parse({})),
     metrics: z
-      .object({ port: z.number().int().min(1).max(65_535).optional() })
+      .object({
+        /** Prometheus metrics and GET /status on 127.0.0.1:port; off when absent. */
+        port: z.number().int().min(1).max(65_535).optional(),
+      })
       .strict()
       .default({}),
+    audit: auditSchema.default(() => auditSchema.parse({})),
   })
   .strict();
 
