@@ -1,0 +1,169 @@
+import { requireHistory, type Forecast, type SyncForecaster } from '../forecaster';
+import { TsfmError } from '../errors';
+import { PPM, timeOrdered, type Measurement } from '../measurement';
+import { median, noiseFromDifferences, sampleSigmasS } from './robust';
+
+/** Tuning of {@link KalmanDriftFilter}; every field has a default. */
+export interface KalmanOptions {
+  /** Diffusion of the offset itself (white frequency noise), s²/s. Default 1e-11 (0.1 ms over 1000 s). */
+  offsetWanderS2PerS?: number;
+  /** Diffusion of the drift (random-walk frequency), (s/s)²/s. Default 1e-17 (0.1 ppm over 1000 s). */
+  driftWanderPerS?: number;
+  /** Drift sigma before any data, ppm. Default 50 (ClockBound's max drift). */
+  initialDriftSigmaPpm?: number;
+  /** Reject a measurement whose innovation exceeds this many sigmas. Default 4. */
+  gateSigmas?: number;
+  /**
+   * After this many consecutive rejections the filter believes the data over itself
+   * (a step of the clock, not a run of outliers) and re-anchors the offset. Default 3.
+   */
+  maxConsecutiveRejects?: number;
+  /** Measurement sigma, seconds, for samples without `uncertaintyS`; default: measured from the history. */
+  measurementSigmaS?: number;
+  /** The forecaster replays at most this many of the newest samples. Default 256. */
+  maxSamples?: number;
+}
+
+/** The filter's estimate: offset at `tS` and drift, with their (co)variances. */
+export interface KalmanState {
+  tS: number;
+  offsetS: number;
+  driftSPerS: number;
+  /** Covariance [[var offset, cov], [cov, var drift]]. */
+  covariance: [[number, number], [number, number]];
+  accepted: number;
+  rejected: number;
+}
+
+/**
+ * A two-state Kalman filter on [offset, drift]: the offset integrates the drift, both
+ * diffuse (process noise for wander), and each measurement's noise comes from its
+ * uncertainty. Innovations beyond the gate are rejected as outliers, unless they keep
+ * coming, which means the clock stepped. Incremental, so the daemon can feed it one
+ * measurement at a time; {@link createKalmanForecaster} replays a window through it.
+ */
+export class KalmanDriftFilter {
+  private readonly qOffset: number;
+  private readonly qDrift: number;
+  private readonly gate: number;
+  private readonly maxRejects: number;
+  private readonly initialDriftVar: number;
+  private state: KalmanState | null = null;
+  private consecutiveRejects = 0;
+
+  constructor(options: KalmanOptions = {}) {
+    this.qOffset = options.offsetWanderS2PerS ?? 1e-11;
+    this.qDrift = options.driftWanderPerS ?? 1e-17;
+    this.gate = options.gateSigmas ?? 4;
+    this.maxRejects = options.maxConsecutiveRejects ?? 3;
+    this.initialDriftVar = ((options.initialDriftSigmaPpm ?? 50) * PPM) ** 2;
+    if (!(this.qOffset >= 0 && this.qDrift >= 0 && this.gate > 0 && this.maxRejects >= 1)) {
+      throw new TsfmError('TSFM_BAD_OPTIONS', 'kalman: wander terms must be ≥ 0, gateSigmas > 0, maxConsecutiveRejects ≥ 1');
+    }
+  }
+
+  /** The current estimate, or null before the first measurement. */
+  current(): KalmanState | null {
+    return this.state === null ? null : { ...this.state, covariance: [[...this.state.covariance[0]], [...this.state.covariance[1]]] };
+  }
+
+  /** Propagate the state to `tS` without a measurement (holdover); the covariance grows. */
+  predict(tS: number): KalmanState {
+    const s = this.state;
+    if (s === null) throw new TsfmError('TSFM_INSUFFICIENT_HISTORY', 'kalman: no measurement yet', 'feed a measurement with update() first');
+    // Never run the model backwards: a target before the estimate gets the estimate itself.
+    const dt = Math.max(0, tS - s.tS);
+    const [[p00, p01], [, p11]] = s.covariance;
+    const q = this.qDrift;
+    return {
+      ...s,
+      tS: Math.max(tS, s.tS),
+      offsetS: s.offsetS + s.driftSPerS * dt,
+      covariance: [
+        [p00 + 2 * dt * p01 + dt * dt * p11 + this.qOffset * dt + (q * dt ** 3) / 3, p01 + dt * p11 + (q * dt * dt) / 2],
+        [p01 + dt * p11 + (q * dt * dt) / 2, p11 + q * dt],
+      ],
+    };
+  }
+
+  /**
+   * Fold in one measurement whose one-sigma noise is `sigmaS`. Returns false when the
+   * innovation gate rejected it.
+   */
+  update(m: Measurement, sigmaS: number): boolean {
+    const r = Math.max(sigmaS, 1e-9) ** 2;
+    if (this.state === null) {
+      this.state = { tS: m.tS, offsetS: m.offsetS, driftSPerS: 0, covariance: [[r, 0], [0, this.initialDriftVar]], accepted: 1, rejected: 0 };
+      return true;
+    }
+    const prior = this.predict(m.tS);
+    const [[p00, p01], [, p11]] = prior.covariance;
+    const innovation = m.offsetS - prior.offsetS;
+    const s = p00 + r;
+    if (Math.abs(innovation) > this.gate * Math.sqrt(s)) {
+      if (this.consecutiveRejects < this.maxRejects) {
+        this.consecutiveRejects++;
+        this.state = { ...prior, rejected: prior.rejected + 1 };
+        return false;
+      }
+      // The data have disagreed with the model for several samples running: the clock
+      // stepped. Re-anchor the offset on this sample, keep the drift, reset the offset's certainty.
+      this.consecutiveRejects = 0;
+      this.state = { ...prior, offsetS: m.offsetS, covariance: [[r, 0], [0, p11]], accepted: prior.accepted + 1 };
+      return true;
+    }
+    this.consecutiveRejects = 0;
+    const k0 = p00 / s;
+    const k1 = p01 / s;
+    this.state = {
+      tS: prior.tS,
+      offsetS: prior.offsetS + k0 * innovation,
+      driftSPerS: prior.driftSPerS + k1 * innovation,
+      // Joseph-free form is enough for a 2×2 with r > 0; symmetric by construction.
+      covariance: [
+        [(1 - k0) * p00, (1 - k0) * p01],
+        [(1 - k0) * p01, p11 - k1 * p01],
+      ],
+      accepted: prior.accepted + 1,
+      rejected: prior.rejected,
+    };
+    return true;
+  }
+}
+
+/**
+ * Absolute one-sigma noise of each sample: a stated uncertainty as is; otherwise the
+ * delay-based relative sigmas of {@link sampleSigmasS}, scaled so that their median
+ * equals the noise measured from successive differences (or `measurementSigmaS`).
+ */
+export function kalmanSampleSigmasS(window: readonly Measurement[], measurementSigmaS?: number): number[] {
+  const relative = sampleSigmasS(window, 1e-9);
+  const baseS = measurementSigmaS ?? noiseFromDifferences(window, 1e-3);
+  const unknown = relative.filter((_, i) => window[i]?.uncertaintyS === undefined);
+  const scale = baseS / (median(unknown) || 1);
+  return relative.map((s, i) => (window[i]?.uncertaintyS === undefined ? s * scale : s));
+}
+
+/** The Kalman filter as a registry forecaster (`kalman`), replaying the newest window on each call. */
+export function createKalmanForecaster(options: KalmanOptions = {}): SyncForecaster {
+  return {
+    name: 'kalman',
+    mode: 'sync',
+    forecast(history, targetTimesS): Forecast {
+      requireHistory('kalman', history);
+      const window = timeOrdered(history).slice(-(options.maxSamples ?? 256));
+      const sigmas = kalmanSampleSigmasS(window, options.measurementSigmaS);
+      const filter = new KalmanDriftFilter(options);
+      window.forEach((m, i) => filter.update(m, sigmas[i] ?? 1e-3));
+      // σ of a future measurement: the state's own uncertainty plus a typical sample's noise.
+      const noiseS = median(sigmas);
+      const points = targetTimesS.map((tS) => {
+        const p = filter.predict(tS);
+        return { tS, meanS: p.offsetS, sigmaS: Math.sqrt(p.covariance[0][0] + noiseS * noiseS) };
+      });
+      const now = filter.current();
+      const drift = now === null ? null : { rateSPerS: now.driftSPerS, sigmaSPerS: Math.sqrt(now.covariance[1][1]) };
+      return { model: 'kalman', points, drift };
+    },
+  };
+}
