@@ -44,7 +44,7 @@ const SCENARIOS: Record<ScenarioName, Omit<SimulationConfig, 'seed'>> = {
   disciplined_noise: {
     durationS: 4 * 3600, intervalS: 120,
     clock: { initialOffsetS: 0, offsetDriftPpm: 0, offsetWanderSPerSqrtS: 2e-5, disciplineTimeConstantS: 600 },
-    network: { ...INTERNET, fixedAsymmetryS: 0.006, queueMeanS: 0.0015, spikeProbability: 0.03, spikeMinS: 0.01 },
+    network: { ...INTERNET, fixedAsymmetryS: 0.002, queueMeanS: 0.0015, spikeProbability: 0.03, spikeMinS: 0.01 },
     timestampNoiseS: 2e-6,
   },
 };

@@ -1,4 +1,4 @@
-import { requireHistory, type Forecast, type SyncForecaster } from '../forecaster';
+import { Z95, requireHistory, type Forecast, type SyncForecaster } from '../forecaster';
 import { TsfmError } from '../errors';
 import { PPM, timeOrdered, type Measurement } from '../measurement';
 import { median, noiseFromDifferences, sampleSigmasS } from './robust';
@@ -33,6 +33,13 @@ export interface KalmanState {
   covariance: [[number, number], [number, number]];
   accepted: number;
   rejected: number;
+}
+
+/** What {@link KalmanDriftFilter.update} did with a measurement. */
+export interface KalmanUpdate {
+  accepted: boolean;
+  /** Innovation over its predicted sigma; null for the first measurement. */
+  normalizedInnovation: number | null;
 }
 
 /**
@@ -87,30 +94,32 @@ export class KalmanDriftFilter {
   }
 
   /**
-   * Fold in one measurement whose one-sigma noise is `sigmaS`. Returns false when the
-   * innovation gate rejected it.
+   * Fold in one measurement whose one-sigma noise is `sigmaS`: whether the gate let it
+   * in, and its innovation (measurement − prediction) in units of its predicted sigma,
+   * which callers use to check the filter's honesty. The first measurement has none.
    */
-  update(m: Measurement, sigmaS: number): boolean {
+  update(m: Measurement, sigmaS: number): KalmanUpdate {
     const r = Math.max(sigmaS, 1e-9) ** 2;
     if (this.state === null) {
       this.state = { tS: m.tS, offsetS: m.offsetS, driftSPerS: 0, covariance: [[r, 0], [0, this.initialDriftVar]], accepted: 1, rejected: 0 };
-      return true;
+      return { accepted: true, normalizedInnovation: null };
     }
     const prior = this.predict(m.tS);
     const [[p00, p01], [, p11]] = prior.covariance;
     const innovation = m.offsetS - prior.offsetS;
     const s = p00 + r;
+    const normalizedInnovation = innovation / Math.sqrt(s);
     if (Math.abs(innovation) > this.gate * Math.sqrt(s)) {
       if (this.consecutiveRejects < this.maxRejects) {
         this.consecutiveRejects++;
         this.state = { ...prior, rejected: prior.rejected + 1 };
-        return false;
+        return { accepted: false, normalizedInnovation };
       }
       // The data have disagreed with the model for several samples running: the clock
       // stepped. Re-anchor the offset on this sample, keep the drift, reset the offset's certainty.
       this.consecutiveRejects = 0;
       this.state = { ...prior, offsetS: m.offsetS, covariance: [[r, 0], [0, p11]], accepted: prior.accepted + 1 };
-      return true;
+      return { accepted: true, normalizedInnovation };
     }
     this.consecutiveRejects = 0;
     const k0 = p00 / s;
@@ -127,7 +136,7 @@ export class KalmanDriftFilter {
       accepted: prior.accepted + 1,
       rejected: prior.rejected,
     };
-    return true;
+    return { accepted: true, normalizedInnovation };
   }
 }
 
@@ -144,6 +153,14 @@ export function kalmanSampleSigmasS(window: readonly Measurement[], measurementS
   return relative.map((s, i) => (window[i]?.uncertaintyS === undefined ? s * scale : s));
 }
 
+function quantile(values: readonly number[], level: number): number {
+  if (values.length === 0) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  const at = level * (s.length - 1);
+  const lo = Math.floor(at);
+  return (s[lo] ?? 0) + ((s[Math.min(lo + 1, s.length - 1)] ?? 0) - (s[lo] ?? 0)) * (at - lo);
+}
+
 /** The Kalman filter as a registry forecaster (`kalman`), replaying the newest window on each call. */
 export function createKalmanForecaster(options: KalmanOptions = {}): SyncForecaster {
   return {
@@ -154,12 +171,20 @@ export function createKalmanForecaster(options: KalmanOptions = {}): SyncForecas
       const window = timeOrdered(history).slice(-(options.maxSamples ?? 256));
       const sigmas = kalmanSampleSigmasS(window, options.measurementSigmaS);
       const filter = new KalmanDriftFilter(options);
-      window.forEach((m, i) => filter.update(m, sigmas[i] ?? 1e-3));
-      // σ of a future measurement: the state's own uncertainty plus a typical sample's noise.
+      const ratios: number[] = [];
+      window.forEach((m, i) => {
+        const z = filter.update(m, sigmas[i] ?? 1e-3).normalizedInnovation;
+        // The first few innovations mostly measure the unknown initial drift.
+        if (z !== null && i >= 3) ratios.push(Math.abs(z));
+      });
+      // Calibrate σ on the filter's own record: when more than 5% of past innovations
+      // fell outside ±1.96 predicted sigmas (heavy tails, a mixture of paths), widen the
+      // forecast until its nominal 95% interval would have covered 95% of them.
+      const inflation = Math.max(1, quantile(ratios, 0.95) / Z95);
       const noiseS = median(sigmas);
       const points = targetTimesS.map((tS) => {
         const p = filter.predict(tS);
-        return { tS, meanS: p.offsetS, sigmaS: Math.sqrt(p.covariance[0][0] + noiseS * noiseS) };
+        return { tS, meanS: p.offsetS, sigmaS: inflation * Math.sqrt(p.covariance[0][0] + noiseS * noiseS) };
       });
       const now = filter.current();
       const drift = now === null ? null : { rateSPerS: now.driftSPerS, sigmaSPerS: Math.sqrt(now.covariance[1][1]) };

@@ -1,7 +1,43 @@
-import { requireHistory, type Forecast, type SyncForecaster } from '../forecaster';
+import { Z95, requireHistory, type Forecast, type SyncForecaster } from '../forecaster';
 import { TsfmError } from '../errors';
 import { PPM, timeOrdered, type Measurement } from '../measurement';
-import { madSigma, median, sampleSigmasS } from './robust';
+import { median, sampleSigmasS } from './robust';
+import { residualsS, robustLine, tooFewRuns, type RobustLineOptions, type WeightedLine } from './robust-line';
+
+interface WindowFit {
+  line: WeightedLine;
+  keep: boolean[];
+  residuals: number[];
+  sigmas: number[];
+}
+
+function fitWindow(window: readonly Measurement[], originS: number, minSigmaS: number, options: RobustLineOptions): WindowFit {
+  // Times relative to the newest sample: Unix-epoch seconds squared would lose precision.
+  const ts = window.map((m) => m.tS - originS);
+  const ys = window.map((m) => m.offsetS);
+  const sigmas = sampleSigmasS(window, minSigmaS);
+  const { line, keep } = robustLine(ts, ys, sigmas, options);
+  return { line, keep, residuals: residualsS(line, ts, ys), sigmas };
+}
+
+/** How many of the newest samples were rejected, all on the same side of the line. */
+function trailingRejectedRun(fit: WindowFit): number {
+  let run = 0;
+  for (let i = fit.keep.length - 1; i >= 0 && !fit.keep[i]; i--) {
+    const r = fit.residuals[i] ?? 0;
+    if (run > 0 && Math.sign(r) !== Math.sign(fit.residuals[i + 1] ?? 0)) break;
+    run++;
+  }
+  return run;
+}
+
+function quantileOfAbs(values: readonly number[], level: number): number {
+  if (values.length === 0) return 0;
+  const s = values.map(Math.abs).sort((a, b) => a - b);
+  const at = level * (s.length - 1);
+  const lo = Math.floor(at);
+  return (s[lo] ?? 0) + ((s[Math.min(lo + 1, s.length - 1)] ?? 0) - (s[lo] ?? 0)) * (at - lo);
+}
 
 /** Options of {@link fitLinearDrift}; every field has a default. */
 export interface LinearFitOptions {
@@ -19,6 +55,10 @@ export interface LinearFitOptions {
   minSigmaS?: number;
   /** Measurement scatter assumed when too few samples remain to measure it, seconds. Default 1e-3. */
   fallbackNoiseS?: number;
+  /** The runs test never shrinks the window below this many samples. Default 8. */
+  minWindowSamples?: number;
+  /** This many newest samples rejected on the same side mean the clock stepped. Default 4. */
+  stepSamples?: number;
   /** Drift sigma when the window cannot determine a drift (one instant), ppm. Default 50 (ClockBound's max drift). */
   priorDriftSigmaPpm?: number;
 }
@@ -49,35 +89,6 @@ export interface LinearDriftFit {
   lastSampleTimeS: number;
 }
 
-interface Line {
-  tBarS: number;
-  yBarS: number;
-  slope: number;
-  sumW: number;
-  sTT: number;
-}
-
-function weightedLine(ts: number[], ys: number[], ws: number[], keep: boolean[]): Line {
-  let sumW = 0, sumT = 0, sumY = 0;
-  ts.forEach((t, i) => {
-    const w = ws[i] ?? 0;
-    if (!keep[i]) return;
-    sumW += w; sumT += w * t; sumY += w * (ys[i] ?? 0);
-  });
-  const tBarS = sumT / sumW;
-  const yBarS = sumY / sumW;
-  let sTT = 0, sTY = 0;
-  ts.forEach((t, i) => {
-    if (!keep[i]) return;
-    const w = ws[i] ?? 0;
-    sTT += w * (t - tBarS) ** 2;
-    sTY += w * (t - tBarS) * ((ys[i] ?? 0) - yBarS);
-  });
-  // A window at one instant (or one sample) determines no slope: hold the drift at 0.
-  const slope = sTT > 0 ? sTY / sTT : 0;
-  return { tBarS, yBarS, slope, sumW, sTT };
-}
-
 /**
  * Fit offset = a + b·(t − t̄) to the recent window by weighted least squares, in the
  * manner of chrony: weights come from each sample's uncertainty or excess delay
@@ -104,43 +115,43 @@ export function fitLinearDrift(history: readonly Measurement[], options: LinearF
   const sorted = timeOrdered(history);
   const newestS = sorted[sorted.length - 1]?.tS ?? 0;
   const minTimeS = newestS - (options.maxAgeS ?? Infinity);
-  const window = sorted.slice(-maxSamples).filter((m) => m.tS >= minTimeS);
-  const n = window.length;
-  const ts = window.map((m) => m.tS - newestS);
-  const ys = window.map((m) => m.offsetS);
-  const sigmas = sampleSigmasS(window, minSigmaS);
-  const ws = sigmas.map((s) => 1 / (s * s));
-  let keep = window.map(() => true);
-  let line = weightedLine(ts, ys, ws, keep);
-
-  const maxRejected = Math.floor(n * maxRejectFraction);
-  for (let round = 0; round < (options.maxIterations ?? 5) && n >= 3; round++) {
-    const z = ts.map((t, i) => ((ys[i] ?? 0) - line.yBarS - line.slope * (t - line.tBarS)) / (sigmas[i] ?? 1));
-    const zKept = z.filter((_, i) => keep[i]);
-    const centre = median(zKept);
-    const scale = madSigma(zKept);
-    // An exact fit has zero scale; a 1 ns tolerance keeps rounding noise from counting as outliers.
-    const limits = sigmas.map((s) => Math.max(rejectSigmas * scale, 1e-9 / s));
-    const order = z.map((v, i) => ({ i, excess: Math.abs(v - centre) / (limits[i] ?? 1) })).sort((a, b) => b.excess - a.excess);
-    const next = window.map(() => true);
-    order.slice(0, maxRejected).forEach(({ i, excess }) => { if (excess > 1) next[i] = false; });
-    if (next.every((k, i) => k === keep[i])) break;
-    keep = next;
-    line = weightedLine(ts, ys, ws, keep);
+  let window = sorted.slice(-maxSamples).filter((m) => m.tS >= minTimeS);
+  const robust = { rejectSigmas, maxRejectFraction, maxIterations: options.maxIterations ?? 5 };
+  const minRunsSamples = options.minWindowSamples ?? 8;
+  const stepSamples = options.stepSamples ?? 4;
+  let fit = fitWindow(window, newestS, minSigmaS, robust);
+  for (;;) {
+    const n = window.length;
+    // The newest samples all rejected on the same side: the clock stepped. The fit
+    // restarts at the step rather than waiting for the new level to become the majority.
+    const run = trailingRejectedRun(fit);
+    let next: Measurement[] | null = null;
+    if (run >= stepSamples && run < n) next = window.slice(-run);
+    else if (n > minRunsSamples && tooFewRuns(fit.residuals.filter((_, i) => fit.keep[i]))) {
+      next = window.slice(-Math.max(minRunsSamples, Math.floor(n * 0.75)));
+    }
+    if (next === null) break;
+    window = next;
+    fit = fitWindow(window, newestS, minSigmaS, robust);
   }
 
+  const { line, keep, residuals, sigmas } = fit;
+  const n = window.length;
   let used = 0, chi2 = 0, sumSq = 0;
-  ts.forEach((t, i) => {
+  residuals.forEach((r, i) => {
     if (!keep[i]) return;
-    const r = (ys[i] ?? 0) - line.yBarS - line.slope * (t - line.tBarS);
-    used++; chi2 += (ws[i] ?? 0) * r * r; sumSq += r * r;
+    used++; chi2 += r * r / (sigmas[i] ?? 1) ** 2; sumSq += r * r;
   });
   const hasSlope = line.sTT > 0;
   const dof = used - (hasSlope ? 2 : 1);
   // Below one degree of freedom the residuals say nothing about the noise: assume it.
   const knownSigmaS = window.every((m) => m.uncertaintyS !== undefined) ? median(sigmas) : fallbackNoiseS;
   const phi2 = dof > 0 ? chi2 / dof : knownSigmaS ** 2 * (line.sumW / Math.max(used, 1));
-  const residualSigmaS = dof > 0 ? Math.max(Math.sqrt(sumSq / dof), minSigmaS) : knownSigmaS;
+  // The scatter of the next measurement: the inliers' RMS, but never less than what
+  // makes the nominal 95% interval cover 95% of this window's own residuals, rejected
+  // ones included, because the next sample may be an outlier too.
+  const p95S = quantileOfAbs(residuals, 0.95) / Z95;
+  const residualSigmaS = dof > 0 ? Math.max(Math.sqrt(sumSq / dof), p95S, minSigmaS) : knownSigmaS;
   const offsetSigmaS = Math.max(Math.sqrt(phi2 / line.sumW), minSigmaS / Math.sqrt(used));
   const priorDriftSigma = (options.priorDriftSigmaPpm ?? 50) * PPM;
   const driftSigmaSPerS = hasSlope ? Math.sqrt(phi2 / line.sTT) : priorDriftSigma;
