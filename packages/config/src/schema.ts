@@ -46,6 +46,8 @@ const clockMeasurementSchema = z
   .object({
     ntp: ntpSchema.default(() => ntpSchema.parse({})),
     timing: timingSchema.default(() => timingSchema.parse({})),
+    /** Realtime moving against monotonic by more than this (s) is a step of the host clock. */
+    step_threshold_seconds: positiveSeconds.default(0.005),
     /** Holdover growth of the uncertainty, ppm (ClockBound recommends 50). */
     max_drift_ppm: z.number().finite().positive().default(50),
   })

@@ -27,6 +27,7 @@ const ctx = (systemTimeS: number, extra: Partial<AnswerContext> = {}): AnswerCon
   maxDriftPpm: 50,
   coverage: 0.95,
   notBeforeS: -Infinity,
+  pendingSlewS: 0,
   ...extra,
 });
 
@@ -62,7 +63,8 @@ describe('the time answer', () => {
   test('interval is z(coverage)·sigma around the corrected time', () => {
     const a = buildTimeAnswer(measured(), ctx(T0 + 10));
     expect(a.corrected_time).toBeCloseTo(T0 + 10 + 0.05 + 50e-6 * 10, 9);
-    expect(a.offset_correction).toBeCloseTo(a.corrected_time - a.system_time, 12);
+    expect(a.offset_correction).toBeCloseTo(a.corrected_time - a.system_time, 6);
+    expect(a.offset_correction).toBeCloseTo(0.05 + 50e-6 * 10, 12);
     expect(a.latest - a.corrected_time).toBeCloseTo(twoSidedZ(0.95) * a.time_uncertainty, 6);
     expect(a.corrected_time - a.earliest).toBeCloseTo(twoSidedZ(0.95) * a.time_uncertainty, 6);
     expect(a.valid_until).toBeGreaterThan(a.system_time);
@@ -93,6 +95,30 @@ describe('TimeEngine with an injected clock', () => {
     clock.advance(0.001);
     expect(engine.getTime().corrected_time).toBeGreaterThanOrEqual(first);
     expect(engine.totalCorrections).toBe(2);
+  });
+
+  test('a backward correction is slewed out at the bounded rate; a forward one applies at once', () => {
+    const clock = new ManualHostClock(T0);
+    const engine = new TimeEngine(clock, { maxDriftPpm: 50, coverage: 0.999 });
+    engine.setCorrection(measured({ offsetS: 0.1, driftRate: 0 }), 'ready');
+    engine.setCorrection(measured({ offsetS: 0.05, driftRate: 0 }), 'ready');
+    const atStart = engine.getTime();
+    expect(atStart.offset_correction).toBeCloseTo(0.1, 9);
+    expect(atStart.time_uncertainty).toBeGreaterThanOrEqual(0.05);
+    clock.advance(0.5); // 5% of 0.5 s = 25 ms slewed out
+    expect(engine.getTime().offset_correction).toBeCloseTo(0.075, 6);
+    clock.advance(1);
+    expect(engine.getTime().offset_correction).toBeCloseTo(0.05, 9);
+    engine.setCorrection(measured({ offsetS: 0.2, driftRate: 0 }), 'ready');
+    expect(engine.getTime().offset_correction).toBeCloseTo(0.2, 9);
+  });
+
+  test('a disrupted clock steps instead of slewing', () => {
+    const clock = new ManualHostClock(T0);
+    const engine = new TimeEngine(clock, { maxDriftPpm: 50, coverage: 0.999 });
+    engine.setCorrection(measured({ offsetS: 0.1, driftRate: 0 }), 'ready');
+    engine.setCorrection(measured({ offsetS: -5, driftRate: 0, clockStatus: 'disrupted' }), 'warming_up');
+    expect(engine.getTime().offset_correction).toBeCloseTo(-5, 9);
   });
 
   test('a host clock step shows as realtime moving against monotonic', () => {

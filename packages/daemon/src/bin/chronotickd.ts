@@ -13,9 +13,6 @@ const EXIT_USAGE = 2;
 const EXIT_SOCKET_IN_USE = 73;
 const EXIT_CONFIG = 78;
 
-/** How often the host clock is checked for a step (cheap: one Date.now()). */
-const STEP_CHECK_INTERVAL_MS = 1000;
-
 async function main(): Promise<number> {
   let args;
   try {
@@ -68,19 +65,12 @@ async function main(): Promise<number> {
     return err instanceof SocketInUseError ? EXIT_SOCKET_IN_USE : EXIT_RUNTIME;
   }
 
-  const stepTimer = setInterval(() => {
-    const stepS = clock.checkForStep();
-    if (stepS !== 0) logger.warn(`host clock stepped by ${stepS.toFixed(6)} s`);
-  }, STEP_CHECK_INTERVAL_MS);
-  stepTimer.unref();
-
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;
       stopping = true;
       logger.info(`${signal}: stopping — no new connections, finishing in-flight requests`);
-      clearInterval(stepTimer);
       daemon
         .stop()
         .then(() => logger.info('stopped'))

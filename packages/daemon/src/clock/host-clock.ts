@@ -22,6 +22,11 @@ export interface ClockReading {
 /** A source of host clock readings; tests inject one they can step. */
 export interface HostClock {
   now(): ClockReading;
+  /**
+   * Looks for a step of realtime that `now()` cannot see by itself (the system clock
+   * extrapolates realtime from monotonic between checks). Called about once a second.
+   */
+  checkForStep?(): void;
 }
 
 /** Re-anchoring when Date.now() disagrees with the extrapolation by more than this. */
@@ -49,7 +54,12 @@ export class SystemHostClock implements HostClock {
    * a millisecond tick can explain, realtime was stepped, so re-anchor. Returns the
    * size of the step in seconds (0 when none). Call it periodically, off the request path.
    */
-  checkForStep(): number {
+  checkForStep(): void {
+    this.stepSinceAnchorS();
+  }
+
+  /** As checkForStep, returning the step found in seconds (0 when none). */
+  stepSinceAnchorS(): number {
     const predictedMs = this.now().realtimeS * 1000;
     const observedMs = Date.now();
     // Date.now() truncates, so it lies in [predicted − 1, predicted] when all is well.
@@ -107,4 +117,28 @@ export class ManualHostClock implements HostClock {
  */
 export function realtimeStepS(previous: ClockReading, current: ClockReading): number {
   return current.realtimeS - previous.realtimeS - (current.monotonicS - previous.monotonicS);
+}
+
+/**
+ * The real host clock with an adjustable shift of realtime, so end-to-end tests can
+ * step the daemon's view of the clock — as a suspend/resume or `date -s` would —
+ * without touching the system clock.
+ */
+export class ShiftableHostClock implements HostClock {
+  private shiftS = 0;
+
+  constructor(private readonly base: SystemHostClock = new SystemHostClock()) {}
+
+  now(): ClockReading {
+    const reading = this.base.now();
+    return { realtimeS: reading.realtimeS + this.shiftS, monotonicS: reading.monotonicS };
+  }
+
+  checkForStep(): void {
+    this.base.checkForStep();
+  }
+
+  stepRealtime(seconds: number): void {
+    this.shiftS += seconds;
+  }
 }

@@ -19,6 +19,11 @@ export interface AnswerContext {
    * Served time never goes backwards unless the clock is disrupted.
    */
   notBeforeS: number;
+  /**
+   * Offset still being slewed out after a backward correction (≥ 0): served on top of
+   * the estimate, and counted in the uncertainty, since it is a known error.
+   */
+  pendingSlewS: number;
 }
 
 /** Confidence is 0.5 when one sigma is this large; it falls smoothly beyond. */
@@ -31,16 +36,20 @@ const MAX_VALIDITY_S = 60;
 /** Builds the get_time answer for one host-clock reading (pure, O(1)). */
 export function buildTimeAnswer(correction: Correction, ctx: AnswerContext): TimeAnswer {
   const { systemTimeS, maxDriftPpm, coverage } = ctx;
-  const { offsetS, sigmaS } = extrapolate(correction, systemTimeS, maxDriftPpm);
-  let correctedS = systemTimeS + offsetS;
-  if (correction.clockStatus !== 'disrupted' && correctedS < ctx.notBeforeS) {
-    correctedS = ctx.notBeforeS;
+  const estimate = extrapolate(correction, systemTimeS, maxDriftPpm);
+  let offsetS = estimate.offsetS + ctx.pendingSlewS;
+  const sigmaS = estimate.sigmaS + ctx.pendingSlewS;
+  if (correction.clockStatus !== 'disrupted' && systemTimeS + offsetS < ctx.notBeforeS) {
+    offsetS = ctx.notBeforeS - systemTimeS;
   }
+  // offset_correction is kept as computed, not as corrected − system: at 1.8e9 s a
+  // double resolves only ~0.2 µs, and the difference would carry that rounding.
+  const correctedS = systemTimeS + offsetS;
   const halfWidthS = twoSidedZ(coverage) * sigmaS;
   return {
     corrected_time: correctedS,
     system_time: systemTimeS,
-    offset_correction: correctedS - systemTimeS,
+    offset_correction: offsetS,
     drift_rate: correction.driftRate,
     offset_uncertainty: sigmaS,
     drift_uncertainty: correction.driftSigma,

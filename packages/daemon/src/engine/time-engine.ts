@@ -6,7 +6,19 @@ import type {
 } from '@chronotick/protocol';
 import type { HostClock } from '../clock/host-clock';
 import { buildConfidenceAnswer, buildFutureAnswer, buildTimeAnswer, type AnswerContext } from './answer';
-import { hostOnlyCorrection, type Correction } from './correction';
+import { extrapolate, hostOnlyCorrection, type Correction } from './correction';
+
+/**
+ * How fast a backward correction is slewed out, seconds per second. Served time then
+ * runs 5% slow until caught up — never backwards. (chrony allows up to 8.3%.)
+ */
+export const MAX_SLEW_RATE = 0.05;
+
+interface Slew {
+  startS: number;
+  amountS: number;
+}
+const NO_SLEW: Slew = { startS: 0, amountS: 0 };
 
 export interface TimeEngineSettings {
   maxDriftPpm: number;
@@ -24,6 +36,7 @@ export class TimeEngine {
   /** The last corrected time served, so served time never goes backwards. */
   private lastServedS = -Infinity;
   private corrections = 0;
+  private slew: Slew = NO_SLEW;
 
   constructor(
     private readonly clock: HostClock,
@@ -46,11 +59,27 @@ export class TimeEngine {
   }
 
   setCorrection(correction: Correction, status: DaemonStatus): void {
+    const nowS = this.clock.now().realtimeS;
+    if (correction.clockStatus === 'disrupted') {
+      this.slew = NO_SLEW;
+    } else {
+      // What we serve now (old estimate plus any slew still running) against the new
+      // estimate: a drop would move served time backwards, so it is slewed out instead.
+      const servedOffsetS = extrapolate(this.correction, nowS, 0).offsetS + this.pendingSlewS(nowS);
+      const dropS = servedOffsetS - extrapolate(correction, nowS, 0).offsetS;
+      this.slew = dropS > 0 ? { startS: nowS, amountS: dropS } : NO_SLEW;
+    }
     this.correction = correction;
     this.daemonStatus = status;
     this.corrections++;
     // A disrupted clock restarts the non-decreasing guarantee from the new estimate.
     if (correction.clockStatus === 'disrupted') this.lastServedS = -Infinity;
+  }
+
+  /** Changes how the current correction is labelled without counting a new correction. */
+  relabel(labels: Pick<Correction, 'clockStatus' | 'source'>, status: DaemonStatus): void {
+    this.correction = { ...this.correction, ...labels };
+    this.daemonStatus = status;
   }
 
   getTime(): TimeAnswer {
@@ -71,9 +100,17 @@ export class TimeEngine {
     return answer;
   }
 
+  /** The part of a backward correction not yet slewed out at `atS`, seconds (≥ 0). */
+  private pendingSlewS(atS: number): number {
+    if (this.slew.amountS === 0) return 0;
+    return Math.max(0, this.slew.amountS - MAX_SLEW_RATE * Math.max(0, atS - this.slew.startS));
+  }
+
   private context(): AnswerContext {
+    const systemTimeS = this.clock.now().realtimeS;
     return {
-      systemTimeS: this.clock.now().realtimeS,
+      systemTimeS,
+      pendingSlewS: this.pendingSlewS(systemTimeS),
       daemonStatus: this.daemonStatus,
       maxDriftPpm: this.settings.maxDriftPpm,
       coverage: this.settings.coverage,

@@ -1,0 +1,216 @@
+import type { Config } from '@chronotick/config';
+import type { DaemonStatus } from '@chronotick/protocol';
+import { realtimeStepS, type ClockReading, type HostClock } from '../clock/host-clock';
+import type { Logger } from '../log';
+import { NtpSampler, type NtpRound, type NtpSamplerStatus } from '../ntp';
+import type { AuditLog } from '../ops/audit-log';
+import { ClockDiscipline, type RoundMeasurement } from './clock-discipline';
+import { hostOnlyCorrection } from './correction';
+import type { TimeEngine } from './time-engine';
+
+export interface SyncLoopDeps {
+  config: Config;
+  clock: HostClock;
+  engine: TimeEngine;
+  logger: Logger;
+  audit?: AuditLog | undefined;
+  /** Injected in tests; the real sampler otherwise. */
+  createSampler?: (onRound: (round: NtpRound) => void) => NtpSampler;
+}
+
+/** How often the loop looks at the host clock and the age of the last measurement. */
+const TICK_MS = 1000;
+/** Warm-up progress is logged this often. */
+const PROGRESS_LOG_INTERVAL_S = 10;
+/** Measurements kept, and how many of the newest the linear fit reads. */
+const HISTORY_LIMIT = 4096;
+const FIT_WINDOW = 32;
+
+/**
+ * Keeps the served correction up to date: runs the NTP sampler, feeds each round's
+ * combined offset to the clock discipline, installs the result in the time engine,
+ * and watches the host clock for steps and the measurements for staleness. All of it
+ * happens on timers and UDP callbacks, never on the request path.
+ */
+export class SyncLoop {
+  readonly discipline: ClockDiscipline;
+  private sampler: NtpSampler;
+  private ticker: NodeJS.Timeout | undefined;
+  private lastReading: ClockReading;
+  private lastProgressLogS = -Infinity;
+  private lastWeights: Record<string, number> = {};
+  private lastLeap: number | null = null;
+  private stopped = false;
+
+  constructor(private readonly deps: SyncLoopDeps) {
+    const timing = deps.config.clock_measurement.timing;
+    this.discipline = new ClockDiscipline({
+      historyLimit: HISTORY_LIMIT,
+      fitWindow: FIT_WINDOW,
+      // Three missed normal rounds (or 30 s, whichever is longer) mean we are coasting.
+      freeRunningAfterS: Math.max(30, 3 * timing.normal_operation.measurement_interval),
+    });
+    this.sampler = this.newSampler();
+    this.lastReading = deps.clock.now();
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.sampler.start();
+    this.ticker = setInterval(() => this.tick(), TICK_MS);
+    this.ticker.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.ticker) clearInterval(this.ticker);
+    await this.sampler.stop();
+  }
+
+  samplerStatus(): NtpSamplerStatus {
+    return this.sampler.status();
+  }
+
+  /** Each server's weight in the last combined round (0 for a falseticker). */
+  get weights(): Readonly<Record<string, number>> {
+    return this.lastWeights;
+  }
+
+  get leapIndicator(): number | null {
+    return this.lastLeap;
+  }
+
+  /** The daemon's status as the measurements and the sampler see it. */
+  daemonStatus(): DaemonStatus {
+    const sampler = this.sampler.status();
+    const clockStatus = this.discipline.clockStatusAt(this.deps.clock.now().realtimeS);
+    if (sampler.state === 'warming_up') return 'warming_up';
+    if (this.discipline.lastMeasurementS === null) return 'unsynchronized';
+    return clockStatus === 'synchronized' ? 'ready' : 'degraded';
+  }
+
+  private newSampler(): NtpSampler {
+    const onRound = (round: NtpRound): void => this.onRound(round);
+    if (this.deps.createSampler) return this.deps.createSampler(onRound);
+    const { ntp, timing } = this.deps.config.clock_measurement;
+    return new NtpSampler(
+      {
+        servers: ntp.servers,
+        intervalS: timing.normal_operation.measurement_interval,
+        warmUp: { durationS: timing.warm_up.duration_seconds, intervalS: timing.warm_up.measurement_interval },
+        minPollS: ntp.min_poll_seconds,
+        timeoutMs: ntp.timeout_seconds * 1000,
+        maxUncertaintyS: ntp.max_acceptable_uncertainty,
+      },
+      {
+        clock: () => this.deps.clock.now().realtimeS,
+        monotonicS: () => this.deps.clock.now().monotonicS,
+        onRound,
+        onError: (err) => this.deps.logger.error(`NTP round handler failed: ${String(err)}`),
+      },
+    );
+  }
+
+  private onRound(round: NtpRound): void {
+    if (this.stopped) return;
+    for (const r of round.results) {
+      if (!r.ok) this.deps.logger.debug(`NTP ${r.server}: rejected (${r.reason}) ${r.detail}`);
+    }
+    const combined = round.combined;
+    if (!combined.ok) {
+      this.deps.logger.debug(`NTP round ${round.seq}: no usable sample (${round.state})`);
+      return;
+    }
+    this.lastWeights = combined.weights;
+    this.lastLeap = combined.leap;
+    if (combined.leapConflict) {
+      this.deps.logger.warn('NTP servers disagree about an upcoming leap second; acting on none of them');
+    }
+    if (combined.falsetickers.length > 0) {
+      this.deps.logger.info(`NTP falsetickers ignored this round: ${combined.falsetickers.join(', ')}`);
+    }
+    const survivors = round.results.filter((r) => r.ok && combined.survivors.includes(r.server));
+    const measurement: RoundMeasurement = {
+      // The instant the combined offset describes: the survivors' weighted mean time.
+      tS: weightedMean(survivors.map((r) => [r.ok ? r.tS : 0, combined.weights[r.server] ?? 0])),
+      offsetS: combined.offsetS,
+      boundS: combined.uncertaintyS,
+      delayS: Math.min(...survivors.map((r) => (r.ok ? r.delayS : Infinity))),
+      servers: combined.survivors,
+    };
+    const correction = this.discipline.add(measurement);
+    this.deps.engine.setCorrection(correction, this.daemonStatus());
+    this.deps.audit?.write({
+      time: measurement.tS,
+      offset_s: correction.offsetS + correction.driftRate * (measurement.tS - correction.refTimeS),
+      uncertainty_s: correction.offsetSigmaS,
+      drift_rate: correction.driftRate,
+      source: correction.source,
+      clock_status: correction.clockStatus,
+      servers: measurement.servers,
+    });
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.deps.clock.checkForStep?.();
+    const reading = this.deps.clock.now();
+    const stepS = realtimeStepS(this.lastReading, reading);
+    this.lastReading = reading;
+    if (Math.abs(stepS) > this.deps.config.clock_measurement.step_threshold_seconds) {
+      void this.onHostClockStep(stepS);
+      return;
+    }
+    this.refreshHoldover(reading.realtimeS);
+    this.logWarmUpProgress(reading.monotonicS);
+  }
+
+  /** A stepped host clock invalidates every measurement: start over, say so. */
+  private async onHostClockStep(stepS: number): Promise<void> {
+    this.deps.logger.warn(
+      `host clock stepped by ${stepS.toFixed(6)} s: discarding ${this.discipline.measurements.length} measurements and warming up again`,
+    );
+    this.discipline.reset();
+    const nowS = this.deps.clock.now().realtimeS;
+    this.deps.engine.setCorrection({ ...hostOnlyCorrection(nowS), clockStatus: 'disrupted' }, 'warming_up');
+    await this.sampler.stop();
+    if (this.stopped) return;
+    this.sampler = this.newSampler();
+    this.sampler.start();
+  }
+
+  /** Re-labels the served correction once measurements stop arriving. */
+  private refreshHoldover(nowS: number): void {
+    const current = this.deps.engine.current;
+    if (current.source === 'system') return;
+    const clockStatus = this.discipline.clockStatusAt(nowS);
+    const status = this.daemonStatus();
+    if (clockStatus !== current.clockStatus || status !== this.deps.engine.status) {
+      const source = clockStatus === 'free_running' ? 'holdover' : current.source === 'holdover' ? 'ntp' : current.source;
+      if (clockStatus === 'free_running' && current.clockStatus !== 'free_running') {
+        this.deps.logger.warn(`no NTP measurement for ${Math.round(nowS - (current.lastMeasurementS ?? nowS))} s: free-running on the last drift estimate`);
+      }
+      this.deps.engine.relabel({ clockStatus, source }, status);
+    }
+  }
+
+  private logWarmUpProgress(monoS: number): void {
+    const s = this.sampler.status();
+    if (s.state !== 'warming_up' || monoS - this.lastProgressLogS < PROGRESS_LOG_INTERVAL_S) return;
+    this.lastProgressLogS = monoS;
+    this.deps.logger.info(
+      `warm-up ${Math.round(s.warmup_progress * 100)}% complete, ${Math.ceil(s.warmup_remaining_s)} s remaining`,
+    );
+  }
+}
+
+function weightedMean(pairs: [number, number][]): number {
+  let sum = 0;
+  let weight = 0;
+  for (const [value, w] of pairs) {
+    sum += value * w;
+    weight += w;
+  }
+  if (weight > 0) return sum / weight;
+  return pairs.reduce((acc, [v]) => acc + v, 0) / Math.max(1, pairs.length);
+}
