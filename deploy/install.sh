@@ -136,7 +136,9 @@ done
 # symlinks they are, so they point into the prefix.
 run cp -R -p "$SRC/configs" "$SRC/node_modules" "$STAGE/"
 # Works from the lockfile alone: removes packages, never fetches any.
-run npm --prefix "$STAGE" prune --omit=dev --ignore-scripts --offline --no-audit --no-fund --loglevel=error
+run npm --prefix "$STAGE" prune --omit=dev --ignore-scripts --offline --no-audit --no-fund --loglevel=error \
+  --logs-dir "$STAGE.npm-logs"
+run rm -rf "$STAGE.npm-logs"
 # Root owns the code the service runs, so neither the chronotick user nor whoever
 # built the checkout can change it.
 [ "$(id -u)" != 0 ] || run chown -R -h 0:0 "$STAGE"
