@@ -218,6 +218,25 @@ describe('NtpSampler', () => {
     expect(sampler.status().state).toBe('stopped');
   });
 
+  test('stop() during a round settles at once, with no query left waiting', async () => {
+    const { timers, sampler, polls } = setup({ spreadMs: 500 }, { a: answer(0), b: answer(0), c: answer(0) });
+    sampler.start();
+    await timers.advance(10);
+    expect(polls['a']).toHaveLength(1);
+    await sampler.stop(); // b and c are still waiting for their spread slot
+    expect(timers.pending).toBe(0);
+    expect(polls['b']).toBeUndefined();
+  });
+
+  test('every round holds one sample per server, round after round', async () => {
+    const { timers, sampler, rounds } = setup({ spreadMs: 7 }, { a: answer(0), b: answer(0), c: answer(0), d: answer(0) });
+    sampler.start();
+    await timers.advance(400_000);
+    expect(rounds.length).toBeGreaterThan(30);
+    expect(rounds.every((r) => r.results.length === 4)).toBe(true);
+    await sampler.stop();
+  });
+
   test('an onRound callback that throws does not stop sampling', async () => {
     const timers = new FakeTimers();
     const errors: unknown[] = [];

@@ -75,6 +75,10 @@ export interface NtpSamplerStatus {
 
 /** Smallest gap between two rounds. */
 const MIN_ROUND_GAP_S = 0.01;
+/** A round gathers servers due within this fraction of the interval... */
+const ROUND_WINDOW_FRACTION = 0.25;
+/** ...but never over a longer span, so drift within a round stays negligible. */
+const MAX_ROUND_WINDOW_S = 0.2;
 
 export class NtpSampler {
   private readonly servers: NtpServerState[];
@@ -84,6 +88,7 @@ export class NtpSampler {
   private readonly resolver: Resolver;
   private readonly pendingTimers = new Set<unknown>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly cancellers = new Set<() => void>();
   private abort = new AbortController();
   private startedAtS: number | null = null;
   private running = false;
@@ -123,6 +128,8 @@ export class NtpSampler {
     this.stopped = true;
     for (const t of this.pendingTimers) this.timers.clearTimeout(t);
     this.pendingTimers.clear();
+    for (const cancel of this.cancellers) cancel();
+    this.cancellers.clear();
     this.abort.abort();
     await Promise.allSettled([...this.inFlight]);
   }
@@ -154,32 +161,53 @@ export class NtpSampler {
     const nowS = this.mono();
     const phase = this.phase(nowS);
     const baseS = this.baseIntervalS(phase);
-    const due = this.servers.filter((s) => s.usable && !s.inFlight && s.dueAtS(baseS) <= nowS);
+    // Servers due within a short window join this round, so one round holds one
+    // sample per server even when timer lateness has shifted their phases apart.
+    const windowS = Math.min(ROUND_WINDOW_FRACTION * baseS, MAX_ROUND_WINDOW_S);
+    const due = this.servers.filter((s) => s.usable && !s.inFlight && s.dueAtS(baseS) <= nowS + windowS);
     if (due.length === 0) {
       this.scheduleNext(nowS);
       return;
     }
     const startedAtS = this.deps.clock();
-    const spreadMs = this.config.spreadMs ?? 20;
+    const spreadS = (this.config.spreadMs ?? 20) / 1000;
     const exchanges = due.map((server, i) => {
-      // Reserved now, stamped when the query really goes out, so the spread
-      // delay can never make two polls of one server closer than its interval.
       server.inFlight = true;
-      const go = (): Promise<NtpQueryResult> => {
-        server.notePoll(this.mono(), baseS);
-        return this.exchange(server);
-      };
       return this.track(
-        new Promise<NtpQueryResult>((resolve) => {
-          if (i === 0) resolve(go());
-          else this.later(i * spreadMs, () => resolve(go()));
-        }).then((r) => {
+        this.pollAt(server, baseS, Math.max(nowS + i * spreadS, server.dueAtS(baseS))).then((r) => {
           server.record(r);
           return r;
         }),
       );
     });
     void this.track(Promise.all(exchanges)).then((results) => this.finishRound(phase, startedAtS, results));
+  }
+
+  /**
+   * Poll one server no earlier than atS. The wait loops because timers may
+   * fire a little early; the poll is stamped when the query really goes out,
+   * so nothing can bring two polls of a server closer than its interval.
+   */
+  private async pollAt(server: NtpServerState, baseS: number, atS: number): Promise<NtpQueryResult> {
+    for (let waitS = atS - this.mono(); waitS > 0; waitS = atS - this.mono()) {
+      if (!(await this.wait(Math.ceil(waitS * 1000)))) {
+        return { ok: false, server: server.name, address: null, reason: 'network', detail: 'sampler stopped' };
+      }
+    }
+    server.notePoll(this.mono(), baseS);
+    return this.exchange(server);
+  }
+
+  /** Resolves true after ms, or false at once if the sampler stops first. */
+  private wait(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const cancel = (): void => resolve(false);
+      this.cancellers.add(cancel);
+      this.later(ms, () => {
+        this.cancellers.delete(cancel);
+        resolve(true);
+      });
+    });
   }
 
   private async exchange(server: NtpServerState): Promise<NtpQueryResult> {
