@@ -123,6 +123,10 @@ export function writeReplayCsv(measurements: readonly Measurement[], options: Wr
     if (m.server !== undefined && /[,\r\n]/.test(m.server)) {
       throw new TsfmError('TSFM_BAD_OPTIONS', `server name "${m.server}" cannot be written to a CSV field`);
     }
+    const numbers = [m.tS, m.offsetS, m.delayS ?? 0, m.trueOffsetS ?? 0];
+    if (!numbers.every(Number.isFinite)) {
+      throw new TsfmError('TSFM_BAD_OPTIONS', `measurement at ${m.tS} has a non-finite field and cannot be replayed`);
+    }
     const fields = [m.tS.toFixed(6), m.offsetS.toFixed(9), m.delayS === null ? '' : m.delayS.toFixed(9), m.server ?? ''];
     if (withTruth) fields.push(m.trueOffsetS === undefined ? '' : m.trueOffsetS.toFixed(9));
     rows.push(fields.join(','));

@@ -7,7 +7,7 @@ import { median, noiseFromDifferences, sampleSigmasS } from './robust';
 export interface KalmanOptions {
   /** Diffusion of the offset itself (white frequency noise), s²/s. Default 1e-11 (0.1 ms over 1000 s). */
   offsetWanderS2PerS?: number;
-  /** Diffusion of the drift (random-walk frequency), (s/s)²/s. Default 1e-17 (0.1 ppm over 1000 s). */
+  /** Diffusion of the drift (random-walk frequency), (s/s)²/s. Default 1e-16 (0.3 ppm over 1000 s): enough to follow temperature cycles, little enough not to chase noise. */
   driftWanderPerS?: number;
   /** Drift sigma before any data, ppm. Default 50 (ClockBound's max drift). */
   initialDriftSigmaPpm?: number;
@@ -60,7 +60,7 @@ export class KalmanDriftFilter {
 
   constructor(options: KalmanOptions = {}) {
     this.qOffset = options.offsetWanderS2PerS ?? 1e-11;
-    this.qDrift = options.driftWanderPerS ?? 1e-17;
+    this.qDrift = options.driftWanderPerS ?? 1e-16;
     this.gate = options.gateSigmas ?? 4;
     this.maxRejects = options.maxConsecutiveRejects ?? 3;
     this.initialDriftVar = ((options.initialDriftSigmaPpm ?? 50) * PPM) ** 2;

@@ -146,7 +146,8 @@ export function fitLinearDrift(history: readonly Measurement[], options: LinearF
   const dof = used - (hasSlope ? 2 : 1);
   // Below one degree of freedom the residuals say nothing about the noise: assume it.
   const knownSigmaS = window.every((m) => m.uncertaintyS !== undefined) ? median(sigmas) : fallbackNoiseS;
-  const phi2 = dof > 0 ? chi2 / dof : knownSigmaS ** 2 * (line.sumW / Math.max(used, 1));
+  // Noise-free data would claim zero error; no sample is trusted beyond minSigmaS.
+  const phi2 = Math.max(dof > 0 ? chi2 / dof : knownSigmaS ** 2 * (line.sumW / Math.max(used, 1)), minSigmaS ** 2 * (line.sumW / Math.max(used, 1)));
   // The scatter of the next measurement: the inliers' RMS, but never less than what
   // makes the nominal 95% interval cover 95% of this window's own residuals, rejected
   // ones included, because the next sample may be an outlier too.

@@ -31,6 +31,30 @@ export function weightedLine(ts: readonly number[], ys: readonly number[], ws: r
   return { tBarS, yBarS, slope: sTT > 0 ? sTY / sTT : 0, sumW, sTT };
 }
 
+/**
+ * Theil–Sen line: the median of pairwise slopes, then the median intercept. Robust to
+ * nearly 30% outliers wherever they sit. All pairs up to 200 samples; beyond that each
+ * sample is paired with the one half a window later, which keeps it O(n log n).
+ */
+export function theilSenLine(ts: readonly number[], ys: readonly number[], ws: readonly number[]): WeightedLine {
+  const n = ts.length;
+  const slopes: number[] = [];
+  const addPair = (i: number, j: number): void => {
+    const dt = (ts[j] ?? 0) - (ts[i] ?? 0);
+    if (dt !== 0) slopes.push(((ys[j] ?? 0) - (ys[i] ?? 0)) / dt);
+  };
+  if (n <= 200) {
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) addPair(i, j);
+  } else {
+    const half = n >> 1;
+    for (let i = 0; i + half < n; i++) addPair(i, i + half);
+  }
+  const slope = slopes.length > 0 ? median(slopes) : 0;
+  const base = weightedLine(ts, ys, ws, ts.map(() => true));
+  const yBarS = base.yBarS + median(ys.map((y, i) => y - base.yBarS - slope * ((ts[i] ?? 0) - base.tBarS)));
+  return { ...base, slope, yBarS };
+}
+
 /** Residuals of every sample (kept or not) about a line. */
 export function residualsS(line: WeightedLine, ts: readonly number[], ys: readonly number[]): number[] {
   return ts.map((t, i) => (ys[i] ?? 0) - line.yBarS - line.slope * (t - line.tBarS));
@@ -58,9 +82,11 @@ export function robustLine(
   const n = ts.length;
   const ws = sigmas.map((s) => 1 / (s * s));
   let keep = ts.map(() => true);
-  let line = weightedLine(ts, ys, ws, keep);
+  // Start from a line outliers cannot tilt: least squares would lean towards a cluster
+  // of them at the end of the window (a step) and hide them in its own scatter.
+  let line = n >= 3 ? theilSenLine(ts, ys, ws) : weightedLine(ts, ys, ws, keep);
   const maxRejected = Math.floor(n * options.maxRejectFraction);
-  for (let round = 0; round < options.maxIterations && n >= 3 && maxRejected > 0; round++) {
+  for (let round = 0; round < options.maxIterations && n >= 3; round++) {
     const z = residualsS(line, ts, ys).map((r, i) => r / (sigmas[i] ?? 1));
     const zKept = z.filter((_, i) => keep[i]);
     const centre = median(zKept);
@@ -70,7 +96,7 @@ export function robustLine(
     const worst = z.map((v, i) => ({ i, excess: Math.abs(v - centre) / (limits[i] ?? 1) })).sort((a, b) => b.excess - a.excess);
     const next = ts.map(() => true);
     worst.slice(0, maxRejected).forEach(({ i, excess }) => { if (excess > 1) next[i] = false; });
-    if (next.every((k, i) => k === keep[i])) break;
+    if (round > 0 && next.every((k, i) => k === keep[i])) break;
     keep = next;
     line = weightedLine(ts, ys, ws, keep);
   }
@@ -81,10 +107,11 @@ export function robustLine(
  * Wald–Wolfowitz runs test on the signs of residuals in time order: true when there
  * are too few sign changes for noise about a straight line (at about the 1% level), i.e.
  * the line no longer describes the window, as when the drift has changed. Chrony shrinks
- * its regression window on the same evidence. Fewer than 8 signed residuals: false.
+ * its regression window on the same evidence. Fewer than 8 residuals above `epsilonS`: false.
  */
-export function tooFewRuns(residuals: readonly number[], z = 2.33): boolean {
-  const signs = residuals.filter((r) => r !== 0).map((r) => r > 0);
+export function tooFewRuns(residuals: readonly number[], z = 2.33, epsilonS = 1e-9): boolean {
+  // Residuals below a nanosecond are rounding, not evidence of either sign.
+  const signs = residuals.filter((r) => Math.abs(r) > epsilonS).map((r) => r > 0);
   const n = signs.length;
   if (n < 8) return false;
   const pos = signs.filter((s) => s).length;
