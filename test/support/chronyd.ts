@@ -41,6 +41,28 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
+/** Polls `done` until true (resolves true), `exited` settles first, or the timeout (false). Leaves no timer behind. */
+function waitFor(done: () => boolean, exited: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | null = null;
+    const deadline = Date.now() + timeoutMs;
+    let finished = false;
+    const finish = (value: boolean): void => {
+      if (finished) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      resolve(value);
+    };
+    const check = (): void => {
+      if (done()) finish(true);
+      else if (Date.now() > deadline) finish(false);
+      else timer = setTimeout(check, 20);
+    };
+    void exited.then(() => finish(done()));
+    check();
+  });
+}
+
 export interface RunningChronyd {
   port: number;
   /** `127.0.0.1:port` for the sampler. */
@@ -85,23 +107,12 @@ export async function startChronyd(): Promise<RunningChronyd> {
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  // Ready once it says it runs (it binds before logging that), or fail with its log.
-  const ready = await Promise.race([
-    new Promise<boolean>((resolve) => {
-      const check = (): void => {
-        if (/Running with root privileges|Disabled control of system clock/.test(stderr)) resolve(true);
-        else setTimeout(check, 20);
-      };
-      check();
-    }),
-    exited.then(() => false),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000)),
-  ]);
+  // Ready once it says it runs (it has bound its sockets by then), or fail with its log.
+  const ready = await waitFor(() => /Running with root privileges/.test(stderr), exited, 5000);
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (!(await waitFor(() => child.exitCode !== null || child.signalCode !== null, exited, 3000))) child.kill('SIGKILL');
     }
     rmSync(dir, { recursive: true, force: true });
   };
