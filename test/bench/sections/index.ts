@@ -1,0 +1,22 @@
+import type { Section } from '../section';
+import { mcpCall } from './mcp-call';
+import { rssAfterLoad, rssIdle } from './memory';
+import { socketLatency } from './socket-latency';
+import { startup } from './startup';
+import { throughput } from './throughput';
+
+/**
+ * The bench, in the order it runs. Order matters: rss-idle comes before any load and
+ * rss-after-load after all of it. To add a section (model inference per shipped
+ * model, RSS with models loaded, `chronotick-eval` accuracy, a live run against the
+ * programmable NTP reference on loopback), write a Section in this folder and put it
+ * in this list; the runner, the table and --json pick it up.
+ */
+export const SECTIONS: readonly Section[] = [
+  startup,
+  rssIdle,
+  socketLatency,
+  throughput,
+  rssAfterLoad,
+  mcpCall,
+];
