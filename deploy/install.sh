@@ -139,6 +139,8 @@ run cp -R -p "$SRC/configs" "$SRC/node_modules" "$STAGE/"
 run npm --prefix "$STAGE" prune --omit=dev --ignore-scripts --offline --no-audit --no-fund --loglevel=error \
   --logs-dir "$STAGE.npm-logs"
 run rm -rf "$STAGE.npm-logs"
+# prune leaves the emptied scope folders (@swc, @jest, ...) behind.
+run find "$STAGE/node_modules" -mindepth 1 -maxdepth 1 -type d -name '@*' -empty -delete
 # Root owns the code the service runs, so neither the chronotick user nor whoever
 # built the checkout can change it.
 [ "$(id -u)" != 0 ] || run chown -R -h 0:0 "$STAGE"
