@@ -6,3 +6,4 @@ export * from './address';
 export * from './server-state';
 export * from './selection';
 export * from './sampler';
+export * from './sampler-types';
