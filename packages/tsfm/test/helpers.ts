@@ -1,3 +1,4 @@
+import { resolve } from 'path';
 import { Z95, type Measurement, type SyncForecaster } from '../src';
 
 /** Scores of one forecaster predicting each measurement from those strictly before it. */
@@ -29,4 +30,4 @@ export function walkForward(forecaster: SyncForecaster, series: readonly Measure
 }
 
 /** The recorded series shipped beside the repository (../shared/data/recorded). */
-export const RECORDED_DIR = require('path').resolve(__dirname, '../../../../shared/data/recorded') as string;
+export const RECORDED_DIR = resolve(__dirname, '../../../../shared/data/recorded');

@@ -94,8 +94,11 @@ export interface LinearDriftFit {
  * manner of chrony: weights come from each sample's uncertainty or excess delay
  * ({@link sampleSigmasS}), outliers are rejected round by round against a robust
  * (MAD) scale of the standardized residuals, and standard errors come from the
- * residuals themselves, so a fit is only as sure as its data agree. Times are centred
- * before fitting, so Unix-epoch timestamps lose no precision.
+ * residuals themselves, so a fit is only as sure as its data agree. The window is
+ * bounded (`maxSamples`, `maxAgeS`), shrinks from its old end while a runs test says
+ * the residuals are not noise about one line (the drift changed), and restarts at a
+ * step when the newest `stepSamples` are all rejected on one side. Times are taken
+ * relative to the newest sample, so Unix-epoch timestamps lose no precision.
  *
  * Degenerate windows never produce NaN: one sample or one instant gives drift 0 with
  * the prior drift sigma; with two samples or fewer the scatter is `fallbackNoiseS`.
