@@ -2,7 +2,12 @@ import type * as net from 'node:net';
 import type { Config } from '@chronotick/config';
 import { DEFAULT_CONFIDENCE_LEVEL, type DaemonStatusAnswer } from '@chronotick/protocol';
 import type { HostClock } from './clock/host-clock';
+import * as path from 'node:path';
+import type * as http from 'node:http';
+import { SyncLoop } from './engine/sync-loop';
 import { TimeEngine } from './engine/time-engine';
+import { AuditLog } from './ops/audit-log';
+import { startMetricsServer } from './ops/metrics-server';
 import type { Logger } from './log';
 import type { Handlers } from './server/dispatch';
 import { RequestStats } from './server/request-stats';
@@ -29,6 +34,9 @@ export class Daemon {
   private readonly startedMonoS: number;
   private server: SocketServer | undefined;
   private listener: net.Server | undefined;
+  private metrics: http.Server | undefined;
+  readonly sync: SyncLoop;
+  private readonly audit: AuditLog | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
     this.engine = new TimeEngine(opts.clock, {
@@ -36,6 +44,22 @@ export class Daemon {
       coverage: opts.config.fusion.coverage,
     });
     this.startedMonoS = opts.clock.now().monotonicS;
+    const { audit } = opts.config;
+    this.audit = audit.enabled
+      ? new AuditLog({
+          file: audit.file ?? path.join(opts.stateDir, 'audit.jsonl'),
+          maxBytes: audit.max_bytes,
+          keep: audit.keep,
+          onError: (err) => opts.logger.warn(`audit log: ${err.message}`),
+        })
+      : undefined;
+    this.sync = new SyncLoop({
+      config: opts.config,
+      clock: opts.clock,
+      engine: this.engine,
+      logger: opts.logger,
+      audit: this.audit,
+    });
   }
 
   async start(): Promise<void> {
@@ -48,13 +72,24 @@ export class Daemon {
       monotonicS: () => this.opts.clock.now().monotonicS,
     });
     this.opts.logger.info(`listening on ${this.opts.socketPath}`, { version: VERSION });
+    const port = this.opts.config.metrics.port;
+    if (port !== undefined) {
+      this.metrics = await startMetricsServer({ port, status: () => this.status() });
+      this.opts.logger.info(`metrics on http://127.0.0.1:${port}/metrics`);
+    }
+    this.sync.start();
+    this.opts.logger.info(`measuring against ${this.opts.config.clock_measurement.ntp.servers.join(', ')}`);
   }
 
   /** Stops accepting, finishes in-flight requests, removes the socket file. */
   async stop(): Promise<void> {
+    await this.sync.stop();
+    const metrics = this.metrics;
+    if (metrics) await new Promise<void>((resolve) => metrics.close(() => resolve()));
     if (this.server) await this.server.drain(this.opts.config.server.drain_timeout_seconds * 1000);
     removeSocketFile(this.opts.socketPath);
     this.server = undefined;
+    await this.audit?.flush();
   }
 
   private uptimeS(): number {
@@ -92,11 +127,14 @@ export class Daemon {
   status(): DaemonStatusAnswer {
     const c = this.engine.current;
     const { config } = this.opts;
+    const sampler = this.sync.samplerStatus();
+    const weights = this.sync.weights;
+    const now = this.engine.getTime();
     return {
       status: this.engine.status,
       clock_status: c.clockStatus,
-      warmup_progress: 0,
-      warmup_remaining_seconds: 0,
+      warmup_progress: sampler.warmup_progress,
+      warmup_remaining_seconds: sampler.warmup_remaining_s,
       total_corrections: this.engine.totalCorrections,
       success_rate: this.stats.successRate,
       average_latency_ms: this.stats.averageLatencyMs,
@@ -106,29 +144,16 @@ export class Daemon {
       version: VERSION,
       pid: process.pid,
       socket_path: this.opts.socketPath,
-      offset_correction: c.offsetS,
-      offset_uncertainty: c.offsetSigmaS,
+      offset_correction: now.offset_correction,
+      offset_uncertainty: now.offset_uncertainty,
       drift_rate: c.driftRate,
       drift_uncertainty: c.driftSigma,
       source: c.source,
-      leap_indicator: null,
+      leap_indicator: this.sync.leapIndicator,
       ntp: {
-        servers: config.clock_measurement.ntp.servers.map((name) => ({
-          name,
-          address: null,
-          reach: 0,
-          samples: 0,
-          rejects: {},
-          state: 'idle',
-          last_offset_s: null,
-          last_delay_s: null,
-          jitter_s: null,
-          kod: null,
-          next_poll_in_s: null,
-          weight: null,
-        })),
-        last_measurement_time: c.lastMeasurementS,
-        summary: 'NTP measurement is not running: serving the host clock',
+        servers: sampler.servers.map((srv) => ({ ...srv, weight: weights[srv.name] ?? null })),
+        last_measurement_time: this.sync.discipline.lastMeasurementS,
+        summary: sampler.message,
       },
       models: (['short_term', 'long_term'] as const).map((role) => ({
         role,

@@ -53,11 +53,12 @@ export class ClockDiscipline {
 
   /** Adds one round and returns the correction it leads to. */
   add(round: RoundMeasurement): Correction {
+    // No uncertaintyS: the fit then weighs each sample by its delay above the
+    // window's minimum, which tells queueing noise apart far better than λ does.
     this.history.push({
       tS: round.tS,
       offsetS: round.offsetS,
       delayS: round.delayS,
-      uncertaintyS: round.boundS / SQRT3,
       server: round.servers.join(','),
     });
     this.boundsS.push(round.boundS);
@@ -69,9 +70,9 @@ export class ClockDiscipline {
   }
 
   /** Restores measurements (from saved state) without counting them as new. */
-  restore(measurements: readonly Measurement[]): void {
+  restore(measurements: readonly Measurement[], boundsS: readonly number[]): void {
     this.history = measurements.slice(-this.settings.historyLimit);
-    this.boundsS = this.history.map((m) => (m.uncertaintyS ?? 0) * SQRT3);
+    this.boundsS = boundsS.slice(-this.history.length);
   }
 
   /** Forgets everything: after a step of the host clock no old measurement holds. */

@@ -24,7 +24,7 @@ const TICK_MS = 1000;
 const PROGRESS_LOG_INTERVAL_S = 10;
 /** Measurements kept, and how many of the newest the linear fit reads. */
 const HISTORY_LIMIT = 4096;
-const FIT_WINDOW = 32;
+const FIT_WINDOW = 64;
 
 /**
  * Keeps the served correction up to date: runs the NTP sampler, feeds each round's
@@ -41,6 +41,8 @@ export class SyncLoop {
   private lastWeights: Record<string, number> = {};
   private lastLeap: number | null = null;
   private stopped = false;
+  /** Set by a host clock step; answers say `disrupted` until warm-up is over again. */
+  private disrupted = false;
 
   constructor(private readonly deps: SyncLoopDeps) {
     const timing = deps.config.clock_measurement.timing;
@@ -138,8 +140,11 @@ export class SyncLoop {
       delayS: Math.min(...survivors.map((r) => (r.ok ? r.delayS : Infinity))),
       servers: combined.survivors,
     };
-    const correction = this.discipline.add(measurement);
-    this.deps.engine.setCorrection(correction, this.daemonStatus());
+    const fitted = this.discipline.add(measurement);
+    const status = this.daemonStatus();
+    if (status !== 'warming_up') this.disrupted = false;
+    const correction = this.disrupted ? { ...fitted, clockStatus: 'disrupted' as const } : fitted;
+    this.deps.engine.setCorrection(correction, status);
     this.deps.audit?.write({
       time: measurement.tS,
       offset_s: correction.offsetS + correction.driftRate * (measurement.tS - correction.refTimeS),
@@ -171,6 +176,7 @@ export class SyncLoop {
       `host clock stepped by ${stepS.toFixed(6)} s: discarding ${this.discipline.measurements.length} measurements and warming up again`,
     );
     this.discipline.reset();
+    this.disrupted = true;
     const nowS = this.deps.clock.now().realtimeS;
     this.deps.engine.setCorrection({ ...hostOnlyCorrection(nowS), clockStatus: 'disrupted' }, 'warming_up');
     await this.sampler.stop();
@@ -183,8 +189,9 @@ export class SyncLoop {
   private refreshHoldover(nowS: number): void {
     const current = this.deps.engine.current;
     if (current.source === 'system') return;
-    const clockStatus = this.discipline.clockStatusAt(nowS);
     const status = this.daemonStatus();
+    if (status !== 'warming_up') this.disrupted = false;
+    const clockStatus = this.disrupted ? 'disrupted' : this.discipline.clockStatusAt(nowS);
     if (clockStatus !== current.clockStatus || status !== this.deps.engine.status) {
       const source = clockStatus === 'free_running' ? 'holdover' : current.source === 'holdover' ? 'ntp' : current.source;
       if (clockStatus === 'free_running' && current.clockStatus !== 'free_running') {
