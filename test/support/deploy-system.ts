@@ -95,15 +95,7 @@ export function listTree(dir: string): string[] {
  */
 export class ThrowawayAccounts {
   private readonly users: string[] = [];
-  private readonly groups: string[] = [];
   private readonly tag = `ctdt${process.pid}`;
-
-  group(suffix: string): string {
-    const name = `${this.tag}${suffix}`;
-    mustSh('groupadd', ['--system', name]);
-    this.groups.push(name);
-    return name;
-  }
 
   /** A system user with no home and no login shell, in its own group plus `groups`. */
   user(suffix: string, groups: string[] = []): string {
@@ -117,8 +109,10 @@ export class ThrowawayAccounts {
   }
 
   remove(): void {
-    // userdel removes each user's own group (USERGROUPS_ENAB); extra groups after.
-    for (const u of this.users.splice(0)) sh('userdel', [u]);
-    for (const g of this.groups.splice(0)) sh('groupdel', [g]);
+    // Newest first; userdel keeps a user's own group while others are still in it,
+    // so each group is deleted explicitly once its members are gone.
+    const users = this.users.splice(0).reverse();
+    for (const u of users) sh('userdel', [u]);
+    for (const u of users) if (sh('getent', ['group', u]).code === 0) sh('groupdel', [u]);
   }
 }
