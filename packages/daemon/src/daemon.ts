@@ -19,6 +19,8 @@ export interface DaemonOptions {
   config: Config;
   socketPath: string;
   stateDir: string;
+  /** systemd's $LOGS_DIRECTORY, where the audit log goes when set. */
+  logsDir?: string | undefined;
   logger: Logger;
   clock: HostClock;
 }
@@ -47,7 +49,7 @@ export class Daemon {
     const { audit } = opts.config;
     this.audit = audit.enabled
       ? new AuditLog({
-          file: audit.file ?? path.join(opts.stateDir, 'audit.jsonl'),
+          file: audit.file ?? path.join(opts.logsDir ?? opts.stateDir, 'audit.jsonl'),
           maxBytes: audit.max_bytes,
           keep: audit.keep,
           onError: (err) => opts.logger.warn(`audit log: ${err.message}`),

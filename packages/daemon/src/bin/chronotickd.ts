@@ -53,6 +53,7 @@ async function main(): Promise<number> {
     config,
     socketPath: daemonSocketPath({ flag: args.socket, configPath: config.socket_path, env: process.env, isRoot }),
     stateDir: resolveStateDir({ flag: args.stateDir, configDir: config.state_dir, env: process.env, isRoot }),
+    logsDir: process.env.LOGS_DIRECTORY?.split(':')[0],
     logger,
     clock,
   });

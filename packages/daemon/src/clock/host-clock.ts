@@ -71,19 +71,55 @@ export class SystemHostClock implements HostClock {
     return 0;
   }
 
-  /** Spins until Date.now() ticks, then ties that millisecond edge to the monotonic clock. */
+  /**
+   * Ties a millisecond edge of Date.now() to the monotonic clock. A single edge can be
+   * off by however long the process was preempted between the two monotonic reads
+   * that bracket it (hundreds of µs on a busy host), so several edges are caught and
+   * the one with the tightest bracket wins.
+   */
   private anchor(): void {
-    const startMs = Date.now();
-    let beforeNs = process.hrtime.bigint();
-    let nowMs = Date.now();
-    while (nowMs === startMs) {
-      beforeNs = process.hrtime.bigint();
-      nowMs = Date.now();
+    let best = catchMillisecondEdge();
+    for (let i = 1; i < MAX_ANCHOR_ATTEMPTS && best.bracketNs > GOOD_BRACKET_NS; i++) {
+      const edge = catchMillisecondEdge();
+      if (edge.bracketNs < best.bracketNs) best = edge;
     }
-    const afterNs = process.hrtime.bigint();
-    // The edge fell between the two monotonic reads around the Date.now() that saw it.
-    this.anchorMonoNs = (beforeNs + afterNs) / 2n;
-    this.anchorRealtimeMs = nowMs;
+    this.anchorMonoNs = best.monoNs;
+    this.anchorRealtimeMs = best.realtimeMs;
+  }
+}
+
+/** Edges tried at most per anchoring (each costs up to 1 ms of spinning; at start-up and after a step only). */
+const MAX_ANCHOR_ATTEMPTS = 20;
+/** A bracket this tight pins the edge to within ±5 µs: good enough to stop trying. */
+const GOOD_BRACKET_NS = 10_000n;
+
+interface MillisecondEdge {
+  realtimeMs: number;
+  monoNs: bigint;
+  bracketNs: bigint;
+}
+
+/**
+ * Spins until Date.now() ticks. The edge fell after the last read that saw the old
+ * millisecond and before the first that saw the new one; the bracket is the pair of
+ * monotonic reads taken just before the first and just after the second.
+ */
+function catchMillisecondEdge(): MillisecondEdge {
+  let bracketStartNs = process.hrtime.bigint();
+  let previousMs = Date.now();
+  for (;;) {
+    const beforeReadNs = process.hrtime.bigint();
+    const nowMs = Date.now();
+    const afterReadNs = process.hrtime.bigint();
+    if (nowMs !== previousMs) {
+      return {
+        realtimeMs: nowMs,
+        monoNs: (bracketStartNs + afterReadNs) / 2n,
+        bracketNs: afterReadNs - bracketStartNs,
+      };
+    }
+    bracketStartNs = beforeReadNs;
+    previousMs = nowMs;
   }
 }
 

@@ -2,7 +2,7 @@ import { fitLinearDrift, type Measurement } from '@chronotick/tsfm';
 import type { ClockStatus } from '@chronotick/protocol';
 import type { Correction } from './correction';
 
-/** One combined NTP round, as the discipline takes it. */
+/** One NTP measurement (a sample, or several combined), as the discipline takes it. */
 export interface RoundMeasurement {
   /** Host-clock Unix seconds the offset describes. */
   tS: number;
@@ -51,8 +51,13 @@ export class ClockDiscipline {
     return this.history.length === 0 ? null : (this.history[this.history.length - 1] as Measurement).tS;
   }
 
-  /** Adds one round and returns the correction it leads to. */
-  add(round: RoundMeasurement): Correction {
+  /** Adds the measurements of one round and returns the correction they lead to. */
+  add(measurements: readonly RoundMeasurement[], nowS: number): Correction {
+    for (const m of measurements) this.record(m);
+    return this.correctionAt(nowS);
+  }
+
+  private record(round: RoundMeasurement): void {
     // No uncertaintyS: the fit then weighs each sample by its delay above the
     // window's minimum, which tells queueing noise apart far better than λ does.
     this.history.push({
@@ -66,7 +71,6 @@ export class ClockDiscipline {
       this.history.shift();
       this.boundsS.shift();
     }
-    return this.correctionAt(round.tS);
   }
 
   /** Restores measurements (from saved state) without counting them as new. */

@@ -2,7 +2,7 @@ import type { Config } from '@chronotick/config';
 import type { DaemonStatus } from '@chronotick/protocol';
 import { realtimeStepS, type ClockReading, type HostClock } from '../clock/host-clock';
 import type { Logger } from '../log';
-import { NtpSampler, type NtpRound, type NtpSamplerStatus } from '../ntp';
+import { NtpSampler, selectAndCombine, type NtpRound, type NtpSample, type NtpSamplerStatus, type SelectionInput } from '../ntp';
 import type { AuditLog } from '../ops/audit-log';
 import { ClockDiscipline, type RoundMeasurement } from './clock-discipline';
 import { hostOnlyCorrection } from './correction';
@@ -41,6 +41,10 @@ export class SyncLoop {
   private lastWeights: Record<string, number> = {};
   private lastLeap: number | null = null;
   private stopped = false;
+  /** Each server's latest accepted sample: selection compares servers across rounds. */
+  private readonly latest = new Map<string, NtpSample>();
+  /** A sample older than this takes no part in selection. */
+  private readonly maxSampleAgeS: number;
   /** Set by a host clock step; answers say `disrupted` until warm-up is over again. */
   private disrupted = false;
 
@@ -52,6 +56,7 @@ export class SyncLoop {
       // Three missed normal rounds (or 30 s, whichever is longer) mean we are coasting.
       freeRunningAfterS: Math.max(30, 3 * timing.normal_operation.measurement_interval),
     });
+    this.maxSampleAgeS = 3 * timing.normal_operation.measurement_interval + deps.config.clock_measurement.ntp.timeout_seconds;
     this.sampler = this.newSampler();
     this.lastReading = deps.clock.now();
   }
@@ -116,44 +121,71 @@ export class SyncLoop {
   private onRound(round: NtpRound): void {
     if (this.stopped) return;
     for (const r of round.results) {
-      if (!r.ok) this.deps.logger.debug(`NTP ${r.server}: rejected (${r.reason}) ${r.detail}`);
+      if (r.ok) this.latest.set(r.server, r);
+      else this.deps.logger.debug(`NTP ${r.server}: rejected (${r.reason}) ${r.detail}`);
     }
-    const combined = round.combined;
-    if (!combined.ok) {
+    const nowS = this.deps.clock.now().realtimeS;
+    const selection = selectAndCombine(this.selectionInputs(nowS));
+    if (!selection.ok) {
       this.deps.logger.debug(`NTP round ${round.seq}: no usable sample (${round.state})`);
       return;
     }
-    this.lastWeights = combined.weights;
-    this.lastLeap = combined.leap;
-    if (combined.leapConflict) {
+    this.lastWeights = selection.weights;
+    this.lastLeap = selection.leap;
+    if (selection.leapConflict) {
       this.deps.logger.warn('NTP servers disagree about an upcoming leap second; acting on none of them');
     }
-    if (combined.falsetickers.length > 0) {
-      this.deps.logger.info(`NTP falsetickers ignored this round: ${combined.falsetickers.join(', ')}`);
+    if (selection.falsetickers.length > 0) {
+      this.deps.logger.debug(`NTP falsetickers: ${selection.falsetickers.join(', ')}`);
     }
-    const survivors = round.results.filter((r) => r.ok && combined.survivors.includes(r.server));
-    const measurement: RoundMeasurement = {
-      // The instant the combined offset describes: the survivors' weighted mean time.
-      tS: weightedMean(survivors.map((r) => [r.ok ? r.tS : 0, combined.weights[r.server] ?? 0])),
-      offsetS: combined.offsetS,
-      boundS: combined.uncertaintyS,
-      delayS: Math.min(...survivors.map((r) => (r.ok ? r.delayS : Infinity))),
-      servers: combined.survivors,
-    };
-    const fitted = this.discipline.add(measurement);
+    // Only this round's samples from truechimers become evidence; a falseticker's never do.
+    const fresh: RoundMeasurement[] = [];
+    for (const r of round.results) {
+      if (r.ok && selection.survivors.includes(r.server)) {
+        fresh.push({ tS: r.tS, offsetS: r.offsetS, boundS: r.uncertaintyS, delayS: r.delayS, servers: [r.server] });
+      }
+    }
+    if (fresh.length === 0) return;
+    const fitted = this.discipline.add(fresh, nowS);
     const status = this.daemonStatus();
     if (status !== 'warming_up') this.disrupted = false;
     const correction = this.disrupted ? { ...fitted, clockStatus: 'disrupted' as const } : fitted;
     this.deps.engine.setCorrection(correction, status);
     this.deps.audit?.write({
-      time: measurement.tS,
-      offset_s: correction.offsetS + correction.driftRate * (measurement.tS - correction.refTimeS),
+      time: nowS,
+      offset_s: correction.offsetS + correction.driftRate * (nowS - correction.refTimeS),
       uncertainty_s: correction.offsetSigmaS,
       drift_rate: correction.driftRate,
       source: correction.source,
       clock_status: correction.clockStatus,
-      servers: measurement.servers,
+      servers: fresh.map((m) => m.servers[0] as string),
     });
+  }
+
+  /**
+   * Each server's latest sample, brought to `nowS` with the current drift estimate, so
+   * servers polled at different moments can be compared; the interval widens by what
+   * that extrapolation could be wrong by. Samples too old to say anything are dropped.
+   */
+  private selectionInputs(nowS: number): SelectionInput[] {
+    const { driftRate, driftSigma, source } = this.deps.engine.current;
+    const knownDrift = source !== 'system';
+    const maxDriftRate = this.deps.config.clock_measurement.max_drift_ppm * 1e-6;
+    const inputs: SelectionInput[] = [];
+    for (const [server, sample] of this.latest) {
+      const ageS = Math.max(0, nowS - sample.tS);
+      if (ageS > this.maxSampleAgeS) {
+        this.latest.delete(server);
+        continue;
+      }
+      inputs.push({
+        server,
+        offsetS: sample.offsetS + (knownDrift ? driftRate * ageS : 0),
+        uncertaintyS: sample.uncertaintyS + (knownDrift ? driftSigma : maxDriftRate) * ageS,
+        leap: sample.leap,
+      });
+    }
+    return inputs;
   }
 
   private tick(): void {
@@ -176,6 +208,7 @@ export class SyncLoop {
       `host clock stepped by ${stepS.toFixed(6)} s: discarding ${this.discipline.measurements.length} measurements and warming up again`,
     );
     this.discipline.reset();
+    this.latest.clear();
     this.disrupted = true;
     const nowS = this.deps.clock.now().realtimeS;
     this.deps.engine.setCorrection({ ...hostOnlyCorrection(nowS), clockStatus: 'disrupted' }, 'warming_up');

@@ -17,7 +17,7 @@ export type { NtpRound, NtpSamplerConfig, NtpSamplerDeps, NtpSamplerStatus, Samp
 /** Smallest gap between two rounds. */
 const MIN_ROUND_GAP_S = 0.01;
 /** A round gathers servers due within this fraction of the interval... */
-const ROUND_WINDOW_FRACTION = 0.25;
+const ROUND_WINDOW_FRACTION = 0.5;
 /** ...but never over a longer span, so drift within a round stays negligible. */
 const MAX_ROUND_WINDOW_S = 0.2;
 
