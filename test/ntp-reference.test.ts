@@ -61,9 +61,16 @@ describe('against the programmable reference', () => {
 
   test('path asymmetry biases the offset by half the asymmetry, inside the stated uncertainty', async () => {
     const ref = await reference({ initialOffsetS: 0.01, asymmetryS: 0.004 });
-    const r = await ask(ref);
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
+    // The shortest-delay sample of a few, as a clock filter would pick: a
+    // stall of the shared event loop must not stand in for the asymmetry.
+    const samples: NtpSample[] = [];
+    for (let i = 0; i < 9; i++) {
+      const x = await ask(ref);
+      if (x.ok) samples.push(x);
+    }
+    const r = samples.sort((a, b) => a.delayS - b.delayS)[0];
+    expect(r).toBeDefined();
+    if (!r) return;
     const errS = r.offsetS - truthFor(ref, r);
     expect(errS).toBeGreaterThan(-0.0025);
     expect(errS).toBeLessThan(-0.0015);
@@ -149,15 +156,21 @@ describe('sampler against four references', () => {
     const honest = await Promise.all([1, 2, 3].map((seed) => reference({ ...model, seed })));
     const liar = await reference({ ...model, initialOffsetS: 0.15, seed: 4 });
     const rounds = await run([...honest, liar], 1500);
-    const combined = rounds.map((r) => r.combined).filter((c) => c.ok);
-    expect(combined.length).toBeGreaterThan(4);
-    for (const [i, c] of combined.entries()) {
-      if (!c.ok) continue;
-      expect(c.weights[liar.server]).toBe(0);
-      expect(c.falsetickers).toEqual([liar.server]);
-      const round = rounds.filter((r) => r.combined.ok)[i];
-      if (round) expect(Math.abs(c.offsetS - truth(honest[0] as NtpReference, round))).toBeLessThan(0.001);
+    const liarRounds = rounds.filter(
+      (r) => r.results.filter((x) => x.ok && x.server !== liar.server).length >= 3 && r.results.some((x) => x.ok && x.server === liar.server),
+    );
+    // Under CI load a query can time out and leave a round short; most rounds are whole.
+    expect(liarRounds.length).toBeGreaterThan(4);
+    expect(liarRounds.length).toBeGreaterThanOrEqual(rounds.length * 0.6);
+    const errorsS: number[] = [];
+    for (const r of liarRounds) {
+      expect(r.combined.ok).toBe(true);
+      if (!r.combined.ok) continue;
+      expect(r.combined.weights[liar.server]).toBe(0);
+      expect(r.combined.falsetickers).toEqual([liar.server]);
+      errorsS.push(Math.abs(r.combined.offsetS - truth(honest[0] as NtpReference, r)));
     }
+    expect(quantile(errorsS, 0.5)).toBeLessThan(0.0005);
   });
 
   test('when every reference is silent the sampler says so and recovers when they return', async () => {
