@@ -237,6 +237,21 @@ describe('NtpSampler', () => {
     await sampler.stop();
   });
 
+  test('restartWarmUp() brings dense sampling back at once (after a clock step)', async () => {
+    const { timers, sampler, polls } = setup({ warmUp: { durationS: 10, intervalS: 2 }, intervalS: 64 }, { a: answer(0) });
+    sampler.start();
+    await timers.advance(100_000); // now in the normal phase, next poll up to 64 s away
+    expect(sampler.phase()).toBe('normal');
+    const before = polls['a']?.length ?? 0;
+    sampler.restartWarmUp();
+    expect(sampler.status().state).toBe('warming_up');
+    await timers.advance(10_000);
+    // Dense again, as soon as 2 s after the last poll allows.
+    expect((polls['a']?.length ?? 0) - before).toBeGreaterThanOrEqual(3);
+    await sampler.stop();
+    expect(timers.pending).toBe(0);
+  });
+
   test('an onRound callback that throws does not stop sampling', async () => {
     const timers = new FakeTimers();
     const errors: unknown[] = [];

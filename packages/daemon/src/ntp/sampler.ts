@@ -37,6 +37,8 @@ export class NtpSampler {
   private seq = 0;
   private consecutiveFailedRounds = 0;
   private lastSuccessAtS: number | null = null;
+  /** The timer of the next round, while idle between rounds. */
+  private roundTimer: unknown = null;
 
   constructor(
     private readonly config: NtpSamplerConfig,
@@ -60,7 +62,7 @@ export class NtpSampler {
     this.stopped = false;
     this.abort = new AbortController();
     this.startedAtS = this.mono();
-    this.later(0, () => this.round());
+    this.scheduleRound(0);
   }
 
   /** Cancels timers and in-flight queries; resolves once every socket is closed. */
@@ -69,6 +71,7 @@ export class NtpSampler {
     this.stopped = true;
     for (const t of this.pendingTimers) this.timers.clearTimeout(t);
     this.pendingTimers.clear();
+    this.roundTimer = null;
     for (const cancel of this.cancellers) cancel();
     this.cancellers.clear();
     this.abort.abort();
@@ -84,12 +87,36 @@ export class NtpSampler {
     return phase === 'warm_up' ? this.config.warmUp.intervalS : this.config.intervalS;
   }
 
-  private later(delayMs: number, fn: () => void): void {
+  /**
+   * Start warm-up again (dense sampling), e.g. after the host clock was
+   * stepped and the history no longer holds. Minimum poll still applies.
+   */
+  restartWarmUp(): void {
+    if (!this.running) return;
+    this.startedAtS = this.mono();
+    // An idle wait may be a whole normal interval long: bring the next round forward.
+    if (this.roundTimer !== null) {
+      this.timers.clearTimeout(this.roundTimer);
+      this.pendingTimers.delete(this.roundTimer);
+      this.roundTimer = null;
+      this.scheduleNext(this.mono());
+    }
+  }
+
+  private scheduleRound(delayMs: number): void {
+    this.roundTimer = this.later(delayMs, () => {
+      this.roundTimer = null;
+      this.round();
+    });
+  }
+
+  private later(delayMs: number, fn: () => void): unknown {
     const handle = this.timers.setTimeout(() => {
       this.pendingTimers.delete(handle);
       if (this.running) fn();
     }, Math.max(0, delayMs));
     this.pendingTimers.add(handle);
+    return handle;
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -214,7 +241,7 @@ export class NtpSampler {
     // back-off; the floor only stops a tight loop if a query outlasted its interval.
     const wakeS = Math.max(nowS + MIN_ROUND_GAP_S, earliestDueS);
     // Round up so a timer never fires a hair before a server's minimum poll has passed.
-    this.later(Math.ceil((wakeS - nowS) * 1000), () => this.round());
+    this.scheduleRound(Math.ceil((wakeS - nowS) * 1000));
   }
 
   private state(): SamplerState {
