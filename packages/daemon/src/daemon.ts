@@ -7,6 +7,7 @@ import type * as http from 'node:http';
 import { SyncLoop } from './engine/sync-loop';
 import { TimeEngine } from './engine/time-engine';
 import { AuditLog } from './ops/audit-log';
+import { loadState, saveState, type SavedState } from './state/state-file';
 import { startMetricsServer } from './ops/metrics-server';
 import type { Logger } from './log';
 import type { Handlers } from './server/dispatch';
@@ -14,6 +15,11 @@ import { RequestStats } from './server/request-stats';
 import { listenOnSocketFile, removeSocketFile } from './server/socket-file';
 import { SocketServer } from './server/socket-server';
 import { VERSION } from './version';
+
+/** State is saved this often, and on shutdown. */
+const STATE_SAVE_INTERVAL_MS = 60_000;
+/** Measurements kept in the state file: enough for every model's context. */
+const STATE_MEASUREMENTS_KEPT = 1024;
 
 export interface DaemonOptions {
   config: Config;
@@ -37,6 +43,7 @@ export class Daemon {
   private server: SocketServer | undefined;
   private listener: net.Server | undefined;
   private metrics: http.Server | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
   readonly sync: SyncLoop;
   private readonly audit: AuditLog | undefined;
 
@@ -79,19 +86,66 @@ export class Daemon {
       this.metrics = await startMetricsServer({ port, status: () => this.status() });
       this.opts.logger.info(`metrics on http://127.0.0.1:${port}/metrics`);
     }
+    this.restoreState();
     this.sync.start();
+    this.saveTimer = setInterval(() => void this.persist(), STATE_SAVE_INTERVAL_MS);
+    this.saveTimer.unref();
     this.opts.logger.info(`measuring against ${this.opts.config.clock_measurement.ntp.servers.join(', ')}`);
   }
 
   /** Stops accepting, finishes in-flight requests, removes the socket file. */
   async stop(): Promise<void> {
+    if (this.saveTimer) clearInterval(this.saveTimer);
     await this.sync.stop();
+    await this.persist();
     const metrics = this.metrics;
     if (metrics) await new Promise<void>((resolve) => metrics.close(() => resolve()));
     if (this.server) await this.server.drain(this.opts.config.server.drain_timeout_seconds * 1000);
     removeSocketFile(this.opts.socketPath);
     this.server = undefined;
     await this.audit?.flush();
+  }
+
+  /** Saved state younger than state.max_age_seconds spares a full warm-up. */
+  private restoreState(): void {
+    const nowS = this.opts.clock.now().realtimeS;
+    const loaded = loadState(this.opts.stateDir, nowS, this.opts.config.state.max_age_seconds);
+    if (!loaded.ok) {
+      const log = loaded.reason === 'missing' ? this.opts.logger.debug : this.opts.logger.warn;
+      log(`not using saved state: ${loaded.detail}`);
+      return;
+    }
+    const { measurements } = loaded.state;
+    this.sync.restore(
+      measurements.map((m) => ({ tS: m.t, offsetS: m.offset_s, delayS: m.delay_s, server: m.server })),
+      measurements.map((m) => m.bound_s),
+    );
+    this.opts.logger.info(`restored ${measurements.length} measurements saved ${loaded.ageS.toFixed(0)} s ago`);
+  }
+
+  /** Writes what was learned; failures are logged, never fatal. */
+  async persist(): Promise<void> {
+    const { measurements, bounds } = this.sync.discipline;
+    if (measurements.length === 0) return;
+    const keep = measurements.slice(-STATE_MEASUREMENTS_KEPT);
+    const keptBounds = bounds.slice(-keep.length);
+    const state: SavedState = {
+      format: 1,
+      saved_at: this.opts.clock.now().realtimeS,
+      measurements: keep.map((m, i) => ({
+        t: m.tS,
+        offset_s: m.offsetS,
+        delay_s: m.delayS,
+        bound_s: keptBounds[i] ?? 0,
+        server: m.server ?? '',
+      })),
+      calibration: {},
+    };
+    try {
+      await saveState(this.opts.stateDir, state);
+    } catch (err) {
+      this.opts.logger.warn(`cannot save state to ${this.opts.stateDir}: ${(err as Error).message}`);
+    }
   }
 
   private uptimeS(): number {

@@ -79,6 +79,11 @@ export class ClockDiscipline {
     this.boundsS = boundsS.slice(-this.history.length);
   }
 
+  /** The bound (λ) of each measurement, aligned with `measurements`. */
+  get bounds(): readonly number[] {
+    return this.boundsS;
+  }
+
   /** Forgets everything: after a step of the host clock no old measurement holds. */
   reset(): void {
     this.history = [];

@@ -5,7 +5,8 @@ import type { Logger } from '../log';
 import { NtpSampler, selectAndCombine, type NtpRound, type NtpSample, type NtpSamplerStatus, type SelectionInput } from '../ntp';
 import type { AuditLog } from '../ops/audit-log';
 import { ClockDiscipline, type RoundMeasurement } from './clock-discipline';
-import { hostOnlyCorrection } from './correction';
+import type { Measurement } from '@chronotick/tsfm';
+import { extrapolate, hostOnlyCorrection } from './correction';
 import type { TimeEngine } from './time-engine';
 
 export interface SyncLoopDeps {
@@ -47,6 +48,13 @@ export class SyncLoop {
   private readonly maxSampleAgeS: number;
   /** Set by a host clock step; answers say `disrupted` until warm-up is over again. */
   private disrupted = false;
+  /**
+   * Measurements restored from saved state, not yet confirmed by a fresh one. The
+   * first new measurement either agrees (ready at once, no warm-up) or shows the
+   * clock moved while we were down (the restored history is dropped).
+   */
+  private restoredUnconfirmed = false;
+  private warmUpOverrideS: number | undefined;
 
   constructor(private readonly deps: SyncLoopDeps) {
     const timing = deps.config.clock_measurement.timing;
@@ -59,6 +67,20 @@ export class SyncLoop {
     this.maxSampleAgeS = 3 * timing.normal_operation.measurement_interval + deps.config.clock_measurement.ntp.timeout_seconds;
     this.sampler = this.newSampler();
     this.lastReading = deps.clock.now();
+  }
+
+  /**
+   * Takes measurements saved by an earlier run. Called before start(); the sampler
+   * then skips warm-up, since the history it would build already exists.
+   */
+  restore(measurements: readonly Measurement[], boundsS: readonly number[]): void {
+    if (measurements.length === 0) return;
+    this.discipline.restore(measurements, boundsS);
+    this.restoredUnconfirmed = true;
+    this.warmUpOverrideS = 0;
+    this.sampler = this.newSampler();
+    const nowS = this.deps.clock.now().realtimeS;
+    this.deps.engine.setCorrection(this.discipline.correctionAt(nowS), 'warming_up');
   }
 
   start(): void {
@@ -91,7 +113,7 @@ export class SyncLoop {
   daemonStatus(): DaemonStatus {
     const sampler = this.sampler.status();
     const clockStatus = this.discipline.clockStatusAt(this.deps.clock.now().realtimeS);
-    if (sampler.state === 'warming_up') return 'warming_up';
+    if (sampler.state === 'warming_up' || this.restoredUnconfirmed) return 'warming_up';
     if (this.discipline.lastMeasurementS === null) return 'unsynchronized';
     return clockStatus === 'synchronized' ? 'ready' : 'degraded';
   }
@@ -104,7 +126,10 @@ export class SyncLoop {
       {
         servers: ntp.servers,
         intervalS: timing.normal_operation.measurement_interval,
-        warmUp: { durationS: timing.warm_up.duration_seconds, intervalS: timing.warm_up.measurement_interval },
+        warmUp: {
+          durationS: this.warmUpOverrideS ?? timing.warm_up.duration_seconds,
+          intervalS: timing.warm_up.measurement_interval,
+        },
         minPollS: ntp.min_poll_seconds,
         timeoutMs: ntp.timeout_seconds * 1000,
         maxUncertaintyS: ntp.max_acceptable_uncertainty,
@@ -146,6 +171,7 @@ export class SyncLoop {
       }
     }
     if (fresh.length === 0) return;
+    if (this.restoredUnconfirmed) this.confirmRestored(fresh, nowS);
     const fitted = this.discipline.add(fresh, nowS);
     const status = this.daemonStatus();
     if (status !== 'warming_up') this.disrupted = false;
@@ -160,6 +186,39 @@ export class SyncLoop {
       clock_status: correction.clockStatus,
       servers: fresh.map((m) => m.servers[0] as string),
     });
+  }
+
+  /** Keeps the restored history if the first fresh measurements agree with it. */
+  private confirmRestored(fresh: readonly RoundMeasurement[], nowS: number): void {
+    this.restoredUnconfirmed = false;
+    const expected = extrapolate(this.deps.engine.current, nowS, this.deps.config.clock_measurement.max_drift_ppm);
+    const agree = fresh.every((m) => Math.abs(m.offsetS - expected.offsetS) <= 5 * expected.sigmaS + m.boundS);
+    if (agree) {
+      this.deps.logger.info('saved state confirmed by a fresh measurement: ready without warm-up');
+      return;
+    }
+    this.deps.logger.warn(
+      `saved state disagrees with a fresh measurement by ${(((fresh[0]?.offsetS ?? 0) - expected.offsetS) * 1e3).toFixed(3)} ms: ` +
+        'the host clock moved while the daemon was down; discarding it and warming up',
+    );
+    // What we served from the saved state was wrong by that much: a discontinuity,
+    // stepped out (disrupted) rather than slewed for seconds at 5%.
+    this.discipline.reset();
+    this.disrupted = true;
+    this.warmUpOverrideS = undefined;
+    this.restartSampler();
+  }
+
+  /**
+   * Replaces the sampler at once (a fresh one starts with a full warm-up). The old one
+   * stops synchronously — its late rounds are ignored — and closes its sockets after.
+   */
+  private restartSampler(): void {
+    const old = this.sampler;
+    void old.stop();
+    if (this.stopped) return;
+    this.sampler = this.newSampler();
+    this.sampler.start();
   }
 
   /**
@@ -195,7 +254,7 @@ export class SyncLoop {
     const stepS = realtimeStepS(this.lastReading, reading);
     this.lastReading = reading;
     if (Math.abs(stepS) > this.deps.config.clock_measurement.step_threshold_seconds) {
-      void this.onHostClockStep(stepS);
+      this.onHostClockStep(stepS);
       return;
     }
     this.refreshHoldover(reading.realtimeS);
@@ -203,7 +262,7 @@ export class SyncLoop {
   }
 
   /** A stepped host clock invalidates every measurement: start over, say so. */
-  private async onHostClockStep(stepS: number): Promise<void> {
+  private onHostClockStep(stepS: number): void {
     this.deps.logger.warn(
       `host clock stepped by ${stepS.toFixed(6)} s: discarding ${this.discipline.measurements.length} measurements and warming up again`,
     );
@@ -212,10 +271,9 @@ export class SyncLoop {
     this.disrupted = true;
     const nowS = this.deps.clock.now().realtimeS;
     this.deps.engine.setCorrection({ ...hostOnlyCorrection(nowS), clockStatus: 'disrupted' }, 'warming_up');
-    await this.sampler.stop();
-    if (this.stopped) return;
-    this.sampler = this.newSampler();
-    this.sampler.start();
+    this.restoredUnconfirmed = false;
+    this.warmUpOverrideS = undefined;
+    this.restartSampler();
   }
 
   /** Re-labels the served correction once measurements stop arriving. */
