@@ -1,6 +1,7 @@
-// Public API of @chronotick/tsfm: forecasters, the registry, the replay CSV format and
-// the clock/network simulator. Pure code: no sockets, no files, no clock reads.
-export { TsfmError, type TsfmErrorCode } from './errors';
+// Public API of @chronotick/tsfm: forecasters, the registry, ONNX models and their
+// cards, the replay CSV format and the clock/network simulator. Pure code apart from
+// the ONNX loader, which reads the model files its caller names.
+export { ModelFileError, TsfmError, type TsfmErrorCode } from './errors';
 export { PPM, isTimeOrdered, timeOrdered, type Measurement } from './measurement';
 export {
   REPLAY_COLUMNS,
@@ -46,8 +47,33 @@ export {
   STATISTICAL_MODELS,
   UnknownForecasterError,
   createDefaultRegistry,
+  registerOnnxCard,
+  type FallbackModel,
   type ForecasterFactory,
+  type ForecasterLoader,
+  type LoadForecasterOptions,
 } from './registry';
+export {
+  readModelCard,
+  validateModelCard,
+  type CardDim,
+  type CardScaling,
+  type CardTensor,
+  type LoadedCard,
+  type ModelCard,
+  type OutputLayout,
+} from './onnx/card';
+export { prepareContext, resistantLine, type PrepareSpec, type PreparedContext } from './onnx/prepare';
+export { decodeForecast, outputRow, type QuantileGrid } from './onnx/decode';
+export { openModelSession, type ModelSession, type ModelSessionOptions } from './onnx/session';
+export { OnnxForecaster, canonicalModelName, type ForecastRequest } from './onnx/forecaster';
+export {
+  SHIPPED_MODELS,
+  SHIPPED_MODELS_DIR,
+  createModelRegistry,
+  shippedCardPath,
+  type ShippedModelName,
+} from './onnx/shipped';
 export { SeededRandom } from './prng';
 export {
   simulate,

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig } from '@chronotick/config';
+import { TsfmError } from '@chronotick/tsfm';
+import { EVAL_USAGE, EvalUsageError, ReplayFileError, evalJson, evalTable, evaluateSeries, parseEvalArgs, readReplayFile } from '../eval';
+import { VERSION } from '../version';
+
+const EXIT_RUNTIME = 1;
+const EXIT_USAGE = 2;
+const EXIT_CONFIG = 78;
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseEvalArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof EvalUsageError)) throw err;
+    process.stderr.write(`chronotick-eval: ${err.message}\n\n${EVAL_USAGE}\n`);
+    return EXIT_USAGE;
+  }
+  if (args.help) {
+    process.stdout.write(`${EVAL_USAGE}\n`);
+    return 0;
+  }
+  if (args.version) {
+    process.stdout.write(`chronotick-eval ${VERSION}\n`);
+    return 0;
+  }
+  let config;
+  try {
+    config = loadConfig({ file: args.config, env: process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`chronotick-eval: configuration error (${err.code}): ${err.message}\n`);
+      return EXIT_CONFIG;
+    }
+    throw err;
+  }
+  let series;
+  try {
+    series = readReplayFile(args.data as string);
+  } catch (err) {
+    if (!(err instanceof ReplayFileError)) throw err;
+    process.stderr.write(`chronotick-eval: ${err.message}\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    const result = await evaluateSeries(series, config);
+    process.stdout.write(args.json ? `${JSON.stringify(evalJson(result))}\n` : evalTable(result, args.data as string));
+    return 0;
+  } catch (err) {
+    if (err instanceof TsfmError) {
+      process.stderr.write(`chronotick-eval: ${err.message} [${err.code}]${err.hint === undefined ? '' : `\n  hint: ${err.hint}`}\n`);
+      return EXIT_RUNTIME;
+    }
+    throw err;
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`chronotick-eval: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = EXIT_RUNTIME;
+  },
+);

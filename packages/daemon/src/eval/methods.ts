@@ -1,0 +1,92 @@
+import type { AsyncForecaster, Forecaster, Measurement, OnnxForecaster } from '@chronotick/tsfm';
+
+/** One prediction of the replay: the expected offset and its σ (null: no uncertainty). */
+export interface Prediction {
+  meanS: number;
+  sigmaS: number | null;
+}
+
+/** A prediction to make: the offset at `tS` from `history` (measurements strictly before it). */
+export interface PredictionRequest {
+  history: readonly Measurement[];
+  tS: number;
+}
+
+/**
+ * A method of the replay evaluation. `predict` gets a batch of requests in time order
+ * and answers each; methods that keep state across the replay (fusion will calibrate
+ * each source on its past errors) may rely on that order. This is the hook for
+ * `fusion`: the engine work adds a method built from the daemon's fusion code, with
+ * the key `fusion`, through `evaluateSeries`'s `extraMethods`.
+ */
+export interface EvalMethod {
+  /** Key in the output, snake case. */
+  name: string;
+  /** Newest measurements the method reads; the replay passes no more (keeps long replays linear). */
+  historySamples: number;
+  /** Newest seconds of history the method reads (before the predicted instant); Infinity for all. */
+  historySpanS: number;
+  predict(requests: readonly PredictionRequest[]): Promise<Prediction[]>;
+}
+
+/** `system`: the uncorrected host clock, offset 0, no uncertainty. */
+export function systemMethod(): EvalMethod {
+  return {
+    name: 'system',
+    historySamples: 0,
+    historySpanS: 0,
+    predict: async (requests) => requests.map(() => ({ meanS: 0, sigmaS: null })),
+  };
+}
+
+// The statistical forecasters read at most their newest 256 samples (Kalman's window,
+// the largest), so this window gives the same answers as the whole history.
+const STATISTICAL_HISTORY = 256;
+
+/** A registry forecaster as a method, sync or async. */
+export function forecasterMethod(forecaster: Forecaster, name: string = forecaster.name): EvalMethod {
+  if (forecaster.mode === 'sync') {
+    return {
+      name,
+      historySamples: STATISTICAL_HISTORY,
+      historySpanS: Infinity,
+      predict: async (requests) =>
+        requests.map((r) => {
+          const p = forecaster.forecast(r.history, [r.tS]).points[0];
+          return { meanS: p?.meanS ?? NaN, sigmaS: p?.sigmaS ?? null };
+        }),
+    };
+  }
+  return asyncMethod(forecaster, name);
+}
+
+function isOnnx(f: AsyncForecaster): f is OnnxForecaster {
+  return typeof (f as Partial<OnnxForecaster>).forecastBatch === 'function';
+}
+
+function asyncMethod(forecaster: AsyncForecaster, name: string): EvalMethod {
+  if (isOnnx(forecaster)) {
+    return {
+      name,
+      historySamples: Number.POSITIVE_INFINITY,
+      historySpanS: forecaster.contextSpanS,
+      predict: async (requests) => {
+        const out = await forecaster.forecastBatch(requests.map((r) => ({ history: r.history, targetTimesS: [r.tS] })));
+        return out.map((f) => ({ meanS: f.points[0]?.meanS ?? NaN, sigmaS: f.points[0]?.sigmaS ?? null }));
+      },
+    };
+  }
+  return {
+    name,
+    historySamples: Number.POSITIVE_INFINITY,
+    historySpanS: Infinity,
+    predict: async (requests) => {
+      const out: Prediction[] = [];
+      for (const r of requests) {
+        const p = (await forecaster.forecast(r.history, [r.tS])).points[0];
+        out.push({ meanS: p?.meanS ?? NaN, sigmaS: p?.sigmaS ?? null });
+      }
+      return out;
+    },
+  };
+}

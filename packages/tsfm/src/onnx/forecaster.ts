@@ -1,0 +1,116 @@
+import { requireHistory, type AsyncForecaster, type Forecast } from '../forecaster';
+import { timeOrdered, type Measurement } from '../measurement';
+import type { ModelCard } from './card';
+import { decodeForecast, outputRow } from './decode';
+import { prepareContext, type PreparedContext } from './prepare';
+import { openModelSession, type ModelSession, type ModelSessionOptions } from './session';
+
+/** One forecast request of a batch. */
+export interface ForecastRequest {
+  history: readonly Measurement[];
+  targetTimesS: readonly number[];
+}
+
+/** Registry names are snake case: `chronotick-short` is registered as `chronotick_short`. */
+export function canonicalModelName(name: string): string {
+  return name.replace(/-/g, '_');
+}
+
+// Rows per onnxruntime call when a caller batches: large enough to amortise the call,
+// small enough that the tensors stay in cache.
+const BATCH_ROWS = 256;
+
+/**
+ * An ONNX model as a forecaster. Each call resamples the history onto the model's
+ * grid, normalises it as the card says, runs the session and maps the quantiles back
+ * to seconds (see {@link prepareContext} and {@link decodeForecast}).
+ *
+ * History beyond the model's context window is ignored, so callers may pass only the
+ * newest `contextSpanS` seconds.
+ */
+export class OnnxForecaster implements AsyncForecaster {
+  readonly name: string;
+  readonly mode = 'async' as const;
+  readonly card: ModelCard;
+  /** Where the card and the model file are. */
+  readonly cardPath: string;
+  readonly modelPath: string;
+  /** Time to load, check and warm up, milliseconds. */
+  readonly loadMs: number;
+  private readonly model: ModelSession;
+  private released = false;
+
+  private constructor(model: ModelSession) {
+    this.model = model;
+    this.card = model.loaded.card;
+    this.cardPath = model.loaded.cardPath;
+    this.modelPath = model.loaded.modelPath;
+    this.name = canonicalModelName(this.card.name);
+    this.loadMs = model.loadMs;
+  }
+
+  /** Load a model from its card; errors as {@link openModelSession}. */
+  static async load(cardPath: string, options: ModelSessionOptions = {}): Promise<OnnxForecaster> {
+    return new OnnxForecaster(await openModelSession(cardPath, options));
+  }
+
+  /** Seconds of history the model reads: context length × step. */
+  get contextSpanS(): number {
+    return this.card.context_length * this.card.step_s;
+  }
+
+  /** Resample and normalise a history for this model (exposed for tests and benches). */
+  prepare(history: readonly Measurement[]): PreparedContext {
+    requireHistory(this.name, history);
+    return prepareContext(timeOrdered(history), {
+      contextLength: this.card.context_length,
+      stepS: this.card.step_s,
+      scaling: this.card.scaling,
+    });
+  }
+
+  async forecast(history: readonly Measurement[], targetTimesS: readonly number[]): Promise<Forecast> {
+    const [one] = await this.forecastBatch([{ history, targetTimesS }]);
+    return one as Forecast;
+  }
+
+  /**
+   * Forecast many histories in few onnxruntime calls (the replay evaluation asks for
+   * one forecast per measurement). Same answers as calling {@link forecast} on each.
+   */
+  async forecastBatch(requests: readonly ForecastRequest[]): Promise<Forecast[]> {
+    const c = this.card.context_length;
+    const preps = requests.map((r) => this.prepare(r.history));
+    const out: Forecast[] = [];
+    const rowsPerCall = Math.min(BATCH_ROWS, this.model.maxBatch);
+    for (let start = 0; start < preps.length; start += rowsPerCall) {
+      const chunk = preps.slice(start, start + rowsPerCall);
+      const input = new Float32Array(chunk.length * c);
+      chunk.forEach((p, i) => input.set(p.input, i * c));
+      const data = await this.model.run(input, chunk.length);
+      chunk.forEach((prep, i) => {
+        const request = requests[start + i] as ForecastRequest;
+        const grid = outputRow(data, this.card, i);
+        out.push({ model: this.name, points: decodeForecast(grid, this.card, prep, request.targetTimesS), drift: driftOf(prep, this.card) });
+      });
+    }
+    return out;
+  }
+
+  /** Free the session. Later calls fail. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.model.session.release();
+  }
+}
+
+/**
+ * The drift the forecast implies: the trend's slope. Its σ is the trend's scatter
+ * over the context span, a conservative figure (the model may bend the trend).
+ */
+function driftOf(prep: PreparedContext, card: ModelCard): Forecast['drift'] {
+  if (card.scaling.detrend !== 'resistant_line') return null;
+  const spanS = Math.max(prep.availableCells - 1, 1) * card.step_s;
+  return { rateSPerS: prep.slopeSPerStep / card.step_s, sigmaSPerS: (prep.scatterS * Math.sqrt(12 / Math.max(prep.availableCells, 1))) / spanS };
+}
