@@ -1,6 +1,7 @@
 import type { Section } from '../section';
 import { mcpCall } from './mcp-call';
 import { rssAfterLoad, rssIdle } from './memory';
+import { models } from './models';
 import { socketLatency } from './socket-latency';
 import { startup } from './startup';
 import { throughput } from './throughput';
@@ -19,4 +20,5 @@ export const SECTIONS: readonly Section[] = [
   throughput,
   rssAfterLoad,
   mcpCall,
+  models,
 ];

@@ -1,0 +1,98 @@
+/**
+ * @jest-environment ./packages/tsfm/test/onnx-environment.js
+ */
+import { readFileSync } from 'fs';
+import { join, resolve } from 'path';
+import { DEFAULT_CONFIG } from '@chronotick/config';
+import { parseReplayCsv, simulateScenario, type Measurement } from '@chronotick/tsfm';
+import { evalJson, evalTable, evaluateSeries, replaySeries, systemMethod, type EvalMethod } from '../src/eval';
+
+const RECORDED = resolve(__dirname, '../../../../shared/data/recorded');
+const recorded = (file: string): Measurement[] => parseReplayCsv(readFileSync(join(RECORDED, file), 'utf8'));
+const MODELS = ['chronotick_short', 'chronotick_long'] as const;
+const METHODS = ['system', 'hold_last', 'linear', 'kalman', ...MODELS];
+
+describe('replay evaluation', () => {
+  test('JSON shape on a recorded series: every method, exactly the five figures, nulls for the system clock', async () => {
+    const series = recorded('homelab-4h.csv');
+    const json = evalJson(await evaluateSeries(series, DEFAULT_CONFIG));
+    expect(Object.keys(json)).toEqual(['points', 'methods']);
+    expect(json.points).toBe(series.length - 8);
+    expect(Object.keys(json.methods)).toEqual(METHODS);
+    for (const [name, score] of Object.entries(json.methods)) {
+      expect(Object.keys(score)).toEqual(['mae_s', 'rmse_s', 'p95_s', 'coverage_95', 'mean_width_s']);
+      expect(score.mae_s).toBeGreaterThan(0);
+      expect(score.rmse_s!).toBeGreaterThanOrEqual(score.mae_s!);
+      if (name === 'system') {
+        expect(score.coverage_95).toBeNull();
+        expect(score.mean_width_s).toBeNull();
+      } else {
+        expect(score.coverage_95).toBeGreaterThan(0);
+        expect(score.mean_width_s).toBeGreaterThan(0);
+      }
+    }
+    // The README's reference figure for the uncorrected clock on this file.
+    expect(json.methods.system!.mae_s! * 1e3).toBeCloseTo(2.75, 1);
+  });
+
+  test('a synthetic series is scored against its true offset', async () => {
+    const series = simulateScenario('quartz_drift', { seed: 2, durationS: 3600 }).measurements;
+    const result = await evaluateSeries(series, DEFAULT_CONFIG);
+    const truthError = series.slice(8).reduce((s, m) => s + Math.abs(m.trueOffsetS!), 0) / (series.length - 8);
+    expect(result.methods.system!.mae_s).toBeCloseTo(truthError, 12);
+    expect(Object.keys(evalJson(result).methods)).toEqual(METHODS);
+    const table = evalTable(result, 'quartz');
+    const lines = table.trimEnd().split('\n');
+    expect(lines[0]).toContain(`${result.points} points scored`);
+    expect(lines.slice(1).map((l) => l.length)).toEqual(Array(lines.length - 1).fill(lines[1]!.length));
+  });
+
+  test('methods predict from strictly earlier measurements only; extra methods (fusion\'s hook) are scored too', async () => {
+    const series = simulateScenario('steps', { seed: 1, durationS: 1800 }).measurements;
+    const seen: number[] = [];
+    const spy: EvalMethod = {
+      name: 'fusion',
+      historySamples: Infinity,
+      historySpanS: Infinity,
+      predict: async (requests) =>
+        requests.map((r) => {
+          expect(r.history.every((m) => m.tS < r.tS)).toBe(true);
+          seen.push(r.history.length);
+          return { meanS: r.history[r.history.length - 1]!.offsetS, sigmaS: 1 };
+        }),
+    };
+    const result = await evaluateSeries(series, DEFAULT_CONFIG, { extraMethods: [spy] });
+    expect(Object.keys(result.methods)).toEqual([...METHODS, 'fusion']);
+    expect(seen).toEqual(series.slice(8).map((_, i) => i + 8));
+    expect(result.methods.fusion!.coverage_95).toBe(1);
+  });
+
+  test('fewer than nine measurements: zero points, null figures', async () => {
+    const series = simulateScenario('quartz_drift', { seed: 1, durationS: 300 }).measurements.slice(0, 8);
+    const json = evalJson(await replaySeries(series, [systemMethod()]));
+    expect(json).toEqual({ points: 0, methods: { system: { mae_s: null, rmse_s: null, p95_s: null, coverage_95: null, mean_width_s: null } } });
+  });
+});
+
+describe('long replays never diverge (predictions are never evidence)', () => {
+  test.each([
+    ['the 4-hour recorded series', () => recorded('homelab-4h.csv'), 12],
+    ['a 12-hour synthetic clock with temperature cycles', () => simulateScenario('temperature_cycles', { seed: 4, durationS: 12 * 3600 }).measurements, 8],
+  ] as const)('%s: the largest error of every model stays within a few times its MAE', async (_label, load, factor) => {
+    const result = await evaluateSeries(load(), DEFAULT_CONFIG);
+    for (const name of ['linear', 'kalman', ...MODELS]) {
+      const r = result.methods[name]!;
+      expect(r.max_s!).toBeLessThan(factor * r.mae_s!);
+    }
+    // And the end of the run is no worse than its start: split the series and compare.
+  });
+});
+
+describe('the shipped short-term model on temperature cycles', () => {
+  test.each([1, 2, 3])('seed %i: lower MAE than the linear fit', async (seed) => {
+    const series = simulateScenario('temperature_cycles', { seed }).measurements;
+    const result = await evaluateSeries(series, DEFAULT_CONFIG);
+    console.log(`temperature_cycles seed ${seed}: chronotick_short ${(result.methods.chronotick_short!.mae_s! * 1e3).toFixed(3)} ms, linear ${(result.methods.linear!.mae_s! * 1e3).toFixed(3)} ms`);
+    expect(result.methods.chronotick_short!.mae_s!).toBeLessThan(result.methods.linear!.mae_s!);
+  });
+});
