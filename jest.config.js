@@ -14,7 +14,10 @@ module.exports = {
     ],
   },
   // Tests import sibling packages from source, so a unit test never runs stale dist/.
-  moduleNameMapper: { '^@chronotick/([a-z-]+)$': '<rootDir>/packages/$1/src' },
+  moduleNameMapper: {
+    '^@chronotick/([a-z-]+)$': '<rootDir>/packages/$1/src',
+    '^chronotickd$': '<rootDir>/packages/daemon/src',
+  },
   testTimeout: 60000,
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
   // End-to-end suites start daemons and chronyd; two workers match the 2-core machine.

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { TimeAnswerSchema } from '@chronotick/protocol';
-import { cleanEnv, startDaemon, tempDir, type RunningDaemon } from './support/daemon-process';
+import { OFFLINE_ENV, cleanEnv, startDaemon, tempDir, type RunningDaemon } from './support/daemon-process';
 import { BIN } from './support/paths';
 
 type ToolResult = {
@@ -16,7 +16,7 @@ async function connectAdapter(socketPath: string, extraArgs: string[] = []): Pro
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN.mcp, '--socket', socketPath, ...extraArgs],
-    env: cleanEnv() as Record<string, string>,
+    env: cleanEnv(OFFLINE_ENV) as Record<string, string>,
     stderr: 'pipe',
   });
   const client = new Client({ name: 'chronotick-test', version: '0.0.0' });

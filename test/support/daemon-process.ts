@@ -17,6 +17,15 @@ export interface RunningDaemon {
   stop(): Promise<number | null>;
 }
 
+/**
+ * For daemons that tests start without their own NTP setup: a loopback server where
+ * nothing listens (so no test ever sends NTP to the internet) and no warm-up.
+ */
+export const OFFLINE_ENV: Record<string, string> = {
+  CHRONOTICK_NTP_SERVERS: '127.0.0.1:9',
+  CHRONOTICK_WARMUP: '0',
+};
+
 export function tempDir(prefix = 'ct-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -39,7 +48,8 @@ export async function startDaemon(
     args.push('--config', configFile);
   }
   args.push(...(opts.args ?? []));
-  const child = spawn(process.execPath, args, { env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = opts.config === undefined ? { ...OFFLINE_ENV, ...opts.env } : opts.env;
+  const child = spawn(process.execPath, args, { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));

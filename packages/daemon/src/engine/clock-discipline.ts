@@ -58,12 +58,11 @@ export class ClockDiscipline {
   }
 
   private record(round: RoundMeasurement): void {
-    // No uncertaintyS: the fit then weighs each sample by its delay above the
-    // window's minimum, which tells queueing noise apart far better than λ does.
     this.history.push({
       tS: round.tS,
       offsetS: round.offsetS,
       delayS: round.delayS,
+      uncertaintyS: round.boundS / SQRT3,
       server: round.servers.join(','),
     });
     this.boundsS.push(round.boundS);

@@ -61,8 +61,8 @@ export class SyncLoop {
     this.discipline = new ClockDiscipline({
       historyLimit: HISTORY_LIMIT,
       fitWindow: FIT_WINDOW,
-      // Three missed normal rounds (or 30 s, whichever is longer) mean we are coasting.
-      freeRunningAfterS: Math.max(30, 3 * timing.normal_operation.measurement_interval),
+      // Three missed normal rounds mean we are coasting on the last drift estimate.
+      freeRunningAfterS: 3 * timing.normal_operation.measurement_interval + deps.config.clock_measurement.ntp.timeout_seconds,
     });
     this.maxSampleAgeS = 3 * timing.normal_operation.measurement_interval + deps.config.clock_measurement.ntp.timeout_seconds;
     this.sampler = this.newSampler();
@@ -86,6 +86,7 @@ export class SyncLoop {
   start(): void {
     this.stopped = false;
     this.sampler.start();
+    this.refreshStatus(this.deps.clock.now().realtimeS);
     this.ticker = setInterval(() => this.tick(), TICK_MS);
     this.ticker.unref();
   }
@@ -257,7 +258,7 @@ export class SyncLoop {
       this.onHostClockStep(stepS);
       return;
     }
-    this.refreshHoldover(reading.realtimeS);
+    this.refreshStatus(reading.realtimeS);
     this.logWarmUpProgress(reading.monotonicS);
   }
 
@@ -276,11 +277,17 @@ export class SyncLoop {
     this.restartSampler();
   }
 
-  /** Re-labels the served correction once measurements stop arriving. */
-  private refreshHoldover(nowS: number): void {
+  /**
+   * Keeps the daemon status current between measurements, and re-labels the served
+   * correction once measurements stop arriving (holdover).
+   */
+  private refreshStatus(nowS: number): void {
     const current = this.deps.engine.current;
-    if (current.source === 'system') return;
     const status = this.daemonStatus();
+    if (current.source === 'system') {
+      if (status !== this.deps.engine.status) this.deps.engine.relabel({ clockStatus: current.clockStatus, source: 'system' }, status);
+      return;
+    }
     if (status !== 'warming_up') this.disrupted = false;
     const clockStatus = this.disrupted ? 'disrupted' : this.discipline.clockStatusAt(nowS);
     if (clockStatus !== current.clockStatus || status !== this.deps.engine.status) {

@@ -84,9 +84,14 @@ export function queryNtp(req: NtpQueryRequest): Promise<NtpQueryResult> {
     let sentTransmit: NtpTimestamp | null = null;
     let t1S = 0;
 
+    // T4 is read when the event loop wakes for the reply. A process idle in epoll
+    // wakes late (hundreds of µs on a VM), which would bias the offset by half that;
+    // a 1 ms heartbeat while the exchange is in flight keeps the wake-up prompt.
+    const keepWarm = setInterval(() => undefined, 1);
     const finish = (result: NtpQueryResult): void => {
       if (done) return;
       done = true;
+      clearInterval(keepWarm);
       if (timer !== null) timers.clearTimeout(timer);
       req.signal?.removeEventListener('abort', onAbort);
       socket.removeAllListeners('message');
