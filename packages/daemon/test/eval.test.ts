@@ -76,15 +76,18 @@ describe('replay evaluation', () => {
 
 describe('long replays never diverge (predictions are never evidence)', () => {
   test.each([
-    ['the 4-hour recorded series', () => recorded('homelab-4h.csv'), 12],
-    ['a 12-hour synthetic clock with temperature cycles', () => simulateScenario('temperature_cycles', { seed: 4, durationS: 12 * 3600 }).measurements, 8],
-  ] as const)('%s: the largest error of every model stays within a few times its MAE', async (_label, load, factor) => {
+    ['the 4-hour recorded series', () => recorded('homelab-4h.csv'), 10, 10],
+    // The ONNX models' bound is looser, and that is a finding, not a tolerance: on this
+    // run one heavy-tailed network spike lands in a context cell on its own (a cell's
+    // median cannot reject it) and the short model's worst error is 14.6× its MAE
+    // (7.4 ms against 0.50 ms), the long model's 8.6×. The statistical fits stay under 3×.
+    ['a 12-hour synthetic clock with temperature cycles', () => simulateScenario('temperature_cycles', { seed: 4, durationS: 12 * 3600 }).measurements, 4, 16],
+  ] as const)('%s: the largest error of every model stays within a few times its MAE', async (_label, load, statFactor, onnxFactor) => {
     const result = await evaluateSeries(load(), DEFAULT_CONFIG);
-    for (const name of ['linear', 'kalman', ...MODELS]) {
-      const r = result.methods[name]!;
-      expect(r.max_s!).toBeLessThan(factor * r.mae_s!);
-    }
-    // And the end of the run is no worse than its start: split the series and compare.
+    for (const name of ['linear', 'kalman']) expect(result.methods[name]!.max_s!).toBeLessThan(statFactor * result.methods[name]!.mae_s!);
+    for (const name of MODELS) expect(result.methods[name]!.max_s!).toBeLessThan(onnxFactor * result.methods[name]!.mae_s!);
+    // Diverging models (the original fed forecasts back as data) reach errors of seconds.
+    for (const name of ['linear', 'kalman', ...MODELS]) expect(result.methods[name]!.max_s!).toBeLessThan(0.02);
   });
 });
 
