@@ -39,6 +39,7 @@ export class SyncLoop {
   private ticker: NodeJS.Timeout | undefined;
   private lastReading: ClockReading;
   private lastProgressLogS = -Infinity;
+  private lastSamplerState: string = 'idle';
   private lastWeights: Record<string, number> = {};
   private lastLeap: number | null = null;
   private stopped = false;
@@ -260,6 +261,7 @@ export class SyncLoop {
     }
     this.refreshStatus(reading.realtimeS);
     this.logWarmUpProgress(reading.monotonicS);
+    this.logSamplerState();
   }
 
   /** A stepped host clock invalidates every measurement: start over, say so. */
@@ -297,6 +299,15 @@ export class SyncLoop {
       }
       this.deps.engine.relabel({ clockStatus, source }, status);
     }
+  }
+
+  /** Says once, plainly, when no server answers any more (no network?) and when they do again. */
+  private logSamplerState(): void {
+    const s = this.sampler.status();
+    if (s.state === this.lastSamplerState) return;
+    if (s.state === 'no_response' || s.state === 'no_usable_servers') this.deps.logger.warn(`NTP: ${s.message}`);
+    else if (this.lastSamplerState === 'no_response') this.deps.logger.info('NTP: servers answer again');
+    this.lastSamplerState = s.state;
   }
 
   private logWarmUpProgress(monoS: number): void {

@@ -141,11 +141,17 @@ export function queryNtp(req: NtpQueryRequest): Promise<NtpQueryResult> {
     // port, so the kernel already drops off-path packets from elsewhere.
     socket.connect(req.port, req.address, () => {
       if (done) return;
-      t1S = req.clock();
-      sentTransmit = randomisedTransmit(t1S);
-      socket.send(encodeClientRequest(sentTransmit), (err) => {
+      sentTransmit = randomisedTransmit(req.clock());
+      const packet = encodeClientRequest(sentTransmit);
+      // T1 is read after send() returns: on a connected socket libuv hands the datagram
+      // to the kernel inside that call, and reading the clock before it would count
+      // Node's own send overhead (tens of µs) as path delay on the request side only,
+      // biasing every offset upwards by half of it. The transmit timestamp in the
+      // packet is only an identifier for the origin check, so it may be read earlier.
+      socket.send(packet, (err) => {
         if (err) finish({ ...base, reason: 'network', detail: err.message });
       });
+      t1S = req.clock();
     });
   });
 }
