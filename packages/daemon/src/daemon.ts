@@ -174,6 +174,8 @@ export class Daemon {
       reference_time: c.refTimeS,
       offset_at_reference: c.offsetS,
       last_measurement_time: c.lastMeasurementS,
+      measurements: this.sync.discipline.measurements.length,
+      covariates: this.sync.discipline.measurements.at(-1)?.covariates ?? null,
       max_drift_ppm: this.opts.config.clock_measurement.max_drift_ppm,
       uptime_seconds: this.uptimeS(),
       requests: this.stats.total,

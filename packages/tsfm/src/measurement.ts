@@ -17,6 +17,11 @@ export interface Measurement {
   server?: string;
   /** The true offset at `tS`; only synthetic series know it. */
   trueOffsetS?: number;
+  /**
+   * System state when the measurement was taken (e.g. `cpu_load`, `memory_used`,
+   * `temperature_c`), for models that use covariates; absent where the host has none.
+   */
+  covariates?: Readonly<Record<string, number>>;
 }
 
 /** A fraction expressed in parts per million, as clock people speak of frequency. */

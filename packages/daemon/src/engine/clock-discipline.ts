@@ -13,6 +13,8 @@ export interface RoundMeasurement {
   /** Smallest round-trip delay among the samples combined, seconds. */
   delayS: number | null;
   servers: string[];
+  /** System covariates at the time of the measurement. */
+  covariates?: Readonly<Record<string, number>>;
 }
 
 export interface ClockDisciplineSettings {
@@ -64,6 +66,7 @@ export class ClockDiscipline {
       delayS: round.delayS,
       uncertaintyS: round.boundS / SQRT3,
       server: round.servers.join(','),
+      ...(round.covariates ? { covariates: round.covariates } : {}),
     });
     this.boundsS.push(round.boundS);
     if (this.history.length > this.settings.historyLimit) {

@@ -1,6 +1,7 @@
 import type { Config } from '@chronotick/config';
 import type { DaemonStatus } from '@chronotick/protocol';
 import { realtimeStepS, type ClockReading, type HostClock } from '../clock/host-clock';
+import { readCovariates } from '../clock/covariates';
 import type { Logger } from '../log';
 import { NtpSampler, selectAndCombine, type NtpRound, type NtpSample, type NtpSamplerStatus, type SelectionInput } from '../ntp';
 import type { AuditLog } from '../ops/audit-log';
@@ -167,9 +168,10 @@ export class SyncLoop {
     }
     // Only this round's samples from truechimers become evidence; a falseticker's never do.
     const fresh: RoundMeasurement[] = [];
+    const covariates = { ...readCovariates() };
     for (const r of round.results) {
       if (r.ok && selection.survivors.includes(r.server)) {
-        fresh.push({ tS: r.tS, offsetS: r.offsetS, boundS: r.uncertaintyS, delayS: r.delayS, servers: [r.server] });
+        fresh.push({ tS: r.tS, offsetS: r.offsetS, boundS: r.uncertaintyS, delayS: r.delayS, servers: [r.server], covariates });
       }
     }
     if (fresh.length === 0) return;
