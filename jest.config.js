@@ -3,7 +3,9 @@
 // no type-check); `tsc -b` in `pretest` is what type-checks.
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  // The node environment, with the main context's typed arrays shared so onnxruntime's
+  // tensors pass its instanceof checks (see the file).
+  testEnvironment: '<rootDir>/packages/tsfm/test/onnx-environment.js',
   roots: ['<rootDir>/packages', '<rootDir>/test'],
   testMatch: ['**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
