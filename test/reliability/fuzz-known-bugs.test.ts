@@ -5,9 +5,9 @@ import { RawConnection } from '../support/raw-connection';
 import { requestBytes } from './support/fuzz-frames';
 import { C1, ext, extThenValue, frameOf, lengthPrefix, packValue, record } from './support/msgpack-bytes';
 
-// Contract breaks the fuzz suite found, each pinned by a test.failing: it passes while the
-// daemon still misbehaves, and fails once the fix lands — then turn it into a plain
-// test(). The fuzz run itself tolerates these (see fuzz-frames.ts), so it stays green.
+// Contract breaks the fuzz suite found. The fixed ones are plain tests now; the one
+// still open is pinned by a test.failing: it passes while the daemon still misbehaves,
+// and fails once the fix lands — then turn it into a plain test().
 
 async function exchange(socketPath: string, bytes: Buffer, expected: number): Promise<RawConnection> {
   const conn = await RawConnection.open(socketPath);
@@ -33,33 +33,33 @@ describe('fuzz findings: contract breaks pinned until fixed', () => {
 
   // packages/protocol/src/framing.ts decodePayload: msgpackr decodes its own extensions
   // (ext 0 → undefined, 0x65 Error, 0x78 RegExp, 0x72 records, …) instead of refusing them.
-  test.failing('an extension type in a request is refused with CT_BAD_REQUEST', async () => {
+  test('an extension type in a request is refused with CT_BAD_REQUEST', async () => {
     const conn = await exchange(daemon.socketPath, frameOf(requestBytes(31, { params: ext(0, Buffer.from([0])) })), 1);
     conn.close();
     expect(conn.responses).toEqual([expect.objectContaining({ ok: false, error: expect.objectContaining({ code: ErrorCode.BadRequest }) })]);
   });
 
-  test.failing('an Error extension named "toString" is not read as the method "[object Object]"', async () => {
+  test('an Error extension named "toString" is not read as the method "[object Object]"', async () => {
     const conn = await exchange(daemon.socketPath, frameOf(requestBytes(32, { method: extThenValue(0x65, packValue(['toString', 'x'])) })), 1);
     conn.close();
     expect(conn.responses[0]).toMatchObject({ ok: false, error: { code: ErrorCode.BadRequest } });
   });
 
-  test.failing('a msgpackr record (not a plain map) is refused with CT_BAD_REQUEST', async () => {
+  test('a msgpackr record (not a plain map) is refused with CT_BAD_REQUEST', async () => {
     const payload = record(0x40, packValue(['v', 'id', 'method']), [packValue(1), packValue(33), packValue('get_time')]);
     const conn = await exchange(daemon.socketPath, frameOf(payload), 1);
     conn.close();
     expect(conn.responses[0]).toMatchObject({ ok: false, error: { code: ErrorCode.BadRequest } });
   });
 
-  test.failing('0xC1 anywhere in the payload is refused, even in a field the envelope ignores', async () => {
+  test('0xC1 anywhere in the payload is refused, even in a field the envelope ignores', async () => {
     const conn = await exchange(daemon.socketPath, frameOf(requestBytes(34, {}, [['extra', C1]])), 1);
     conn.close();
     expect(conn.responses[0]).toMatchObject({ id: null, ok: false, error: { code: ErrorCode.BadRequest } });
   });
 
   // packages/daemon/src/server/dispatch.ts extractId accepts any integer, RequestIdSchema only safe ones.
-  test.failing('an id past 2^53 is answered with id null, a response that passes ResponseSchema', async () => {
+  test('an id past 2^53 is answered with id null, a response that passes ResponseSchema', async () => {
     const conn = await exchange(daemon.socketPath, frameOf(requestBytes(0, { id: packValue(2 ** 53) })), 1);
     conn.close();
     expect(ResponseSchema.safeParse(conn.responses[0]).success).toBe(true);
@@ -82,14 +82,14 @@ describe('fuzz findings: contract breaks pinned until fixed', () => {
   // packages/daemon/src/server/dispatch.ts: zod's "Unrecognized key" message quotes the key
   // whole; the response outgrows the frame limit and socket-server.ts send() turns it into
   // CT_INTERNAL. RequestStats keeps the message as last_error, which then breaks status.
-  test.failing('a 65,490-character unknown param name gets CT_BAD_REQUEST, not CT_INTERNAL', async () => {
+  test('a 65,490-character unknown param name gets CT_BAD_REQUEST, not CT_INTERNAL', async () => {
     const payload = requestBytes(36, { method: packValue('ping'), params: packValue({ ['k'.repeat(65_490)]: 1 }) });
     const conn = await exchange(daemon.socketPath, frameOf(payload), 1);
     conn.close();
     expect(conn.responses[0]).toMatchObject({ id: 36, ok: false, error: { code: ErrorCode.BadRequest } });
   });
 
-  test.failing('after that request, get_daemon_status still answers every client', async () => {
+  test('after that request, get_daemon_status still answers every client', async () => {
     await expect(client.request('get_daemon_status')).resolves.toMatchObject({ version: expect.any(String) });
   });
 

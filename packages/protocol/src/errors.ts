@@ -50,10 +50,12 @@ export class ProtocolError extends Error {
     this.hint = options.hint;
   }
 
+  /** The wire form; message and field are cut to MAX_ERROR_TEXT so an error can never
+   * echo a hostile request back at a size that breaks the frame limit. */
   toWire(): WireError {
-    const wire: WireError = { code: this.code, message: this.message };
-    if (this.field !== undefined) wire.field = this.field;
-    if (this.hint !== undefined) wire.hint = this.hint;
+    const wire: WireError = { code: this.code, message: truncateText(this.message) };
+    if (this.field !== undefined) wire.field = truncateText(this.field);
+    if (this.hint !== undefined) wire.hint = truncateText(this.hint);
     return wire;
   }
 
@@ -63,4 +65,12 @@ export class ProtocolError extends Error {
     if (wire.hint !== undefined) options.hint = wire.hint;
     return new ProtocolError(wire.code, wire.message, options);
   }
+}
+
+/** Longest message, field or hint an error carries, in characters. */
+export const MAX_ERROR_TEXT = 512;
+
+/** Cuts text to MAX_ERROR_TEXT characters, saying so. */
+export function truncateText(text: string, max = MAX_ERROR_TEXT): string {
+  return text.length <= max ? text : `${text.slice(0, max - 12)}… (${text.length} chars)`;
 }

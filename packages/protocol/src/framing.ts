@@ -1,10 +1,11 @@
 import { Packr } from 'msgpackr';
+import { plainMsgpackProblem } from './plain-msgpack';
+import { truncateText } from './errors';
 
 /** Largest payload a frame may carry, in bytes (the length prefix not included). */
 export const MAX_FRAME_BYTES = 65_536;
 
 const LENGTH_PREFIX_BYTES = 4;
-const NEVER_USED_BYTE = 0xc1;
 
 /**
  * Plain msgpack maps (no msgpackr records or structure extensions), so that a client
@@ -26,13 +27,12 @@ export function encodeFrame(message: unknown): Buffer {
 
 /** Decodes one msgpack payload; throws PayloadDecodeError on anything unparseable. */
 export function decodePayload(payload: Buffer): unknown {
-  // msgpackr turns the reserved byte 0xC1 into a marker object instead of failing;
-  // nested ones are caught by schema validation, a top-level one is caught here.
-  if (payload[0] === NEVER_USED_BYTE) throw new PayloadDecodeError('0xC1 is never used in msgpack');
+  const problem = plainMsgpackProblem(payload);
+  if (problem !== null) throw new PayloadDecodeError(problem);
   try {
     return packr.unpack(payload);
   } catch (err) {
-    throw new PayloadDecodeError(err instanceof Error ? err.message : String(err));
+    throw new PayloadDecodeError(truncateText(err instanceof Error ? err.message : String(err)));
   }
 }
 

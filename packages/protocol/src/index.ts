@@ -6,3 +6,4 @@ export * from './methods';
 export * from './socket-paths';
 export { formatZodIssue } from './validation';
 export { isoFromUnixSeconds } from './iso-time';
+export { MAX_NESTING, plainMsgpackProblem } from './plain-msgpack';

@@ -101,10 +101,15 @@ function badParams(rng: Prng): [string, Record<string, unknown>] {
   return rng.pick(cases);
 }
 
+const PRE_DECODE: ReadonlySet<Category> = new Set(['c1_byte', 'extension', 'record', 'deep_nesting']);
+
 /** One structured malformed frame of `category`; `id` is unique on its connection. */
 export function makeCase(category: Category, rng: Prng, id: number): FuzzCase {
+  // Extensions, records, 0xC1 and deep nesting are refused before decoding (they are
+  // not plain msgpack), so no id can be read from them: the answer carries id null.
+  const refusedUndecoded = PRE_DECODE.has(category);
   const make = (payload: Buffer, ids: readonly (RequestId | null)[], codes: readonly ErrorCode[] = [BAD], okAllowed = false): FuzzCase =>
-    ({ category, payload, ids, codes, okAllowed });
+    ({ category, payload, ids: refusedUndecoded ? [...ids, null] : ids, codes, okAllowed });
   switch (category) {
     case 'empty':
       return make(Buffer.alloc(0), [null]);

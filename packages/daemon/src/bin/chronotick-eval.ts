@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from '@chronotick/config';
-import { TsfmError } from '@chronotick/tsfm';
-import { EVAL_USAGE, EvalUsageError, ReplayFileError, evalJson, evalTable, evaluateSeries, parseEvalArgs, readReplayFile } from '../eval';
+import { TsfmError, createModelRegistry } from '@chronotick/tsfm';
+import { EVAL_USAGE, EvalUsageError, ReplayFileError, evalJson, evalTable, evaluateSeries, parseEvalArgs, readReplayFile, standardMethods } from '../eval';
+import { fusionEvalMethod } from '../engine/fusion/eval-method';
 import { VERSION } from '../version';
+
+/** Baselines that are not sources of the daemon's fusion. */
+const NOT_FUSED = new Set(['system', 'hold_last']);
 
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
@@ -44,7 +48,10 @@ async function main(): Promise<number> {
     return EXIT_USAGE;
   }
   try {
-    const result = await evaluateSeries(series, config);
+    // fusion runs the daemon's own fusion code over the statistical and ONNX sources.
+    const registry = createModelRegistry();
+    const sources = (await standardMethods(config, registry)).filter((m) => !NOT_FUSED.has(m.name));
+    const result = await evaluateSeries(series, config, { registry, extraMethods: [fusionEvalMethod(sources)] });
     process.stdout.write(args.json ? `${JSON.stringify(evalJson(result))}\n` : evalTable(result, args.data as string));
     return 0;
   } catch (err) {

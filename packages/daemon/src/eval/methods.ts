@@ -1,4 +1,4 @@
-import type { AsyncForecaster, Forecaster, Measurement, OnnxForecaster } from '@chronotick/tsfm';
+import { GridCells, prepareFromCells, type AsyncForecaster, type Forecaster, type Measurement, type OnnxForecaster } from '@chronotick/tsfm';
 
 /** One prediction of the replay: the expected offset and its σ (null: no uncertainty). */
 export interface Prediction {
@@ -10,6 +10,13 @@ export interface Prediction {
 export interface PredictionRequest {
   history: readonly Measurement[];
   tS: number;
+  /**
+   * Where `history` comes from, when the replay knows: it ends just before
+   * `series[index]`. Methods that keep summaries across a replay read the series
+   * directly (the replay builds `history` only when a method reads it).
+   */
+  series?: readonly Measurement[];
+  index?: number;
 }
 
 /**
@@ -40,7 +47,8 @@ export function systemMethod(): EvalMethod {
 }
 
 // The statistical forecasters read at most their newest 256 samples (Kalman's window,
-// the largest), so this window gives the same answers as the whole history.
+// the largest), so this window gives the same answers as the whole history; one that
+// states a smaller window (the linear fit's 64) gets only that.
 const STATISTICAL_HISTORY = 256;
 
 /** A registry forecaster as a method, sync or async. */
@@ -48,7 +56,7 @@ export function forecasterMethod(forecaster: Forecaster, name: string = forecast
   if (forecaster.mode === 'sync') {
     return {
       name,
-      historySamples: STATISTICAL_HISTORY,
+      historySamples: Math.min(STATISTICAL_HISTORY, forecaster.historySamples ?? STATISTICAL_HISTORY),
       historySpanS: Infinity,
       predict: async (requests) =>
         requests.map((r) => {
@@ -65,17 +73,7 @@ function isOnnx(f: AsyncForecaster): f is OnnxForecaster {
 }
 
 function asyncMethod(forecaster: AsyncForecaster, name: string): EvalMethod {
-  if (isOnnx(forecaster)) {
-    return {
-      name,
-      historySamples: Number.POSITIVE_INFINITY,
-      historySpanS: forecaster.contextSpanS,
-      predict: async (requests) => {
-        const out = await forecaster.forecastBatch(requests.map((r) => ({ history: r.history, targetTimesS: [r.tS] })));
-        return out.map((f) => ({ meanS: f.points[0]?.meanS ?? NaN, sigmaS: f.points[0]?.sigmaS ?? null }));
-      },
-    };
-  }
+  if (isOnnx(forecaster)) return onnxMethod(forecaster, name);
   return {
     name,
     historySamples: Number.POSITIVE_INFINITY,
@@ -87,6 +85,41 @@ function asyncMethod(forecaster: AsyncForecaster, name: string): EvalMethod {
         out.push({ meanS: p?.meanS ?? NaN, sigmaS: p?.sigmaS ?? null });
       }
       return out;
+    },
+  };
+}
+
+/**
+ * An ONNX model as a method. The grid's cells are fixed in host time, so across a
+ * replay each cell is summarised once ({@link GridCells}) and each prediction costs
+ * the context's cells rather than every measurement in the context; the answers are
+ * those of {@link OnnxForecaster.forecastBatch} on the same histories. Requests
+ * without their series (another caller) take the ordinary path.
+ */
+function onnxMethod(forecaster: OnnxForecaster, name: string): EvalMethod {
+  const spec = forecaster.prepareSpec;
+  let cells: GridCells | null = null;
+  let fedFrom: readonly Measurement[] | null = null;
+  let fed = 0;
+  const prepared = (r: PredictionRequest): ReturnType<typeof prepareFromCells> | null => {
+    const { series, index } = r;
+    if (series === undefined || index === undefined || index < 1) return null;
+    if (cells === null || fedFrom !== series || index < fed) {
+      cells = new GridCells(spec.stepS);
+      fedFrom = series;
+      fed = 0;
+    }
+    for (; fed < index; fed++) cells.add(series[fed] as Measurement);
+    return prepareFromCells(cells.context(spec.contextLength), cells.newestTimeS, spec);
+  };
+  return {
+    name,
+    historySamples: Number.POSITIVE_INFINITY,
+    historySpanS: forecaster.contextSpanS,
+    predict: async (requests) => {
+      const preps = requests.map((r) => prepared(r) ?? forecaster.prepare(r.history));
+      const out = await forecaster.forecastPrepared(preps.map((prep, j) => ({ prep, targetTimesS: [(requests[j] as PredictionRequest).tS] })));
+      return out.map((f) => ({ meanS: f.points[0]?.meanS ?? NaN, sigmaS: f.points[0]?.sigmaS ?? null }));
     },
   };
 }

@@ -27,6 +27,24 @@ function firstAtOrAfter(series: readonly Measurement[], tS: number, hi: number):
 }
 
 /**
+ * A request whose `history` (series[lo..index)) is sliced only when a method reads it:
+ * a method that keeps its own summaries of the series never pays for the copy, which
+ * for an 8-hour context of 1-second measurements is most of a long replay.
+ */
+function lazyRequest(series: readonly Measurement[], lo: number, index: number, tS: number): PredictionRequest {
+  let history: readonly Measurement[] | null = null;
+  return {
+    tS,
+    series,
+    index,
+    get history(): readonly Measurement[] {
+      history ??= series.slice(lo, index);
+      return history;
+    },
+  };
+}
+
+/**
  * Replay a time-ordered series in virtual time: measurement i (from the 9th on) is
  * predicted by every method from measurements 0..i−1 only — measurements, never
  * earlier predictions — and its error is taken against `trueOffsetS` when the series
@@ -42,7 +60,7 @@ export async function replaySeries(series: readonly Measurement[], methods: read
         const m = series[i] as Measurement;
         let lo = Math.max(0, i - method.historySamples);
         if (Number.isFinite(method.historySpanS)) lo = Math.max(lo, firstAtOrAfter(series, (series[i - 1] as Measurement).tS - method.historySpanS, i - 1));
-        requests.push({ history: series.slice(lo, i), tS: m.tS });
+        requests.push(lazyRequest(series, lo, i, m.tS));
       }
       const predictions = await method.predict(requests);
       predictions.forEach((p, j) => {

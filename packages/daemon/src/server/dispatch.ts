@@ -2,6 +2,7 @@ import {
   ErrorCode,
   PROTOCOL_VERSION,
   ProtocolError,
+  RequestIdSchema,
   RequestSchema,
   formatZodIssue,
   isMethodName,
@@ -101,8 +102,6 @@ function toProtocolError(err: unknown): ProtocolError {
 /** The request id when the message has a usable one, so even a bad request is matched. */
 function extractId(message: unknown): RequestId | null {
   if (typeof message !== 'object' || message === null) return null;
-  const id = (message as { id?: unknown }).id;
-  if (typeof id === 'string' && id.length <= 128) return id;
-  if (typeof id === 'number' && Number.isInteger(id) && id >= 0) return id;
-  return null;
+  const parsed = RequestIdSchema.safeParse((message as { id?: unknown }).id);
+  return parsed.success ? parsed.data : null;
 }

@@ -1,3 +1,5 @@
+import { truncateText } from '@chronotick/protocol';
+
 /** Counters behind get_daemon_status's success_rate and average_latency_ms. */
 export class RequestStats {
   private successes = 0;
@@ -12,7 +14,7 @@ export class RequestStats {
 
   recordError(message?: string): void {
     this.errors++;
-    if (message !== undefined) this.lastErrorMessage = message;
+    if (message !== undefined) this.lastErrorMessage = truncateText(message);
   }
 
   get total(): number {

@@ -5,6 +5,7 @@ import {
   FrameTooLargeError,
   PayloadDecodeError,
   ProtocolError,
+  RequestIdSchema,
   decodePayload,
   encodeFrame,
   type Response,
@@ -135,8 +136,8 @@ export class SocketServer {
   }
 
   private refusal(message: unknown, code: ErrorCode, text: string, hint: string): Response {
-    const rawId = (message as { id?: unknown } | null)?.id;
-    const id = typeof rawId === 'string' || typeof rawId === 'number' ? rawId : null;
+    const parsed = RequestIdSchema.safeParse((message as { id?: unknown } | null)?.id);
+    const id = parsed.success ? parsed.data : null;
     return errorResponse(id, new ProtocolError(code, text, { hint }));
   }
 

@@ -1,0 +1,61 @@
+import type { Measurement } from '@chronotick/tsfm';
+import type { EvalMethod, Prediction, PredictionRequest } from '../../eval/methods';
+import { Calibrator } from './calibrator';
+import { DEFAULT_RULES, fusePredictions, type FusionRules, type SourcePrediction } from './fuse';
+
+/** The key fusion's own errors are calibrated under. */
+const FUSED = 'fusion';
+
+/**
+ * `fusion` for the replay evaluation: the daemon's fusion code (calibrator and
+ * fusePredictions) run in virtual time over the component methods. Each request's
+ * predictions are scored when the next request's history reveals the measurement at
+ * that instant — exactly as the daemon scores them when the measurement arrives.
+ */
+export function fusionEvalMethod(components: readonly EvalMethod[], rules: FusionRules = DEFAULT_RULES): EvalMethod {
+  const calibrator = new Calibrator();
+  let pending: { tS: number; predictions: SourcePrediction[]; fusedS: number } | null = null;
+  return {
+    name: FUSED,
+    historySamples: Math.max(...components.map((c) => c.historySamples)),
+    historySpanS: Math.max(...components.map((c) => c.historySpanS)),
+    async predict(requests: readonly PredictionRequest[]): Promise<Prediction[]> {
+      const perComponent = await Promise.all(
+        components.map((c) => c.predict(requests.map((r) => ({ tS: r.tS, history: historyFor(c, r) })))),
+      );
+      return requests.map((request, k) => {
+        const newest = request.history[request.history.length - 1];
+        if (pending && newest && newest.tS === pending.tS) {
+          for (const p of pending.predictions) if (Number.isFinite(p.meanS)) calibrator.record(p.source, p.meanS, newest.offsetS);
+          calibrator.record(FUSED, pending.fusedS, newest.offsetS);
+        }
+        const predictions = components.map((c, i) => {
+          const p = perComponent[i]?.[k];
+          return { source: c.name, meanS: p?.meanS ?? NaN, claimedSigmaS: p?.sigmaS ?? null };
+        });
+        const fused = fusePredictions(predictions, calibrator, rules, FUSED);
+        const answer = fused ?? firstUsable(predictions);
+        pending = { tS: request.tS, predictions, fusedS: answer.meanS };
+        return { meanS: answer.meanS, sigmaS: answer.sigmaS };
+      });
+    },
+  };
+}
+
+/** The history a component would have been given by the replay on its own. */
+function historyFor(method: EvalMethod, request: PredictionRequest): readonly Measurement[] {
+  let history = request.history;
+  if (Number.isFinite(method.historySamples)) history = history.slice(-method.historySamples);
+  if (Number.isFinite(method.historySpanS)) {
+    const fromS = request.tS - method.historySpanS;
+    const first = history.findIndex((m) => m.tS >= fromS);
+    history = first < 0 ? [] : history.slice(first);
+  }
+  return history;
+}
+
+/** When no source qualifies yet: the first with a prediction, its own claim as σ. */
+function firstUsable(predictions: readonly SourcePrediction[]): { meanS: number; sigmaS: number | null } {
+  const p = predictions.find((q) => Number.isFinite(q.meanS));
+  return { meanS: p?.meanS ?? 0, sigmaS: p?.claimedSigmaS ?? null };
+}
