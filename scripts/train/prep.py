@@ -4,57 +4,95 @@ This is the training-side twin of packages/tsfm/src/onnx/prepare.ts; the two mus
 agree number for number (a golden fixture written by train.py is checked by the
 TypeScript tests). Definitions:
 
-* Grid: C cells of `step` seconds ending at the newest measurement time t_end. Cell k
-  (0..C-1) covers (g_k - step, g_k] with g_k = t_end - (C-1-k)*step, i.e. a
-  measurement at t falls in k = C-1 - floor((t_end - t)/step).
+* Grid: fixed in host time, cell k covers [k*step, (k+1)*step). The context is the C
+  slots ending with the cell of the newest measurement t_end (slot C-1).
 * Cell value: median of the offsets in it (mean of the two middle ones for an even
-  count). Empty cells between observed ones: linear interpolation in k. Empty cells
-  before the first observed one: missing (NaN).
-* Trend: Tukey's resistant line over the available cells, u_k = k - (C-1):
+  count), at u = (k*step + mean(t - k*step) - t_end) / step grid steps: the trend is
+  fitted where the measurements really are, not at the cell's edge.
+* Trend: Tukey's resistant line over the observed cells (u, y):
   slope = (med(y of the last third) - med(y of the first third)) /
           (med(u of the last third) - med(u of the first third)),
-  intercept = med(y - slope*u); with fewer than 3 cells slope 0, intercept med(y).
-* Scale: max(1.4826 * med(|residual|), min_scale_s).
+  intercept = med(y - slope*u); with fewer than 3 cells (or no time span) slope 0,
+  intercept med(y).
+* Outlier cells: |residual| > 4 * 1.4826 * med(|residual|), except when the newest 3 or
+  more cells are all such outliers on the same side (a step). The line is refitted
+  without the outliers; they then count as missing.
+* Scale: max(1.4826 * med(|residual of kept cells|), min_scale_s).
+* Slots: kept cells' residuals; empty or rejected slots between kept ones linearly
+  interpolated in slot index; after the newest kept one held; before the first missing.
 * Input: clip(residual / scale, -clip, clip), NaN where missing.
 * Output quantile q at horizon step j (0-based) is the residual at u = first_step + j:
   offset = intercept + slope*u + scale*q.
 """
-import math
 import numpy as np
 
 MAD_TO_SIGMA = 1.482602218505602  # as in packages/tsfm/src/statistical/robust.ts
+REJECT_SIGMAS = 4.0
+STEP_RUN = 3
 
 
 def _median(v):
-    return float(np.median(v))
+    return float(np.median(v)) if len(v) else 0.0
+
+
+def resistant_line(u, y):
+    n = len(y)
+    if n < 3:
+        return _median(y), 0.0
+    m = n // 3
+    du = _median(u[-m:]) - _median(u[:m])
+    if not du > 0:
+        return _median(y), 0.0
+    slope = (_median(y[-m:]) - _median(y[:m])) / du
+    return _median(y - slope * u), slope
+
+
+def cells_of(ts, ys, t_end, context, step):
+    """Observed cells of the context: (slot, u, median offset) arrays."""
+    last = int(np.floor(t_end / step))
+    lo = np.searchsorted(ts, (last - context + 1) * step - step)  # a cell's margin for rounding
+    idx = np.floor(ts[lo:] / step).astype(np.int64)
+    sel = idx > last - context
+    idx, t, y = idx[sel], ts[lo:][sel], ys[lo:][sel]
+    keys, first, counts = np.unique(idx, return_index=True, return_counts=True)
+    # Medians per cell: sort by (cell, offset), then the middle one (or two) of each run.
+    order = np.lexsort((y, idx))
+    ysorted = y[order]
+    mid_lo = first + (counts - 1) // 2
+    mid_hi = first + counts // 2
+    meds = (ysorted[mid_lo] + ysorted[mid_hi]) / 2
+    starts = keys * step
+    mean_rel = np.add.reduceat(t - starts.repeat(counts), first) / counts
+    slots = context - 1 - (last - keys)
+    us = (starts + mean_rel - t_end) / step
+    return slots.astype(np.int64), us, meds
 
 
 def prepare(ts, ys, t_end, context, step, clip, min_scale):
     """ts, ys: measurement times/offsets (sorted, all <= t_end). Returns (x, intercept, slope, scale)."""
-    d = t_end - ts
-    sel = d < context * step
-    d = d[sel]
-    yv = ys[sel]
-    k = (context - 1) - np.floor(d / step).astype(np.int64)
-    cells = np.full(context, np.nan)
-    for kk in np.unique(k):
-        cells[kk] = _median(yv[k == kk])
-    observed = np.nonzero(~np.isnan(cells))[0]
-    first = int(observed[0])
-    idx = np.arange(first, context)
-    cells[first:] = np.interp(idx, observed, cells[observed])
-    u = (idx - (context - 1)).astype(np.float64)
-    y = cells[first:]
-    n = len(y)
-    if n < 3:
-        slope = 0.0
-        intercept = _median(y)
-    else:
-        m = n // 3
-        slope = (_median(y[-m:]) - _median(y[:m])) / (_median(u[-m:]) - _median(u[:m]))
-        intercept = _median(y - slope * u)
-    r = y - (intercept + slope * u)
-    scale = max(MAD_TO_SIGMA * _median(np.abs(r)), min_scale)
+    slots, u, y = cells_of(ts, ys, t_end, context, step)
+    a, b = resistant_line(u, y)
+    r = y - a - b * u
+    sigma = MAD_TO_SIGMA * _median(np.abs(r))
+    rej = (np.abs(r) > REJECT_SIGMAS * sigma) if sigma > 0 else np.zeros(len(r), dtype=bool)
+    run = 0
+    for j in range(len(r) - 1, -1, -1):
+        if rej[j] and np.sign(r[j]) == np.sign(r[-1]):
+            run += 1
+        else:
+            break
+    if run >= STEP_RUN:
+        rej[len(r) - run:] = False
+    if rej.any():
+        a, b = resistant_line(u[~rej], y[~rej])
+        r = y - a - b * u
+    scale = max(MAD_TO_SIGMA * _median(np.abs(r[~rej])), min_scale)
+    grid = np.full(context, np.nan)
+    grid[slots[~rej]] = r[~rej]
+    obs = np.nonzero(~np.isnan(grid))[0]
+    first = int(obs[0])
+    k = np.arange(first, context)
+    grid[first:] = np.interp(k, obs, grid[obs])  # holds the last value beyond the newest kept slot
     x = np.full(context, np.nan)
-    x[first:] = np.clip(r / scale, -clip, clip)
-    return x, intercept, slope, scale
+    x[first:] = np.clip(grid[first:] / scale, -clip, clip)
+    return x, a, b, scale

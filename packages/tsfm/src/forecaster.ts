@@ -52,6 +52,8 @@ export interface Forecast {
 export interface SyncForecaster {
   readonly name: string;
   readonly mode: 'sync';
+  /** Newest measurements the forecaster reads at most (a time-ordered history); absent: unstated. */
+  readonly historySamples?: number;
   forecast(history: readonly Measurement[], targetTimesS: readonly number[]): Forecast;
 }
 

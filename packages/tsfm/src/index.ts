@@ -63,10 +63,22 @@ export {
   type ModelCard,
   type OutputLayout,
 } from './onnx/card';
-export { prepareContext, resistantLine, type PrepareSpec, type PreparedContext } from './onnx/prepare';
+export {
+  CELL_REJECT_SIGMAS,
+  CELL_STEP_RUN,
+  GridCells,
+  cellIndexOf,
+  gridCells,
+  prepareContext,
+  prepareFromCells,
+  resistantLine,
+  type GridCell,
+  type PrepareSpec,
+  type PreparedContext,
+} from './onnx/prepare';
 export { decodeForecast, outputRow, type QuantileGrid } from './onnx/decode';
 export { openModelSession, type ModelSession, type ModelSessionOptions } from './onnx/session';
-export { OnnxForecaster, canonicalModelName, type ForecastRequest } from './onnx/forecaster';
+export { OnnxForecaster, canonicalModelName, type ForecastRequest, type PreparedRequest } from './onnx/forecaster';
 export {
   SHIPPED_MODELS,
   SHIPPED_MODELS_DIR,

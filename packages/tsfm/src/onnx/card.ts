@@ -37,6 +37,12 @@ export interface CardScaling {
   clip?: number | null;
   /** Context cells before the first measurement: `nan` (the model masks them) or `zero`. */
   missing: 'nan' | 'zero';
+  /**
+   * Calibration: each quantile's distance from the median is multiplied by this at
+   * decode (default 1), fitted so the nominal intervals cover what they claim on
+   * held-out data.
+   */
+  spread_scale?: number;
 }
 
 /**
@@ -174,6 +180,7 @@ export function validateModelCard(raw: unknown, cardPath: string): LoadedCard {
   if (s.missing !== 'nan' && s.missing !== 'zero') throw invalid(path, 'scaling.missing', 'must be "nan" or "zero"');
   if (s.min_scale_s !== undefined && !(typeof s.min_scale_s === 'number' && s.min_scale_s > 0)) throw invalid(path, 'scaling.min_scale_s', 'must be a positive number');
   if (s.clip !== undefined && s.clip !== null && !(typeof s.clip === 'number' && s.clip > 0)) throw invalid(path, 'scaling.clip', 'must be a positive number or null');
+  if (s.spread_scale !== undefined && !(typeof s.spread_scale === 'number' && s.spread_scale > 0 && Number.isFinite(s.spread_scale))) throw invalid(path, 'scaling.spread_scale', 'must be a positive number');
 
   const card = { ...raw, first_step: firstStep, inputs: [input], outputs } as unknown as ModelCard;
   const modelPath = isAbsolute(card.file) ? card.file : resolve(dirname(cardPath), card.file);

@@ -45,7 +45,9 @@ function spreadZ(levels: readonly number[]): { lo: number; hi: number; dz: numbe
  * the quantiles are interpolated linearly, before the first column they are held
  * (the trend carries the motion), beyond the last they are held and σ grows as √(u/u_last).
  * Mean: the 0.5 quantile when there is one, else the mean of the quantiles. σ: the
- * outermost quantile pair's spread over its normal z-distance; a point forecast
+ * outermost quantile pair's spread over its normal z-distance, after every quantile's
+ * distance from the mean is multiplied by the card's `scaling.spread_scale` (the
+ * calibration fitted at training); a point forecast
  * (one level) gets the context's own residual scatter.
  */
 export function decodeForecast(
@@ -59,6 +61,7 @@ export function decodeForecast(
   const z = spreadZ(levels);
   const first = card.first_step;
   const lastCol = grid.length - 1;
+  const spread = card.scaling.spread_scale ?? 1;
   return targetTimesS.map((tS) => {
     const u = (tS - prep.endTimeS) / card.step_s;
     const pos = Math.min(Math.max(u - first, 0), lastCol);
@@ -68,8 +71,9 @@ export function decodeForecast(
     const a = grid[j0] as Float64Array;
     const b = grid[j1] as Float64Array;
     const trendS = prep.interceptS + prep.slopeSPerStep * u;
-    const values = levels.map((_, k) => trendS + prep.scaleS * ((a[k] as number) * (1 - w) + (b[k] as number) * w));
-    const meanS = medianAt >= 0 ? (values[medianAt] as number) : values.reduce((s, v) => s + v, 0) / values.length;
+    const raw = levels.map((_, k) => trendS + prep.scaleS * ((a[k] as number) * (1 - w) + (b[k] as number) * w));
+    const meanS = medianAt >= 0 ? (raw[medianAt] as number) : raw.reduce((s, v) => s + v, 0) / raw.length;
+    const values = raw.map((v) => meanS + spread * (v - meanS));
     let sigmaS = z === null ? prep.scatterS : ((values[z.hi] as number) - (values[z.lo] as number)) / z.dz;
     const uLast = first + lastCol;
     if (u > uLast && uLast > 0) sigmaS *= Math.sqrt(u / uLast);

@@ -2,12 +2,18 @@ import { requireHistory, type AsyncForecaster, type Forecast } from '../forecast
 import { timeOrdered, type Measurement } from '../measurement';
 import type { ModelCard } from './card';
 import { decodeForecast, outputRow } from './decode';
-import { prepareContext, type PreparedContext } from './prepare';
+import { prepareContext, type PrepareSpec, type PreparedContext } from './prepare';
 import { openModelSession, type ModelSession, type ModelSessionOptions } from './session';
 
 /** One forecast request of a batch. */
 export interface ForecastRequest {
   history: readonly Measurement[];
+  targetTimesS: readonly number[];
+}
+
+/** A forecast request whose context is already prepared (see {@link OnnxForecaster.forecastPrepared}). */
+export interface PreparedRequest {
+  prep: PreparedContext;
   targetTimesS: readonly number[];
 }
 
@@ -59,14 +65,15 @@ export class OnnxForecaster implements AsyncForecaster {
     return this.card.context_length * this.card.step_s;
   }
 
+  /** The card's grid and scaling, as {@link prepareContext} takes them. */
+  get prepareSpec(): PrepareSpec {
+    return { contextLength: this.card.context_length, stepS: this.card.step_s, scaling: this.card.scaling };
+  }
+
   /** Resample and normalise a history for this model (exposed for tests and benches). */
   prepare(history: readonly Measurement[]): PreparedContext {
     requireHistory(this.name, history);
-    return prepareContext(timeOrdered(history), {
-      contextLength: this.card.context_length,
-      stepS: this.card.step_s,
-      scaling: this.card.scaling,
-    });
+    return prepareContext(timeOrdered(history), this.prepareSpec);
   }
 
   async forecast(history: readonly Measurement[], targetTimesS: readonly number[]): Promise<Forecast> {
@@ -79,19 +86,26 @@ export class OnnxForecaster implements AsyncForecaster {
    * one forecast per measurement). Same answers as calling {@link forecast} on each.
    */
   async forecastBatch(requests: readonly ForecastRequest[]): Promise<Forecast[]> {
+    return this.forecastPrepared(requests.map((r) => ({ prep: this.prepare(r.history), targetTimesS: r.targetTimesS })));
+  }
+
+  /**
+   * Forecast from contexts prepared by the caller, e.g. from cell summaries kept across
+   * a replay ({@link GridCells} and {@link prepareFromCells}), so a long replay does not
+   * resample the whole context for every measurement.
+   */
+  async forecastPrepared(requests: readonly PreparedRequest[]): Promise<Forecast[]> {
     const c = this.card.context_length;
-    const preps = requests.map((r) => this.prepare(r.history));
     const out: Forecast[] = [];
     const rowsPerCall = Math.min(BATCH_ROWS, this.model.maxBatch);
-    for (let start = 0; start < preps.length; start += rowsPerCall) {
-      const chunk = preps.slice(start, start + rowsPerCall);
+    for (let start = 0; start < requests.length; start += rowsPerCall) {
+      const chunk = requests.slice(start, start + rowsPerCall);
       const input = new Float32Array(chunk.length * c);
-      chunk.forEach((p, i) => input.set(p.input, i * c));
+      chunk.forEach((r, i) => input.set(r.prep.input, i * c));
       const data = await this.model.run(input, chunk.length);
-      chunk.forEach((prep, i) => {
-        const request = requests[start + i] as ForecastRequest;
+      chunk.forEach((r, i) => {
         const grid = outputRow(data, this.card, i);
-        out.push({ model: this.name, points: decodeForecast(grid, this.card, prep, request.targetTimesS), drift: driftOf(prep, this.card) });
+        out.push({ model: this.name, points: decodeForecast(grid, this.card, r.prep, r.targetTimesS), drift: driftOf(r.prep, this.card) });
       });
     }
     return out;

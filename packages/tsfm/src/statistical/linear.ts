@@ -200,6 +200,7 @@ export function createLinearForecaster(options: LinearFitOptions = {}): SyncFore
   return {
     name: 'linear',
     mode: 'sync',
+    historySamples: options.maxSamples ?? 64,
     forecast(history, targetTimesS): Forecast {
       const fit = fitLinearDrift(history, options);
       return {
