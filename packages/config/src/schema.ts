@@ -72,6 +72,11 @@ function forecasterSchema(defaults: {
       context_length: z.number().int().positive().default(defaults.context_length),
       /** onnxruntime intra-op threads; 1 is right on a 2-core host. */
       threads: z.number().int().positive().default(1),
+      /**
+       * A statistical model to run in this role when the named model cannot be loaded
+       * (missing, corrupt, wrong device); null: the role stays off and the status says why.
+       */
+      fallback_model: z.enum(['linear', 'kalman', 'hold_last', 'median5']).nullable().default(null),
     })
     .strict();
 }

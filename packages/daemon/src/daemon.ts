@@ -4,6 +4,7 @@ import { DEFAULT_CONFIDENCE_LEVEL, type DaemonStatusAnswer } from '@chronotick/p
 import type { HostClock } from './clock/host-clock';
 import * as path from 'node:path';
 import type * as http from 'node:http';
+import { ForecastLoop } from './engine/forecast-loop';
 import { SyncLoop } from './engine/sync-loop';
 import { TimeEngine } from './engine/time-engine';
 import { AuditLog } from './ops/audit-log';
@@ -45,6 +46,7 @@ export class Daemon {
   private metrics: http.Server | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   readonly sync: SyncLoop;
+  readonly forecasts: ForecastLoop;
   private readonly audit: AuditLog | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
@@ -69,6 +71,14 @@ export class Daemon {
       logger: opts.logger,
       audit: this.audit,
     });
+    this.forecasts = new ForecastLoop({
+      config: opts.config,
+      discipline: this.sync.discipline,
+      logger: opts.logger,
+      nowS: () => opts.clock.now().realtimeS,
+      onForecast: () => this.sync.refreshFromForecasts(),
+    });
+    this.sync.attachForecasts(this.forecasts);
   }
 
   async start(): Promise<void> {
@@ -88,6 +98,7 @@ export class Daemon {
     }
     this.restoreState();
     this.sync.start();
+    this.forecasts.start();
     this.saveTimer = setInterval(() => void this.persist(), STATE_SAVE_INTERVAL_MS);
     this.saveTimer.unref();
     this.opts.logger.info(`measuring against ${this.opts.config.clock_measurement.ntp.servers.join(', ')}`);
@@ -97,6 +108,7 @@ export class Daemon {
   async stop(): Promise<void> {
     if (this.saveTimer) clearInterval(this.saveTimer);
     await this.sync.stop();
+    await this.forecasts.stop();
     await this.persist();
     const metrics = this.metrics;
     if (metrics) await new Promise<void>((resolve) => metrics.close(() => resolve()));
@@ -116,6 +128,7 @@ export class Daemon {
       return;
     }
     const { measurements } = loaded.state;
+    this.forecasts.calibrator.restore(loaded.state.calibration);
     this.sync.restore(
       measurements.map((m) => ({ tS: m.t, offsetS: m.offset_s, delayS: m.delay_s, server: m.server })),
       measurements.map((m) => m.bound_s),
@@ -139,7 +152,7 @@ export class Daemon {
         bound_s: keptBounds[i] ?? 0,
         server: m.server ?? '',
       })),
-      calibration: {},
+      calibration: this.forecasts.calibrator.snapshot(),
     };
     try {
       await saveState(this.opts.stateDir, state);
@@ -184,7 +197,6 @@ export class Daemon {
 
   status(): DaemonStatusAnswer {
     const c = this.engine.current;
-    const { config } = this.opts;
     const sampler = this.sync.samplerStatus();
     const weights = this.sync.weights;
     const now = this.engine.getTime();
@@ -213,15 +225,7 @@ export class Daemon {
         last_measurement_time: this.sync.discipline.lastMeasurementS,
         summary: sampler.message,
       },
-      models: (['short_term', 'long_term'] as const).map((role) => ({
-        role,
-        name: config[role].model_name,
-        enabled: config[role].enabled,
-        loaded: false,
-        last_inference_time: null,
-        calibrated_error_s: null,
-        weight: 0,
-      })),
+      models: this.forecasts.status(),
     };
   }
 }

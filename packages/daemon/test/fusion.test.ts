@@ -23,22 +23,23 @@ describe('calibrated inverse-variance fusion', () => {
     );
     expect(fused?.weights).toEqual({ a: 1, b: 0 });
     expect(fused?.meanS).toBe(0.01);
-    expect(fused?.excluded.b).toMatch(/worse than a/);
+    expect(fused?.excluded.b).toMatch(/not better than a/);
   });
 
-  test('equally good sources share the weight, and σ_fused = 1/√Σw', () => {
-    const calibrator = scored({ a: [1e-3, -1e-3, 1e-3, -1e-3], b: [-1e-3, 1e-3, -1e-3, 1e-3] });
-    const fused = fusePredictions(
-      [
-        { source: 'a', meanS: 0.01, claimedSigmaS: null },
-        { source: 'b', meanS: 0.02, claimedSigmaS: null },
-      ],
-      calibrator,
-      { ...DEFAULT_RULES, baseline: 'a' },
-    );
-    expect(fused?.weights.a).toBeCloseTo(0.5, 9);
-    expect(fused?.meanS).toBeCloseTo(0.015, 9);
-    expect(fused?.sigmaS).toBeCloseTo(1e-3 / Math.SQRT2, 9);
+  test('a source only as good as the baseline gets no weight; a clearly better one shares it', () => {
+    const even = scored({ a: [1e-3, -1e-3, 1e-3, -1e-3], b: [-1e-3, 1e-3, -1e-3, 1e-3] });
+    const predictions = [
+      { source: 'a', meanS: 0.01, claimedSigmaS: null },
+      { source: 'b', meanS: 0.02, claimedSigmaS: null },
+    ];
+    expect(fusePredictions(predictions, even, { ...DEFAULT_RULES, baseline: 'a' })?.weights.b).toBe(0);
+    const better = scored({ a: [1.1e-3, -0.9e-3, 1e-3, -1.2e-3, 1e-3], b: [1e-4, -1e-4, 1.2e-4, -1e-4, 0.9e-4] });
+    const fused = fusePredictions(predictions, better, { ...DEFAULT_RULES, baseline: 'a' });
+    const wb = fused?.weights.b ?? 0;
+    expect(wb).toBeGreaterThan(0.9);
+    const sa = better.rmsS('a') as number;
+    const sb = better.rmsS('b') as number;
+    expect(fused?.sigmaS).toBeCloseTo(1 / Math.sqrt(1 / sa ** 2 + 1 / sb ** 2), 12);
   });
 
   test('before any calibration only the baseline is trusted', () => {

@@ -97,6 +97,7 @@ export class ClockDiscipline {
     const window = this.history.slice(-this.settings.fitWindow);
     const fit = fitLinearDrift(window, { maxSamples: this.settings.fitWindow });
     const floorSigmaS = Math.min(...this.boundsS.slice(-this.settings.fitWindow)) / SQRT3;
+    const clockStatus = this.clockStatusAt(nowS);
     return {
       refTimeS: fit.refTimeS,
       offsetS: fit.offsetS,
@@ -105,8 +106,9 @@ export class ClockDiscipline {
       driftSigma: fit.driftSigmaSPerS,
       lastMeasurementS: fit.lastSampleTimeS,
       predictionTimeS: nowS,
-      source: 'ntp',
-      clockStatus: this.clockStatusAt(nowS),
+      // Coasting on an old fit is holdover, whatever produced the fit.
+      source: clockStatus === 'free_running' ? 'holdover' : 'ntp',
+      clockStatus,
     };
   }
 

@@ -7,7 +7,8 @@ import { NtpSampler, selectAndCombine, type NtpRound, type NtpSample, type NtpSa
 import type { AuditLog } from '../ops/audit-log';
 import { ClockDiscipline, type RoundMeasurement } from './clock-discipline';
 import type { Measurement } from '@chronotick/tsfm';
-import { extrapolate, hostOnlyCorrection } from './correction';
+import { extrapolate, hostOnlyCorrection, type Correction } from './correction';
+import type { ForecastLoop } from './forecast-loop';
 import type { TimeEngine } from './time-engine';
 
 export interface SyncLoopDeps {
@@ -27,6 +28,12 @@ const PROGRESS_LOG_INTERVAL_S = 10;
 /** Measurements kept, and how many of the newest the linear fit reads. */
 const HISTORY_LIMIT = 4096;
 const FIT_WINDOW = 64;
+/**
+ * Predictions are scored only once the history has this many measurements (as the
+ * replay evaluation skips its first 8): a fit on three points is not the fit we serve,
+ * and its errors would haunt the calibration window for an hour.
+ */
+const MIN_HISTORY_FOR_SCORING = 8;
 
 /**
  * Keeps the served correction up to date: runs the NTP sampler, feeds each round's
@@ -44,6 +51,7 @@ export class SyncLoop {
   private lastWeights: Record<string, number> = {};
   private lastLeap: number | null = null;
   private stopped = false;
+  private forecasts: ForecastLoop | undefined;
   /** Each server's latest accepted sample: selection compares servers across rounds. */
   private readonly latest = new Map<string, NtpSample>();
   /** A sample older than this takes no part in selection. */
@@ -176,11 +184,16 @@ export class SyncLoop {
     }
     if (fresh.length === 0) return;
     if (this.restoredUnconfirmed) this.confirmRestored(fresh, nowS);
+    // Score every source's standing prediction before the new measurements join the
+    // history: a source is judged on what it said before it saw them.
+    if (this.forecasts && this.discipline.measurements.length >= MIN_HISTORY_FOR_SCORING) {
+      const served = this.deps.engine.current;
+      const maxDriftPpm = this.deps.config.clock_measurement.max_drift_ppm;
+      this.forecasts.observe(fresh, this.discipline.correctionAt(nowS), (tS) => extrapolate(served, tS, maxDriftPpm).offsetS);
+    }
     const fitted = this.discipline.add(fresh, nowS);
-    const status = this.daemonStatus();
-    if (status !== 'warming_up') this.disrupted = false;
-    const correction = this.disrupted ? { ...fitted, clockStatus: 'disrupted' as const } : fitted;
-    this.deps.engine.setCorrection(correction, status);
+    this.forecasts?.updateStatistical(this.discipline.measurements, nowS);
+    const correction = this.install(fitted, nowS);
     this.deps.audit?.write({
       time: nowS,
       offset_s: correction.offsetS + correction.driftRate * (nowS - correction.refTimeS),
@@ -190,6 +203,28 @@ export class SyncLoop {
       clock_status: correction.clockStatus,
       servers: fresh.map((m) => m.servers[0] as string),
     });
+  }
+
+  /** Serves the fit, fused with the forecasts when there are any, labelled for the clock's state. */
+  private install(fitted: Correction, nowS: number): Correction {
+    const fused = this.forecasts ? this.forecasts.fuse(fitted, nowS) : fitted;
+    const status = this.daemonStatus();
+    if (status !== 'warming_up') this.disrupted = false;
+    const correction = this.disrupted ? { ...fused, clockStatus: 'disrupted' as const } : fused;
+    this.deps.engine.setCorrection(correction, status);
+    return correction;
+  }
+
+  /** A model produced a new forecast: serve the fusion that includes it. */
+  refreshFromForecasts(): void {
+    if (this.stopped || this.discipline.measurements.length === 0) return;
+    const nowS = this.deps.clock.now().realtimeS;
+    this.install(this.discipline.correctionAt(nowS), nowS);
+  }
+
+  /** The forecasting side, attached by the daemon once both exist. */
+  attachForecasts(forecasts: ForecastLoop): void {
+    this.forecasts = forecasts;
   }
 
   /** Keeps the restored history if the first fresh measurements agree with it. */

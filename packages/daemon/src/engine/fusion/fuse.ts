@@ -22,8 +22,8 @@ export interface FusedPrediction {
 export interface FusionRules {
   /** A source whose calibrated σ exceeds this (seconds) gets no weight. */
   maxSigmaS: number;
-  /** A source worse than the best by more than this many standard errors (paired) gets no weight. */
-  worseSigmas: number;
+  /** A source must beat the baseline by this many standard errors (paired) to get weight. */
+  betterSigmas: number;
   /** This many consecutive errors beyond `outlierSigmas` σ drop a source until it recovers. */
   outlierRun: number;
   outlierSigmas: number;
@@ -31,7 +31,7 @@ export interface FusionRules {
   baseline: string;
 }
 
-export const DEFAULT_RULES: FusionRules = { maxSigmaS: 0.05, worseSigmas: 1, outlierRun: 3, outlierSigmas: 4, baseline: 'linear' };
+export const DEFAULT_RULES: FusionRules = { maxSigmaS: 0.05, betterSigmas: 2, outlierRun: 3, outlierSigmas: 4, baseline: 'linear' };
 
 /**
  * Calibrated inverse-variance fusion. Each source's σ is its recent RMS error (its
@@ -71,32 +71,15 @@ export function fusePredictions(
     }
     candidates.push({ source: p.source, meanS: p.meanS, sigmaS, rmsS });
   }
-  // The best source is the one with the smallest recent error; a source that has been
-  // significantly worse than it (paired comparison, noise cancels) gets no weight.
-  const calibrated = candidates.filter((c) => c.rmsS !== null);
-  // Until sources have been scored, only the baseline is trusted: a model's own claim
-  // of certainty is exactly what calibration exists to check.
-  if (calibrated.length === 0) {
-    const baseline = candidates.find((c) => c.source === rules.baseline);
-    if (baseline) {
-      for (const c of candidates) if (c !== baseline) excluded[c.source] = 'not yet calibrated';
-      candidates.splice(0, candidates.length, baseline);
-    }
-  } else {
-    for (let i = candidates.length - 1; i >= 0; i--) {
-      const c = candidates[i] as (typeof candidates)[number];
-      if (c.rmsS === null) {
-        excluded[c.source] = 'not yet calibrated';
-        candidates.splice(i, 1);
-      }
-    }
-  }
-  const best = calibrated.length > 0 ? calibrated.reduce((a, b) => ((a.rmsS as number) <= (b.rmsS as number) ? a : b)) : null;
+  // The baseline (the simple estimator) always stands; any other source must have been
+  // significantly better than it on recent measurements to get weight at all — a paired
+  // comparison in which the shared measurement noise cancels.
+  const hasBaseline = candidates.some((c) => c.source === rules.baseline);
   const kept = candidates.filter((c) => {
-    if (best === null || c.rmsS === null || c.source === best.source) return true;
-    const excess = calibrator.excessMse(c.source, best.source);
-    if (excess === null || excess.meanS2 <= rules.worseSigmas * excess.seS2) return true;
-    excluded[c.source] = `worse than ${best.source} on recent measurements`;
+    if (!hasBaseline || c.source === rules.baseline) return true;
+    const excess = calibrator.excessMse(c.source, rules.baseline);
+    if (excess !== null && excess.meanS2 < -rules.betterSigmas * excess.seS2) return true;
+    excluded[c.source] = `not better than ${rules.baseline} on recent measurements`;
     return false;
   });
   if (kept.length === 0) return null;

@@ -1,0 +1,301 @@
+import type { Config } from '@chronotick/config';
+import type { ModelStatusSchema } from '@chronotick/protocol';
+import {
+  createModelRegistry,
+  runForecast,
+  type Forecaster,
+  type ForecasterRegistry,
+  type Measurement,
+} from '@chronotick/tsfm';
+import type { z } from 'zod';
+import type { Logger } from '../log';
+import type { ClockDiscipline, RoundMeasurement } from './clock-discipline';
+import { extrapolate, type Correction } from './correction';
+import { Calibrator } from './fusion/calibrator';
+import { DEFAULT_RULES, fusePredictions, type FusionRules, type SourcePrediction } from './fusion/fuse';
+
+type ModelStatus = z.infer<typeof ModelStatusSchema>;
+type Role = 'short_term' | 'long_term';
+
+/** A forecast kept between runs: offsets at future host instants. */
+interface StoredForecast {
+  madeAtS: number;
+  points: { tS: number; meanS: number; sigmaS: number }[];
+}
+
+interface ModelSlot {
+  role: Role;
+  name: string;
+  enabled: boolean;
+  forecaster: Forecaster | undefined;
+  problem: string | null;
+  lastInferenceS: number | null;
+  forecast: StoredForecast | undefined;
+  busy: boolean;
+}
+
+/** Fused drift is read over this span from the fused offsets, seconds. */
+const DRIFT_SPAN_S = 10;
+/** Forecast points asked of a model across its horizon. */
+const FORECAST_POINTS = 9;
+/** The statistical sources, always on: the linear fit the daemon serves and a Kalman filter. */
+const LINEAR = 'linear';
+const KALMAN = 'kalman';
+const FUSED = 'fusion';
+
+export interface ForecastLoopDeps {
+  config: Config;
+  discipline: ClockDiscipline;
+  logger: Logger;
+  /** Host realtime, Unix seconds. */
+  nowS: () => number;
+  /** Called after a model run changes the forecasts, so the served correction follows. */
+  onForecast: () => void;
+  registry?: ForecasterRegistry;
+  rules?: FusionRules;
+}
+
+/**
+ * The forecasting side of the daemon: the short- and long-term models on their own
+ * schedules (never on the request path), and calibrated inverse-variance fusion of
+ * their forecasts with the statistical sources. Each source's past predictions are
+ * scored against the measurements that arrive later; that record, not the source's
+ * claim, sets its weight.
+ */
+export class ForecastLoop {
+  readonly calibrator = new Calibrator();
+  private readonly registry: ForecasterRegistry;
+  private readonly slots: ModelSlot[];
+  private readonly kalman: Forecaster;
+  private kalmanPoint: { tS: number; meanS: number; sigmaS: number; driftRate: number } | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private lastWeights: Record<string, number> = {};
+  private stopped = false;
+
+  constructor(private readonly deps: ForecastLoopDeps) {
+    this.registry = deps.registry ?? createModelRegistry();
+    this.kalman = this.registry.create(KALMAN);
+    this.slots = (['short_term', 'long_term'] as const).map((role) => ({
+      role,
+      name: deps.config[role].model_name,
+      enabled: deps.config[role].enabled,
+      forecaster: undefined,
+      problem: deps.config[role].enabled ? 'loading' : 'disabled in the configuration',
+      lastInferenceS: null,
+      forecast: undefined,
+      busy: false,
+    }));
+  }
+
+  /** Loads the models (in the background: the daemon serves meanwhile) and starts their schedules. */
+  start(): void {
+    for (const slot of this.slots) {
+      if (!slot.enabled) continue;
+      void this.load(slot).then(() => {
+        if (this.stopped || !slot.forecaster) return;
+        const everyMs = this.deps.config[slot.role].inference_interval * 1000;
+        const timer = setInterval(() => void this.run(slot), everyMs);
+        timer.unref();
+        this.timers.push(timer);
+        void this.run(slot);
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    for (const slot of this.slots) {
+      const release = (slot.forecaster as { release?: () => Promise<void> } | undefined)?.release;
+      if (release) await release.call(slot.forecaster).catch(() => undefined);
+    }
+  }
+
+  private async load(slot: ModelSlot): Promise<void> {
+    const section = this.deps.config[slot.role];
+    const fallback = section.fallback_model;
+    if (section.device !== 'cpu') {
+      const message = `device "${section.device}" is not available: this build runs onnxruntime-node on the CPU only; set ${slot.role}.device: cpu`;
+      if (fallback === null) {
+        slot.problem = message;
+        this.deps.logger.error(`${slot.role}: ${message}`);
+        return;
+      }
+      this.deps.logger.warn(`${slot.role}: ${message}; running the fallback model ${fallback}`);
+      slot.forecaster = this.registry.create(fallback);
+      slot.name = fallback;
+      slot.problem = null;
+      return;
+    }
+    try {
+      slot.forecaster = await this.registry.load(section.model_name, {
+        options: { threads: section.threads },
+        fallback,
+        log: (message) => this.deps.logger.warn(`${slot.role}: ${message}`),
+      });
+      slot.name = slot.forecaster.name;
+      slot.problem = null;
+      this.deps.logger.info(`${slot.role}: model ${slot.forecaster.name} loaded`);
+    } catch (err) {
+      slot.problem = (err as Error).message;
+      this.deps.logger.error(`${slot.role}: cannot load ${section.model_name}: ${slot.problem}`);
+    }
+  }
+
+  /** One inference of one model over the measurements so far (measurements only, never forecasts). */
+  private async run(slot: ModelSlot): Promise<void> {
+    if (this.stopped || slot.busy || !slot.forecaster) return;
+    const history = this.deps.discipline.measurements;
+    if (history.length < 8) return;
+    slot.busy = true;
+    try {
+      const nowS = this.deps.nowS();
+      const horizonS = this.horizonS(slot);
+      const targets = Array.from({ length: FORECAST_POINTS }, (_, i) => nowS + (horizonS * i) / (FORECAST_POINTS - 1));
+      const forecast = await runForecast(slot.forecaster, history, targets);
+      slot.forecast = {
+        madeAtS: nowS,
+        points: forecast.points.map((p) => ({ tS: p.tS, meanS: p.meanS, sigmaS: p.sigmaS })),
+      };
+      slot.lastInferenceS = nowS;
+      slot.problem = null;
+      this.deps.onForecast();
+    } catch (err) {
+      slot.problem = `inference failed: ${(err as Error).message}`;
+      this.deps.logger.warn(`${slot.role}: ${slot.problem}`);
+    } finally {
+      slot.busy = false;
+    }
+  }
+
+  private horizonS(slot: ModelSlot): number {
+    const card = (slot.forecaster as { card?: { horizon?: number; step_s?: number } } | undefined)?.card;
+    if (card?.horizon && card.step_s) return card.horizon * card.step_s;
+    const section = this.deps.config[slot.role];
+    return section.prediction_horizon * section.inference_interval;
+  }
+
+  /**
+   * Scores every source's standing prediction against measurements that just arrived.
+   * Call before the measurements join the history, so no source has seen them.
+   */
+  observe(fresh: readonly RoundMeasurement[], base: Correction, servedOffsetAt: (tS: number) => number): void {
+    for (const m of fresh) {
+      for (const p of this.predictionsAt(m.tS, base)) {
+        if (Number.isFinite(p.meanS)) this.calibrator.record(p.source, p.meanS, m.offsetS);
+      }
+      this.calibrator.record(FUSED, servedOffsetAt(m.tS), m.offsetS);
+    }
+  }
+
+  /** Runs the Kalman filter over the history (cheap; once per NTP round). */
+  updateStatistical(history: readonly Measurement[], nowS: number): void {
+    if (history.length < 2) return;
+    const f = this.kalman.mode === 'sync' ? this.kalman.forecast(history, [nowS, nowS + DRIFT_SPAN_S]) : undefined;
+    const [a, b] = f?.points ?? [];
+    if (a && b) this.kalmanPoint = { tS: nowS, meanS: a.meanS, sigmaS: a.sigmaS, driftRate: (b.meanS - a.meanS) / DRIFT_SPAN_S };
+  }
+
+  /** Each source's prediction of the offset at host time `tS`. */
+  private predictionsAt(tS: number, base: Correction): SourcePrediction[] {
+    const maxDriftPpm = this.deps.config.clock_measurement.max_drift_ppm;
+    const linear = extrapolate(base, tS, maxDriftPpm);
+    const out: SourcePrediction[] = [{ source: LINEAR, meanS: linear.offsetS, claimedSigmaS: linear.sigmaS }];
+    const k = this.kalmanPoint;
+    if (k) out.push({ source: KALMAN, meanS: k.meanS + k.driftRate * (tS - k.tS), claimedSigmaS: k.sigmaS });
+    for (const slot of this.slots) {
+      const point = slot.forecast ? interpolate(slot.forecast, tS) : undefined;
+      if (point) out.push({ source: slot.role, meanS: point.meanS, claimedSigmaS: point.sigmaS });
+    }
+    return out;
+  }
+
+  /**
+   * The served correction: the fused offset now, the fused drift over the next few
+   * seconds, the fused σ. Falls back to `base` (the linear fit) when nothing qualifies.
+   */
+  fuse(base: Correction, nowS: number): Correction {
+    if (!this.deps.config.fusion.enabled) return this.bestSingle(base, nowS);
+    const rules = { ...(this.deps.rules ?? DEFAULT_RULES), maxSigmaS: this.deps.config.fusion.uncertainty_threshold, baseline: LINEAR };
+    const now = fusePredictions(this.predictionsAt(nowS, base), this.calibrator, rules, FUSED);
+    const later = fusePredictions(this.predictionsAt(nowS + DRIFT_SPAN_S, base), this.calibrator, rules, FUSED);
+    if (!now || !later) return base;
+    this.lastWeights = now.weights;
+    // The linear fit alone: serve it as it is, with its own σ for the true offset (the
+    // calibrated RMS also holds the measurement noise, which the true time does not).
+    if (now.dominant === LINEAR && (now.weights[LINEAR] ?? 0) >= 1) return base;
+    const contributors = Object.values(now.weights).filter((w) => w > 0).length;
+    const source =
+      base.source === 'holdover' ? 'holdover' : contributors > 1 ? 'fusion' : now.dominant === LINEAR ? base.source : now.dominant === KALMAN ? 'statistical' : (now.dominant as Role);
+    return {
+      ...base,
+      refTimeS: nowS,
+      offsetS: now.meanS,
+      driftRate: (later.meanS - now.meanS) / DRIFT_SPAN_S,
+      offsetSigmaS: now.sigmaS,
+      predictionTimeS: nowS,
+      source,
+    };
+  }
+
+  /** fusion.enabled: false — serve the single source with the smallest calibrated error. */
+  private bestSingle(base: Correction, nowS: number): Correction {
+    let best: { source: string; rmsS: number } | undefined;
+    for (const p of this.predictionsAt(nowS, base)) {
+      const rmsS = this.calibrator.rmsS(p.source);
+      if (rmsS !== null && (!best || rmsS < best.rmsS)) best = { source: p.source, rmsS };
+    }
+    if (!best || best.source === LINEAR) return base;
+    const chosen = best.source;
+    const pick = (tS: number): number => this.predictionsAt(tS, base).find((p) => p.source === chosen)?.meanS ?? NaN;
+    const a = pick(nowS);
+    const b = pick(nowS + DRIFT_SPAN_S);
+    if (!Number.isFinite(a) || !Number.isFinite(b)) return base;
+    this.lastWeights = { [chosen]: 1 };
+    return {
+      ...base,
+      refTimeS: nowS,
+      offsetS: a,
+      driftRate: (b - a) / DRIFT_SPAN_S,
+      offsetSigmaS: best.rmsS,
+      predictionTimeS: nowS,
+      source: chosen === KALMAN ? 'statistical' : (chosen as Role),
+    };
+  }
+
+  status(): ModelStatus[] {
+    const statistical = [LINEAR, KALMAN].map((name) => ({
+      role: 'statistical' as const,
+      name,
+      enabled: true,
+      loaded: true,
+      last_inference_time: null,
+      calibrated_error_s: this.calibrator.rmsS(name),
+      weight: this.lastWeights[name] ?? 0,
+    }));
+    const models = this.slots.map((slot) => ({
+      role: slot.role,
+      name: slot.name,
+      enabled: slot.enabled,
+      loaded: slot.forecaster !== undefined,
+      last_inference_time: slot.lastInferenceS,
+      calibrated_error_s: this.calibrator.rmsS(slot.role),
+      weight: this.lastWeights[slot.role] ?? 0,
+      problem: slot.problem,
+    }));
+    return [...models, ...statistical];
+  }
+}
+
+/** The forecast at `tS`, linear between its points and extended from the end ones. */
+function interpolate(forecast: StoredForecast, tS: number): { meanS: number; sigmaS: number } | undefined {
+  const pts = forecast.points.filter((p) => Number.isFinite(p.meanS));
+  if (pts.length === 0) return undefined;
+  if (pts.length === 1) return pts[0];
+  let i = 1;
+  while (i < pts.length - 1 && (pts[i] as { tS: number }).tS < tS) i++;
+  const a = pts[i - 1] as StoredForecast['points'][number];
+  const b = pts[i] as StoredForecast['points'][number];
+  const f = b.tS === a.tS ? 0 : (tS - a.tS) / (b.tS - a.tS);
+  return { meanS: a.meanS + f * (b.meanS - a.meanS), sigmaS: Math.max(a.sigmaS, b.sigmaS) };
+}
