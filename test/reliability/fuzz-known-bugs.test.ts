@@ -5,9 +5,8 @@ import { RawConnection } from '../support/raw-connection';
 import { requestBytes } from './support/fuzz-frames';
 import { C1, ext, extThenValue, frameOf, lengthPrefix, packValue, record } from './support/msgpack-bytes';
 
-// Contract breaks the fuzz suite found. The fixed ones are plain tests now; the one
-// still open is pinned by a test.failing: it passes while the daemon still misbehaves,
-// and fails once the fix lands — then turn it into a plain test().
+// Contract breaks the fuzz suite found, each fixed and kept here as a plain test so it
+// stays fixed.
 
 async function exchange(socketPath: string, bytes: Buffer, expected: number): Promise<RawConnection> {
   const conn = await RawConnection.open(socketPath);
@@ -68,7 +67,7 @@ describe('fuzz findings: contract breaks pinned until fixed', () => {
 
   // packages/protocol/src/framing.ts FrameDecoder.push throws before returning the frames it
   // already split off, and socket-server.ts rejectFraming ends the socket before in-flight answers.
-  test.failing('a request pipelined before an oversize length is still answered', async () => {
+  test('a request pipelined before an oversize length is still answered', async () => {
     const bytes = Buffer.concat([frameOf(packValue({ v: 1, id: 35, method: 'ping' })), lengthPrefix(70_000)]);
     const conn = await exchange(daemon.socketPath, bytes, 2);
     await conn.waitForClose(10_000);

@@ -59,11 +59,18 @@ export class FrameDecoder {
   private buffered: Buffer = Buffer.alloc(0);
 
   push(chunk: Buffer): Buffer[] {
+    if (this.failure) throw this.failure;
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
     const payloads: Buffer[] = [];
     while (this.buffered.length >= LENGTH_PREFIX_BYTES) {
       const payloadBytes = this.buffered.readUInt32BE(0);
-      if (payloadBytes > MAX_FRAME_BYTES) throw new FrameTooLargeError(payloadBytes);
+      if (payloadBytes > MAX_FRAME_BYTES) {
+        this.failure = new FrameTooLargeError(payloadBytes);
+        // Frames that arrived whole before the bad header are still answered: the
+        // caller gets them now and finds `failure` set afterwards.
+        if (payloads.length === 0) throw this.failure;
+        break;
+      }
       const frameBytes = LENGTH_PREFIX_BYTES + payloadBytes;
       if (this.buffered.length < frameBytes) break;
       payloads.push(this.buffered.subarray(LENGTH_PREFIX_BYTES, frameBytes));
@@ -71,6 +78,9 @@ export class FrameDecoder {
     }
     return payloads;
   }
+
+  /** Set once an oversize length was seen; the stream cannot be resynchronised after it. */
+  failure: FrameTooLargeError | undefined;
 
   /** Bytes held while waiting for the rest of a frame. */
   get pendingBytes(): number {

@@ -15,6 +15,9 @@ import { RateLimiter } from './rate-limiter';
 import type { RequestStats } from './request-stats';
 import type { Logger } from '../log';
 
+/** A connection idle this long in the middle of a frame is closed. */
+const PARTIAL_FRAME_TIMEOUT_MS = 30_000;
+
 export interface SocketServerOptions {
   handlers: Handlers;
   stats: RequestStats;
@@ -33,6 +36,9 @@ export interface SocketServerOptions {
 export class SocketServer {
   private readonly connections = new Set<net.Socket>();
   private readonly corked = new Set<net.Socket>();
+  /** Requests of each connection still being answered, and what waits for them. */
+  private readonly pendingBySocket = new Map<net.Socket, number>();
+  private readonly afterPending = new Map<net.Socket, () => void>();
   private inFlight = 0;
   private draining = false;
   /** Read once: checking the level per request would cost more than the request. */
@@ -91,13 +97,31 @@ export class SocketServer {
         return;
       }
       for (const payload of payloads) this.handlePayload(socket, payload, limiter);
+      if (decoder.failure) this.rejectFraming(socket, decoder.failure);
+    });
+    // An idle connection is fine; one that stopped halfway through a frame is holding a
+    // buffer for nothing (a crashed or hostile client), so it is closed.
+    socket.setTimeout(PARTIAL_FRAME_TIMEOUT_MS);
+    socket.on('timeout', () => {
+      if (decoder.pendingBytes > 0) socket.destroy();
     });
     socket.on('drain', () => socket.resume());
     socket.on('error', (err) => this.opts.logger.debug(`connection error: ${err.message}`));
-    socket.on('close', () => this.connections.delete(socket));
+    socket.on('close', () => {
+      this.connections.delete(socket);
+      this.pendingBySocket.delete(socket);
+      this.afterPending.delete(socket);
+    });
   }
 
+  /** Answers what came before the bad frame, then the framing error, then closes. */
   private rejectFraming(socket: net.Socket, err: unknown): void {
+    socket.removeAllListeners('data');
+    const pending = this.pendingBySocket.get(socket) ?? 0;
+    if (pending > 0) {
+      this.afterPending.set(socket, () => this.rejectFraming(socket, err));
+      return;
+    }
     const detail = err instanceof FrameTooLargeError ? err.message : String(err);
     this.opts.logger.debug(`closing connection: ${detail}`);
     this.opts.stats.recordError();
@@ -106,7 +130,6 @@ export class SocketServer {
     });
     this.send(socket, errorResponse(null, error));
     socket.end();
-    socket.removeAllListeners('data');
   }
 
   private handlePayload(socket: net.Socket, payload: Buffer, limiter: RateLimiter): void {
@@ -128,10 +151,20 @@ export class SocketServer {
       return;
     }
     this.inFlight++;
+    this.pendingBySocket.set(socket, (this.pendingBySocket.get(socket) ?? 0) + 1);
     void dispatch(message, this.opts.handlers).then((response) => {
       this.inFlight--;
       this.finish(socket, response, startS);
       if (this.inFlight === 0) this.drainWaiters.splice(0).forEach((resolve) => resolve());
+      const pending = this.pendingBySocket.get(socket);
+      if (pending === undefined) return; // the connection has closed meanwhile
+      const left = pending - 1;
+      this.pendingBySocket.set(socket, left);
+      if (left === 0) {
+        const next = this.afterPending.get(socket);
+        this.afterPending.delete(socket);
+        next?.();
+      }
     });
   }
 
