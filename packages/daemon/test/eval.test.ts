@@ -77,11 +77,12 @@ describe('replay evaluation', () => {
 describe('long replays never diverge (predictions are never evidence)', () => {
   test.each([
     ['the 4-hour recorded series', () => recorded('homelab-4h.csv'), 10, 10],
-    // The ONNX models' bound is looser, and that is a finding, not a tolerance: on this
-    // run one heavy-tailed network spike lands in a context cell on its own (a cell's
-    // median cannot reject it) and the short model's worst error is 14.6× its MAE
-    // (7.4 ms against 0.50 ms), the long model's 8.6×. The statistical fits stay under 3×.
-    ['a 12-hour synthetic clock with temperature cycles', () => simulateScenario('temperature_cycles', { seed: 4, durationS: 12 * 3600 }).measurements, 4, 16],
+    // The ONNX models' bound is looser than the statistical fits' (under 3×): on this run
+    // the short model's worst error is 4.5× its MAE and the long model's 6.5× (they were
+    // 14.6× and 8.6× before cells were placed at their measurements' times and outlier
+    // cells rejected). On the 4-hour recorded series every method is near 8×: there the
+    // worst error is one network spike in the measurement being scored, not the forecast.
+    ['a 12-hour synthetic clock with temperature cycles', () => simulateScenario('temperature_cycles', { seed: 4, durationS: 12 * 3600 }).measurements, 4, 7],
   ] as const)('%s: the largest error of every model stays within a few times its MAE', async (_label, load, statFactor, onnxFactor) => {
     const result = await evaluateSeries(load(), DEFAULT_CONFIG);
     for (const name of ['linear', 'kalman']) expect(result.methods[name]!.max_s!).toBeLessThan(statFactor * result.methods[name]!.mae_s!);
