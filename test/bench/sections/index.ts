@@ -1,6 +1,7 @@
 import type { Section } from '../section';
 import { mcpCall } from './mcp-call';
 import { rssAfterLoad, rssIdle } from './memory';
+import { liveAccuracy } from './live-accuracy';
 import { models } from './models';
 import { socketLatency } from './socket-latency';
 import { startup } from './startup';
@@ -21,4 +22,5 @@ export const SECTIONS: readonly Section[] = [
   rssAfterLoad,
   mcpCall,
   models,
+  liveAccuracy,
 ];

@@ -1,0 +1,138 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ChronoTickClient } from '@chronotick/client';
+import { startReferenceProcess } from '@chronotick/reference';
+import { startServer, rssMb, type ServerHandle } from '../lib/servers';
+import type { BenchContext, Figure, Section } from '../section';
+
+/**
+ * A live run against the programmable NTP reference on loopback, as issue 5 asks:
+ * +50 ms, +50 ppm, a temperature-like sinusoid, 0.2 ms of path jitter, measurements
+ * every 10 s after a dense warm-up. Two daemons measure the same reference at once —
+ * one fusing its forecasters, one serving the linear fit alone (fusion off, no models)
+ * — so their errors against the reference's truth are compared in the same run. Then
+ * the fusing daemon is restarted on its saved state and timed to `ready`.
+ */
+export const liveAccuracy: Section = {
+  id: 'live-accuracy',
+  title: 'live run against the programmable NTP reference (error vs truth)',
+  async run(ctx: BenchContext): Promise<Figure[]> {
+    const warmUpS = ctx.options.quick ? 15 : 30;
+    const sampleS = ctx.options.quick ? 20 : 90;
+    const ref = await startReferenceProcess({
+      initialOffsetS: 0.05,
+      driftPpm: 50,
+      sineAmplitudeS: 0.0002,
+      sinePeriodS: 120,
+      jitterS: 0.0002,
+      seed: 2026,
+    });
+    try {
+      const config = (extra: string): string[] => {
+        const dir = ctx.registry.tempDir('ct-bench-live-');
+        const file = path.join(dir, 'config.yaml');
+        fs.writeFileSync(
+          file,
+          [
+            'clock_measurement:',
+            `  ntp: {servers: ["${ref.server}"], timeout_seconds: 0.5, min_poll_seconds: 0.2}`,
+            '  timing:',
+            `    warm_up: {duration_seconds: ${warmUpS}, measurement_interval: 0.25}`,
+            '    normal_operation: {measurement_interval: 10}',
+            extra,
+          ].join('\n'),
+        );
+        return ['--config', file];
+      };
+      ctx.progress(`live accuracy: ${warmUpS} s warm-up, then ${sampleS} s of queries against ${ref.server}`);
+      const env = { CHRONOTICK_NTP_SERVERS: ref.server };
+      const fused = await startServer(ctx.registry, 'daemon', { env, extraArgs: config('') });
+      const linear = await startServer(ctx.registry, 'daemon', {
+        env,
+        extraArgs: config('fusion: {enabled: false}\nshort_term: {enabled: false}\nlong_term: {enabled: false}'),
+      });
+      await Promise.all([waitReady(fused, warmUpS + 30), waitReady(linear, warmUpS + 30)]);
+      const [fusedErrs, linearErrs] = await Promise.all([
+        sampleErrors(fused, ref.trueOffsetAt, sampleS),
+        sampleErrors(linear, ref.trueOffsetAt, sampleS),
+      ]);
+      const rssWithModelsMb = rssMb(fused.pid);
+      const firstArgs = fused.child.spawnargs;
+      await ctx.registry.stop(fused.child);
+      await ctx.registry.stop(linear.child);
+      const restartMs = await restartToReady(ctx, firstArgs, env);
+      return [
+        figure('live_p50_error_us', 'p50 |corrected − true|, fused', fusedErrs, 0.5, linearErrs),
+        { ...figure('live_p95_error_us', 'p95 |corrected − true|, fused', fusedErrs, 0.95, linearErrs), target: { on: 'value', op: '<=', limit: 100 } },
+        { key: 'rss_with_models_mb', label: 'daemon RSS, both models loaded', value: rssWithModelsMb, unit: 'MB', target: { on: 'value', op: '<=', limit: 150 } },
+        { key: 'restart_to_ready_ms', label: 'restart on saved state to ready', value: restartMs, unit: 'ms', target: { on: 'value', op: '<=', limit: 10_000 }, note: `warm-up configured ${warmUpS} s` },
+      ];
+    } finally {
+      await ref.close();
+    }
+  },
+};
+
+function figure(key: string, label: string, errs: number[], q: number, baseline: number[]): Figure {
+  return {
+    key,
+    label,
+    value: quantile(errs, q) * 1e6,
+    unit: 'us',
+    baseline: { label: 'linear fit only', value: quantile(baseline, q) * 1e6 },
+    note: `${errs.length} queries 100 ms apart; reference +50 ms, +50 ppm, 0.2 ms sine, 0.2 ms jitter, polled every 10 s`,
+  };
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
+async function waitReady(server: ServerHandle, timeoutS: number): Promise<void> {
+  const client = new ChronoTickClient({ socketPaths: [server.socketPath] });
+  try {
+    const deadline = Date.now() + timeoutS * 1000;
+    while (Date.now() < deadline) {
+      if ((await client.request('get_daemon_status')).status === 'ready') return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`daemon not ready within ${timeoutS} s`);
+  } finally {
+    client.close();
+  }
+}
+
+async function sampleErrors(server: ServerHandle, trueOffsetAt: (t: number) => number, seconds: number): Promise<number[]> {
+  const client = new ChronoTickClient({ socketPaths: [server.socketPath] });
+  const errs: number[] = [];
+  try {
+    const end = Date.now() + seconds * 1000;
+    while (Date.now() < end) {
+      const a = await client.request('get_time');
+      errs.push(Math.abs(a.offset_correction - trueOffsetAt(a.system_time)));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    client.close();
+  }
+  return errs;
+}
+
+/**
+ * Starts the daemon again on the first one's state directory and config, and times it
+ * from spawn to `ready`. (startServer adds its own --state-dir; a repeated flag's last
+ * value wins, so ours, given after, is the one used.)
+ */
+async function restartToReady(ctx: BenchContext, firstArgs: string[], env: Record<string, string>): Promise<number> {
+  const valueOf = (flag: string): string => firstArgs[firstArgs.lastIndexOf(flag) + 1] as string;
+  const startNs = process.hrtime.bigint();
+  const server = await startServer(ctx.registry, 'daemon', {
+    env,
+    extraArgs: ['--state-dir', valueOf('--state-dir'), '--config', valueOf('--config')],
+  });
+  await waitReady(server, 30);
+  const ms = Number(process.hrtime.bigint() - startNs) / 1e6;
+  await ctx.registry.stop(server.child);
+  return ms;
+}
