@@ -31,7 +31,7 @@ export interface FusionRules {
   baseline: string;
 }
 
-export const DEFAULT_RULES: FusionRules = { maxSigmaS: 0.05, betterSigmas: 2, outlierRun: 3, outlierSigmas: 4, baseline: 'linear' };
+export const DEFAULT_RULES: FusionRules = { maxSigmaS: 0.05, betterSigmas: 3, outlierRun: 3, outlierSigmas: 4, baseline: 'linear' };
 
 /**
  * Calibrated inverse-variance fusion. Each source's σ is its recent RMS error (its
