@@ -15,3 +15,5 @@ export {
   type NtpPacket,
   type NtpTimestamp,
 } from './ntp/packet';
+export { evaluateSeries, standardMethods, type EvalMethod } from './eval';
+export { fusionEvalMethod } from './engine/fusion/eval-method';

@@ -1,6 +1,7 @@
 import type { Section } from '../section';
 import { mcpCall } from './mcp-call';
 import { rssAfterLoad, rssIdle } from './memory';
+import { evalAccuracy } from './eval-accuracy';
 import { liveAccuracy } from './live-accuracy';
 import { models } from './models';
 import { socketLatency } from './socket-latency';
@@ -22,5 +23,6 @@ export const SECTIONS: readonly Section[] = [
   rssAfterLoad,
   mcpCall,
   models,
+  evalAccuracy,
   liveAccuracy,
 ];

@@ -1,0 +1,49 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_CONFIG } from '@chronotick/config';
+import { createModelRegistry, parseReplayCsv, simulateScenario, type Measurement } from '@chronotick/tsfm';
+import { evaluateSeries, fusionEvalMethod, standardMethods } from 'chronotickd';
+import { REPO_ROOT } from '../lib/servers';
+import type { BenchContext, Figure, Section } from '../section';
+
+const RECORDED = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'recorded');
+const SCENARIOS = ['quartz_drift', 'temperature_cycles', 'vm_fast_drift', 'steps'] as const;
+const NOT_FUSED = new Set(['system', 'hold_last']);
+
+/**
+ * The `chronotick-eval` summary, as issue 7 asks: on each recorded series and four
+ * synthetic scenarios, fusion's MAE beside the linear fit's (the simple estimator every
+ * model must beat), with the target "no worse than the best single method" (5% slack).
+ */
+export const evalAccuracy: Section = {
+  id: 'eval',
+  title: 'replay evaluation: fusion vs the best single method',
+  async run(ctx: BenchContext): Promise<Figure[]> {
+    const series: [string, Measurement[]][] = [];
+    for (const file of fs.existsSync(RECORDED) ? fs.readdirSync(RECORDED).sort() : []) {
+      if (file.endsWith('.csv')) series.push([file.replace('.csv', ''), parseReplayCsv(fs.readFileSync(path.join(RECORDED, file), 'utf8'))]);
+    }
+    for (const name of SCENARIOS) series.push([name, simulateScenario(name, { seed: 1 }).measurements]);
+    const figures: Figure[] = [];
+    for (const [name, measurements] of series) {
+      ctx.progress(`eval: ${name} (${measurements.length} measurements)`);
+      const registry = createModelRegistry();
+      const sources = (await standardMethods(DEFAULT_CONFIG, registry)).filter((m) => !NOT_FUSED.has(m.name));
+      const result = await evaluateSeries(measurements, DEFAULT_CONFIG, { registry, extraMethods: [fusionEvalMethod(sources)] });
+      const scores = result.methods as Record<string, { mae_s: number; coverage_95: number | null }>;
+      const singles = Object.entries(scores).filter(([k]) => k !== 'fusion' && k !== 'system');
+      const [bestName, best] = singles.reduce((a, b) => (b[1].mae_s < a[1].mae_s ? b : a));
+      const fusion = scores.fusion as { mae_s: number; coverage_95: number | null };
+      figures.push({
+        key: `eval_${name}_fusion_mae_us`,
+        label: `${name}: fusion MAE`,
+        value: fusion.mae_s * 1e6,
+        unit: 'us',
+        baseline: { label: `best single (${bestName})`, value: best.mae_s * 1e6 },
+        target: { on: 'ratio', op: '<=', limit: 1.05 },
+        note: `${name}: ${result.points} points; fusion 95% coverage ${fusion.coverage_95 === null ? '—' : fusion.coverage_95.toFixed(3)}`,
+      });
+    }
+    return figures;
+  },
+};
