@@ -14,7 +14,7 @@ export function renderStatus(s: DaemonStatusAnswer): string {
     ['Drift', `${formatPpm(s.drift_rate)} ± ${formatPpm(s.drift_uncertainty).replace('+', '')}`],
     ['Source', s.source],
     ['NTP', s.ntp.summary],
-    ['Requests', `${(s.success_rate * 100).toFixed(1)}% ok, avg ${s.average_latency_ms.toFixed(3)} ms`],
+    ['Requests', `${(s.success_rate * 100).toFixed(1)}% ok, avg ${formatSeconds(s.average_latency_ms / 1000)} in the daemon`],
     ['Memory', `${s.memory_usage_mb.toFixed(1)} MB`],
     ['Uptime', formatDuration(s.uptime_seconds)],
     ['Version', `${s.version} (pid ${s.pid}, ${s.socket_path})`],
