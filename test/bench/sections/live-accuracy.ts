@@ -2,15 +2,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChronoTickClient } from '@chronotick/client';
 import { startReferenceProcess } from '@chronotick/reference';
+import { FramedConnection, expectOk } from '../lib/framed-conn';
 import { startServer, rssMb, type ServerHandle } from '../lib/servers';
+import { elapsedUs, percentile } from '../lib/stats';
 import type { BenchContext, Figure, Section } from '../section';
 
 /**
  * A live run against the programmable NTP reference on loopback, as issue 5 asks:
  * +50 ms, +50 ppm, a temperature-like sinusoid, 0.2 ms of path jitter, measurements
  * every 10 s after a dense warm-up. Two daemons measure the same reference at once —
- * one fusing its forecasters, one serving the linear fit alone (fusion off, no models)
- * — so their errors against the reference's truth are compared in the same run. Then
+ * one fusing its forecasters, one with fusion off and no models (it serves whichever
+ * statistical source, linear fit or Kalman, has the smaller calibrated error) — so
+ * their errors against the reference's truth are compared in the same run. Then
  * the fusing daemon is restarted on its saved state and timed to `ready`.
  */
 export const liveAccuracy: Section = {
@@ -57,6 +60,10 @@ export const liveAccuracy: Section = {
         sampleErrors(linear, ref.trueOffsetAt, sampleS),
       ]);
       const rssWithModelsMb = rssMb(fused.pid);
+      // get_time while the models infer on their schedules, against the same daemon
+      // without models: interleaved blocks, sequential requests, one connection each.
+      ctx.progress('live accuracy: get_time latency with models inferring vs without');
+      const latency = await interleavedLatencyUs(fused, linear, ctx.options.quick ? 2000 : 10_000);
       const firstArgs = fused.child.spawnargs;
       await ctx.registry.stop(fused.child);
       await ctx.registry.stop(linear.child);
@@ -64,6 +71,15 @@ export const liveAccuracy: Section = {
       return [
         figure('live_p50_error_us', 'p50 |corrected − true|, fused', fusedErrs, 0.5, linearErrs),
         { ...figure('live_p95_error_us', 'p95 |corrected − true|, fused', fusedErrs, 0.95, linearErrs), target: { on: 'value', op: '<=', limit: 100 } },
+        {
+          key: 'get_time_p99_while_inferring_us',
+          label: 'get_time p99 while both models infer',
+          value: percentile(latency.withModelsUs, 99),
+          unit: 'us',
+          baseline: { label: 'same daemon config without models', value: percentile(latency.withoutUs, 99) },
+          target: { on: 'ratio', op: '<=', limit: 1.2 },
+          note: `${latency.withModelsUs.length} sequential get_time per daemon in 10 interleaved blocks; short-term inference every 1 s`,
+        },
         { key: 'rss_with_models_mb', label: 'daemon RSS, both models loaded', value: rssWithModelsMb, unit: 'MB', target: { on: 'value', op: '<=', limit: 150 } },
         { key: 'restart_to_ready_ms', label: 'restart on saved state to ready', value: restartMs, unit: 'ms', target: { on: 'value', op: '<=', limit: 10_000 }, note: `warm-up configured ${warmUpS} s` },
       ];
@@ -73,13 +89,40 @@ export const liveAccuracy: Section = {
   },
 };
 
+async function interleavedLatencyUs(
+  withModels: ServerHandle,
+  without: ServerHandle,
+  total: number,
+): Promise<{ withModelsUs: number[]; withoutUs: number[] }> {
+  const a = await FramedConnection.connect(withModels.socketPath);
+  const b = await FramedConnection.connect(without.socketPath);
+  const withModelsUs: number[] = [];
+  const withoutUs: number[] = [];
+  let id = 0;
+  try {
+    for (let block = 0; block < 10; block++) {
+      for (const [conn, out] of [[a, withModelsUs], [b, withoutUs]] as const) {
+        for (let i = 0; i < total / 10; i++) {
+          const startNs = process.hrtime.bigint();
+          expectOk(await conn.request('get_time', ++id), id, 'get_time');
+          out.push(elapsedUs(startNs, process.hrtime.bigint()));
+        }
+      }
+    }
+  } finally {
+    a.close();
+    b.close();
+  }
+  return { withModelsUs, withoutUs };
+}
+
 function figure(key: string, label: string, errs: number[], q: number, baseline: number[]): Figure {
   return {
     key,
     label,
     value: quantile(errs, q) * 1e6,
     unit: 'us',
-    baseline: { label: 'linear fit only', value: quantile(baseline, q) * 1e6 },
+    baseline: { label: 'fusion off, no models', value: quantile(baseline, q) * 1e6 },
     note: `${errs.length} queries 100 ms apart; reference +50 ms, +50 ppm, 0.2 ms sine, 0.2 ms jitter, polled every 10 s`,
   };
 }
