@@ -2,7 +2,7 @@
 import { ConfigError, loadConfig } from '@chronotick/config';
 import { daemonSocketPath } from '@chronotick/protocol';
 import { SystemHostClock } from '../clock/host-clock';
-import { USAGE, UsageError, parseDaemonArgs, resolveStateDir } from '../cli';
+import { USAGE, parseDaemonArgs, resolveStateDir } from '../cli';
 import { Daemon } from '../daemon';
 import { createLogger } from '../log';
 import { SocketInUseError } from '../server/socket-file';

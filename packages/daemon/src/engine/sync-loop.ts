@@ -356,14 +356,3 @@ export class SyncLoop {
     );
   }
 }
-
-function weightedMean(pairs: [number, number][]): number {
-  let sum = 0;
-  let weight = 0;
-  for (const [value, w] of pairs) {
-    sum += value * w;
-    weight += w;
-  }
-  if (weight > 0) return sum / weight;
-  return pairs.reduce((acc, [v]) => acc + v, 0) / Math.max(1, pairs.length);
-}
