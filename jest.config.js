@@ -1,6 +1,6 @@
 // One jest run for the whole repository: unit tests beside each package and the
 // end-to-end and reliability suites under test/. TypeScript is stripped by swc (fast,
-// no type-check); `tsc -b` in `pretest` is what type-checks.
+// no type-check); `npm run typecheck` (part of `pretest`) type-checks sources and tests.
 /** @type {import('jest').Config} */
 module.exports = {
   // The node environment, with the main context's typed arrays shared so onnxruntime's

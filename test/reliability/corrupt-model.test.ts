@@ -11,7 +11,8 @@ function corruptCopy(dir: string): string {
   const models = path.join(REPO_ROOT, 'packages/tsfm/models');
   fs.copyFileSync(path.join(models, 'chronotick-short.card.json'), path.join(dir, 'chronotick-short.card.json'));
   const onnx = fs.readFileSync(path.join(models, 'chronotick-short.onnx'));
-  onnx[Math.floor(onnx.length / 2)] ^= 0xff;
+  const middle = Math.floor(onnx.length / 2);
+  onnx[middle] = (onnx[middle] as number) ^ 0xff;
   fs.writeFileSync(path.join(dir, 'chronotick-short.onnx'), onnx);
   return path.join(dir, 'chronotick-short.card.json');
 }

@@ -79,7 +79,7 @@ describe('damaged model files give typed errors naming the file, never a crash',
 
   test('one flipped byte: TSFM_MODEL_CHECKSUM', async () => {
     const bytes = readFileSync(model());
-    bytes[bytes.length >> 1] ^= 0xff;
+    bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] as number) ^ 0xff;
     writeFileSync(model(), bytes);
     const err = await loadError(card());
     expect(err.code).toBe('TSFM_MODEL_CHECKSUM');

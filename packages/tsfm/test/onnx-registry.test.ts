@@ -41,7 +41,7 @@ describe('fallback to a statistical model happens only when asked', () => {
   test('a corrupt model with fallback linear: the linear fit, and the log says why', async () => {
     const model = join(scratch.dir, 'chronotick-short.onnx');
     const bytes = readFileSync(model);
-    bytes[100] ^= 0x55;
+    bytes[100] = (bytes[100] as number) ^ 0x55;
     writeFileSync(model, bytes);
     const logs: string[] = [];
     const f = await createModelRegistry({ modelsDir: scratch.dir }).load('chronotick-short', { fallback: 'linear', log: (m) => logs.push(m) });

@@ -63,7 +63,6 @@ export function requestBytes(id: RequestId, fields: Fields = {}, extra: readonly
   return rawMap([...entries, ...extra]);
 }
 
-const anyOf = (...codes: ErrorCode[]): readonly ErrorCode[] => codes;
 
 function junkValues(rng: Prng): unknown[] {
   return [null, true, false, 0, -1, 1.5, '', 'x', [], [1, 2], {}, { a: 1 }, Buffer.from([1, 2]), rng.int(2, 1e6), 'ř'.repeat(rng.int(1, 40))];
