@@ -35,7 +35,8 @@ export async function waitForStatus(
   const deadline = Date.now() + timeoutMs;
   let last: DaemonStatusAnswer | undefined;
   while (Date.now() < deadline) {
-    last = await client.request('get_daemon_status');
+    // A generous per-request timeout: this waits on the daemon's state, not its speed.
+    last = await client.request('get_daemon_status', {}, { timeoutMs: 15_000 });
     if (predicate(last)) return last;
     await new Promise((r) => setTimeout(r, 100));
   }
