@@ -26,9 +26,4 @@ module.exports = {
   // references on loopback with user-space timestamps; a fuzz or load suite running
   // beside them on this 2-core machine would be measured instead.
   maxWorkers: 1,
-  // With one worker every suite shares a process; after the load and fuzz suites its
-  // heap is large, and a long GC pause in the test process once made a client's 5 s
-  // timer fire before the daemon's (prompt) answer was read. Start a fresh worker
-  // whenever one has grown past this.
-  workerIdleMemoryLimit: '300MB',
 };
