@@ -1,4 +1,4 @@
-import type * as net from 'node:net';
+import * as net from 'node:net';
 import type { Config } from '@chronotick/config';
 import { DEFAULT_CONFIDENCE_LEVEL, type DaemonStatusAnswer } from '@chronotick/protocol';
 import type { HostClock } from './clock/host-clock';
@@ -82,7 +82,9 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    this.listener = await listenOnSocketFile(this.opts.socketPath);
+    // The server gets its connection handler before it listens: a client that connects
+    // the moment the socket file appears must be served, not left unheard.
+    this.listener = net.createServer({ allowHalfOpen: false });
     this.server = new SocketServer(this.listener, {
       handlers: this.handlers(),
       stats: this.stats,
@@ -90,6 +92,7 @@ export class Daemon {
       ratePerSecond: this.opts.config.server.rate_limit_per_second,
       monotonicS: () => this.opts.clock.now().monotonicS,
     });
+    await listenOnSocketFile(this.listener, this.opts.socketPath);
     this.opts.logger.info(`listening on ${this.opts.socketPath}`, { version: VERSION });
     const port = this.opts.config.metrics.port;
     if (port !== undefined) {

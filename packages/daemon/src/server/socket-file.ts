@@ -31,23 +31,30 @@ const SOCKET_MODE = 0o660;
 const DIRECTORY_MODE = 0o750;
 
 /**
- * Binds a listening Unix socket at `socketPath`. A socket file left by a crashed
- * daemon (nobody accepts on it) is replaced; a live one is refused with
- * SocketInUseError; any other kind of file there is never deleted.
+ * Makes `server` listen on a Unix socket at `socketPath`. A socket file left by a
+ * crashed daemon (nobody accepts on it) is replaced; a live one is refused with
+ * SocketInUseError; any other kind of file there is never deleted. The server's
+ * connection handler must be attached before this is called: a client may connect the
+ * moment the socket exists.
  */
-export async function listenOnSocketFile(socketPath: string): Promise<net.Server> {
+export async function listenOnSocketFile(server: net.Server, socketPath: string): Promise<void> {
   await fs.promises.mkdir(path.dirname(socketPath), { recursive: true, mode: DIRECTORY_MODE });
   await removeIfStale(socketPath);
-  const server = net.createServer({ allowHalfOpen: false });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new SocketInUseError(socketPath));
-      else reject(new SocketPathError(socketPath, err.message));
+  // The socket file is created with the process umask; clear the bits for others
+  // while it is created, so there is no moment in which anyone could connect.
+  const previousUmask = process.umask(0o117);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') reject(new SocketInUseError(socketPath));
+        else reject(new SocketPathError(socketPath, err.message));
+      });
+      server.listen(socketPath, () => resolve());
     });
-    server.listen(socketPath, () => resolve());
-  });
+  } finally {
+    process.umask(previousUmask);
+  }
   await fs.promises.chmod(socketPath, SOCKET_MODE);
-  return server;
 }
 
 async function removeIfStale(socketPath: string): Promise<void> {
