@@ -4,13 +4,10 @@ import { TsfmError, createModelRegistry } from '@chronotick/tsfm';
 import { EVAL_USAGE, EvalUsageError, ReplayFileError, evalJson, evalTable, evaluateSeries, parseEvalArgs, readReplayFile, standardMethods } from '../eval';
 import { fusionEvalMethod } from '../engine/fusion/eval-method';
 import { VERSION } from '../version';
+import { Exit } from './exit-codes';
 
 /** Baselines that are not sources of the daemon's fusion. */
 const NOT_FUSED = new Set(['system', 'hold_last']);
-
-const EXIT_RUNTIME = 1;
-const EXIT_USAGE = 2;
-const EXIT_CONFIG = 78;
 
 async function main(): Promise<number> {
   let args;
@@ -19,7 +16,7 @@ async function main(): Promise<number> {
   } catch (err) {
     if (!(err instanceof EvalUsageError)) throw err;
     process.stderr.write(`chronotick-eval: ${err.message}\n\n${EVAL_USAGE}\n`);
-    return EXIT_USAGE;
+    return Exit.Usage;
   }
   if (args.help) {
     process.stdout.write(`${EVAL_USAGE}\n`);
@@ -35,7 +32,7 @@ async function main(): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`chronotick-eval: configuration error (${err.code}): ${err.message}\n`);
-      return EXIT_CONFIG;
+      return Exit.Config;
     }
     throw err;
   }
@@ -45,7 +42,7 @@ async function main(): Promise<number> {
   } catch (err) {
     if (!(err instanceof ReplayFileError)) throw err;
     process.stderr.write(`chronotick-eval: ${err.message}\n`);
-    return EXIT_USAGE;
+    return Exit.Usage;
   }
   try {
     // fusion runs the daemon's own fusion code over the statistical and ONNX sources.
@@ -57,7 +54,7 @@ async function main(): Promise<number> {
   } catch (err) {
     if (err instanceof TsfmError) {
       process.stderr.write(`chronotick-eval: ${err.message} [${err.code}]${err.hint === undefined ? '' : `\n  hint: ${err.hint}`}\n`);
-      return EXIT_RUNTIME;
+      return Exit.Runtime;
     }
     throw err;
   }
@@ -69,6 +66,6 @@ main().then(
   },
   (err: unknown) => {
     process.stderr.write(`chronotick-eval: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = EXIT_RUNTIME;
+    process.exitCode = Exit.Runtime;
   },
 );

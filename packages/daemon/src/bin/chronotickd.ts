@@ -7,11 +7,7 @@ import { Daemon } from '../daemon';
 import { createLogger } from '../log';
 import { SocketInUseError } from '../server/socket-file';
 import { VERSION } from '../version';
-
-const EXIT_RUNTIME = 1;
-const EXIT_USAGE = 2;
-const EXIT_SOCKET_IN_USE = 73;
-const EXIT_CONFIG = 78;
+import { Exit } from './exit-codes';
 
 async function main(): Promise<number> {
   let args;
@@ -19,7 +15,7 @@ async function main(): Promise<number> {
     args = parseDaemonArgs(process.argv.slice(2));
   } catch (err) {
     process.stderr.write(`chronotickd: ${(err as Error).message}\n\n${USAGE}\n`);
-    return EXIT_USAGE;
+    return Exit.Usage;
   }
   if (args.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -36,7 +32,7 @@ async function main(): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`chronotickd: configuration error (${err.code}): ${err.message}\n`);
-      return EXIT_CONFIG;
+      return Exit.Config;
     }
     throw err;
   }
@@ -63,7 +59,7 @@ async function main(): Promise<number> {
   } catch (err) {
     logger.error((err as Error).message);
     await logger.close();
-    return err instanceof SocketInUseError ? EXIT_SOCKET_IN_USE : EXIT_RUNTIME;
+    return err instanceof SocketInUseError ? Exit.SocketInUse : Exit.Runtime;
   }
 
   return new Promise<number>((resolve) => {
@@ -87,6 +83,6 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`chronotickd: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(EXIT_RUNTIME);
+    process.exit(Exit.Runtime);
   },
 );

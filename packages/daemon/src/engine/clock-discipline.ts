@@ -1,6 +1,6 @@
 import { fitLinearDrift, type Measurement } from '@chronotick/tsfm';
 import type { ClockStatus } from '@chronotick/protocol';
-import type { Correction } from './correction';
+import { servedSource, type Correction } from './correction';
 
 /** One NTP measurement (a sample, or several combined), as the discipline takes it. */
 export interface RoundMeasurement {
@@ -106,8 +106,7 @@ export class ClockDiscipline {
       driftSigma: fit.driftSigmaSPerS,
       lastMeasurementS: fit.lastSampleTimeS,
       predictionTimeS: nowS,
-      // Coasting on an old fit is holdover, whatever produced the fit.
-      source: clockStatus === 'free_running' ? 'holdover' : 'ntp',
+      source: servedSource('ntp', clockStatus),
       clockStatus,
     };
   }

@@ -32,6 +32,16 @@ export const UNMEASURED_OFFSET_SIGMA_S = 1.0;
 /** A host clock with no evidence may drift as fast as a poor quartz oscillator. */
 export const UNMEASURED_DRIFT_SIGMA = 500e-6;
 
+/**
+ * The source an answer names for a correction made by `source` while the clock is in
+ * `clockStatus`: coasting on an old estimate is holdover, whatever produced it, and a
+ * holdover estimate that is fresh again is NTP's.
+ */
+export function servedSource(source: Source, clockStatus: ClockStatus): Source {
+  if (clockStatus === 'free_running') return 'holdover';
+  return source === 'holdover' ? 'ntp' : source;
+}
+
 /** The correction served before any measurement: the host clock as it is. */
 export function hostOnlyCorrection(nowS: number): Correction {
   return {

@@ -10,7 +10,7 @@ import {
 import type { z } from 'zod';
 import type { Logger } from '../log';
 import type { ClockDiscipline, RoundMeasurement } from './clock-discipline';
-import { extrapolate, type Correction } from './correction';
+import { extrapolate, servedSource, type Correction } from './correction';
 import { Calibrator } from './fusion/calibrator';
 import { DEFAULT_RULES, fusePredictions, type FusionRules, type SourcePrediction } from './fusion/fuse';
 
@@ -225,8 +225,9 @@ export class ForecastLoop {
     // calibrated RMS also holds the measurement noise, which the true time does not).
     if (now.dominant === LINEAR && (now.weights[LINEAR] ?? 0) >= 1) return base;
     const contributors = Object.values(now.weights).filter((w) => w > 0).length;
-    const source =
-      base.source === 'holdover' ? 'holdover' : contributors > 1 ? 'fusion' : now.dominant === LINEAR ? base.source : now.dominant === KALMAN ? 'statistical' : (now.dominant as Role);
+    const made =
+      contributors > 1 ? 'fusion' : now.dominant === LINEAR ? base.source : now.dominant === KALMAN ? 'statistical' : (now.dominant as Role);
+    const source = servedSource(made, base.clockStatus);
     return {
       ...base,
       refTimeS: nowS,

@@ -7,7 +7,7 @@ import { NtpSampler, selectAndCombine, type NtpRound, type NtpSample, type NtpSa
 import type { AuditLog } from '../ops/audit-log';
 import { ClockDiscipline, type RoundMeasurement } from './clock-discipline';
 import type { Measurement } from '@chronotick/tsfm';
-import { extrapolate, hostOnlyCorrection, type Correction } from './correction';
+import { extrapolate, hostOnlyCorrection, servedSource, type Correction } from './correction';
 import type { ForecastLoop } from './forecast-loop';
 import type { TimeEngine } from './time-engine';
 
@@ -330,7 +330,7 @@ export class SyncLoop {
     if (status !== 'warming_up') this.disrupted = false;
     const clockStatus = this.disrupted ? 'disrupted' : this.discipline.clockStatusAt(nowS);
     if (clockStatus !== current.clockStatus || status !== this.deps.engine.status) {
-      const source = clockStatus === 'free_running' ? 'holdover' : current.source === 'holdover' ? 'ntp' : current.source;
+      const source = servedSource(current.source, clockStatus);
       if (clockStatus === 'free_running' && current.clockStatus !== 'free_running') {
         this.deps.logger.warn(`no NTP measurement for ${Math.round(nowS - (current.lastMeasurementS ?? nowS))} s: free-running on the last drift estimate`);
       }

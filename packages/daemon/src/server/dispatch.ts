@@ -27,7 +27,7 @@ const METHOD_LIST = Object.keys(methods).join(', ');
  * Never throws; every failure becomes an error response with a stable code.
  */
 export async function dispatch(message: unknown, handlers: Handlers): Promise<Response> {
-  const id = extractId(message);
+  const id = requestIdOf(message);
   try {
     const envelope = RequestSchema.safeParse(message);
     if (!envelope.success) {
@@ -100,7 +100,7 @@ function toProtocolError(err: unknown): ProtocolError {
 }
 
 /** The request id when the message has a usable one, so even a bad request is matched. */
-function extractId(message: unknown): RequestId | null {
+export function requestIdOf(message: unknown): RequestId | null {
   if (typeof message !== 'object' || message === null) return null;
   const parsed = RequestIdSchema.safeParse((message as { id?: unknown }).id);
   return parsed.success ? parsed.data : null;

@@ -5,12 +5,11 @@ import {
   FrameTooLargeError,
   PayloadDecodeError,
   ProtocolError,
-  RequestIdSchema,
   decodePayload,
   encodeFrame,
   type Response,
 } from '@chronotick/protocol';
-import { dispatch, errorResponse, type Handlers } from './dispatch';
+import { dispatch, errorResponse, requestIdOf, type Handlers } from './dispatch';
 import { RateLimiter } from './rate-limiter';
 import type { RequestStats } from './request-stats';
 import type { Logger } from '../log';
@@ -169,8 +168,7 @@ export class SocketServer {
   }
 
   private refusal(message: unknown, code: ErrorCode, text: string, hint: string): Response {
-    const parsed = RequestIdSchema.safeParse((message as { id?: unknown } | null)?.id);
-    const id = parsed.success ? parsed.data : null;
+    const id = requestIdOf(message);
     return errorResponse(id, new ProtocolError(code, text, { hint }));
   }
 
