@@ -54,9 +54,17 @@ describe('against the programmable reference', () => {
 
   test('the same over IPv6 loopback', async () => {
     const ref = await reference({ host: '::1', initialOffsetS: -0.02 });
-    const r = await ask(ref);
-    expect(r).toMatchObject({ ok: true, address: '::1' });
-    if (r.ok) expect(Math.abs(r.offsetS - truthFor(ref, r))).toBeLessThan(0.001);
+    // The reference shares this process's event loop, so one exchange can catch a
+    // stall (a 6 ms one was seen in CI); judge the shortest-delay of five, as a clock
+    // filter would.
+    const answers: NtpSample[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await ask(ref);
+      expect(r).toMatchObject({ ok: true, address: '::1' });
+      if (r.ok) answers.push(r);
+    }
+    const r = answers.reduce((a, b) => (b.delayS < a.delayS ? b : a));
+    expect(Math.abs(r.offsetS - truthFor(ref, r))).toBeLessThan(0.001);
   });
 
   test('path asymmetry biases the offset by half the asymmetry, inside the stated uncertainty', async () => {
