@@ -54,6 +54,15 @@ async function main(): Promise<number> {
     clock,
   });
 
+  // Signal handlers go in before start(): the socket answers as soon as it listens,
+  // and a SIGTERM that arrives while start() finishes must still drain and exit 0.
+  let signalled: string | undefined;
+  let onSignal: (signal: string) => void = (signal) => {
+    signalled ??= signal;
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+
   try {
     await daemon.start();
   } catch (err) {
@@ -64,7 +73,7 @@ async function main(): Promise<number> {
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (signal: string): void => {
+    onSignal = (signal: string): void => {
       if (stopping) return;
       stopping = true;
       logger.info(`${signal}: stopping — no new connections, finishing in-flight requests`);
@@ -72,10 +81,9 @@ async function main(): Promise<number> {
         .stop()
         .then(() => logger.info('stopped'))
         .catch((err: unknown) => logger.error(`error while stopping: ${String(err)}`))
-        .finally(() => void logger.close().then(() => resolve(0)));
+        .finally(() => void logger.close().then(() => resolve(Exit.Ok)));
     };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    if (signalled) onSignal(signalled);
   });
 }
 
