@@ -8,7 +8,7 @@ import type { BenchContext, Figure, Section } from '../section';
 
 const RECORDED = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'recorded');
 const SCENARIOS = ['quartz_drift', 'temperature_cycles', 'vm_fast_drift', 'steps'] as const;
-const NOT_FUSED = new Set(['system', 'hold_last']);
+const NOT_FUSED = new Set(['system']);
 
 /**
  * The `chronotick-eval` summary, as issue 7 asks: on each recorded series and four

@@ -6,8 +6,8 @@ import { fusionEvalMethod } from '../engine/fusion/eval-method';
 import { VERSION } from '../version';
 import { Exit } from './exit-codes';
 
-/** Baselines that are not sources of the daemon's fusion. */
-const NOT_FUSED = new Set(['system', 'hold_last']);
+/** The uncorrected clock is a baseline, not a source of the daemon's fusion. */
+const NOT_FUSED = new Set(['system']);
 
 async function main(): Promise<number> {
   let args;

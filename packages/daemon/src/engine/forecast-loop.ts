@@ -38,9 +38,13 @@ interface ModelSlot {
 const DRIFT_SPAN_S = 10;
 /** Forecast points asked of a model across its horizon. */
 const FORECAST_POINTS = 9;
-/** The statistical sources, always on: the linear fit the daemon serves and a Kalman filter. */
+/**
+ * The statistical sources, always on: the linear fit the daemon serves, a Kalman
+ * filter, and the newest measurement held (which alone follows a step of the clock at once).
+ */
 const LINEAR = 'linear';
 const KALMAN = 'kalman';
+const HOLD_LAST = 'hold_last';
 const FUSED = 'fusion';
 
 export interface ForecastLoopDeps {
@@ -68,6 +72,7 @@ export class ForecastLoop {
   private readonly slots: ModelSlot[];
   private readonly kalman: Forecaster;
   private kalmanPoint: { tS: number; meanS: number; sigmaS: number; driftRate: number } | undefined;
+  private newest: Measurement | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private lastWeights: Record<string, number> = {};
   private stopped = false;
@@ -181,15 +186,15 @@ export class ForecastLoop {
    */
   observe(fresh: readonly RoundMeasurement[], base: Correction, servedOffsetAt: (tS: number) => number): void {
     for (const m of fresh) {
-      for (const p of this.predictionsAt(m.tS, base)) {
-        if (Number.isFinite(p.meanS)) this.calibrator.record(p.source, p.meanS, m.offsetS);
-      }
-      this.calibrator.record(FUSED, servedOffsetAt(m.tS), m.offsetS);
+      const predictedS = Object.fromEntries(this.predictionsAt(m.tS, base).map((p) => [p.source, p.meanS]));
+      predictedS[FUSED] = servedOffsetAt(m.tS);
+      this.calibrator.score(m, predictedS);
     }
   }
 
   /** Runs the Kalman filter over the history (cheap; once per NTP round). */
   updateStatistical(history: readonly Measurement[], nowS: number): void {
+    this.newest = history[history.length - 1];
     if (history.length < 2) return;
     const f = this.kalman.mode === 'sync' ? this.kalman.forecast(history, [nowS, nowS + DRIFT_SPAN_S]) : undefined;
     const [a, b] = f?.points ?? [];
@@ -203,6 +208,7 @@ export class ForecastLoop {
     const out: SourcePrediction[] = [{ source: LINEAR, meanS: linear.offsetS, claimedSigmaS: linear.sigmaS }];
     const k = this.kalmanPoint;
     if (k) out.push({ source: KALMAN, meanS: k.meanS + k.driftRate * (tS - k.tS), claimedSigmaS: k.sigmaS });
+    if (this.newest) out.push({ source: HOLD_LAST, meanS: this.newest.offsetS, claimedSigmaS: null });
     for (const slot of this.slots) {
       const point = slot.forecast ? interpolate(slot.forecast, tS) : undefined;
       if (point) out.push({ source: slot.role, meanS: point.meanS, claimedSigmaS: point.sigmaS });
@@ -213,38 +219,39 @@ export class ForecastLoop {
   /**
    * The served correction: the fused offset now, the fused drift over the next few
    * seconds, the fused σ. Falls back to `base` (the linear fit) when nothing qualifies.
+   * The σ served is never below the fit's own: that one also carries the NTP bound's
+   * share, the path asymmetry no measurement can reveal and no calibration can see.
    */
   fuse(base: Correction, nowS: number): Correction {
     if (!this.deps.config.fusion.enabled) return this.bestSingle(base, nowS);
     const rules = { ...(this.deps.rules ?? DEFAULT_RULES), maxSigmaS: this.deps.config.fusion.uncertainty_threshold, baseline: LINEAR };
-    const now = fusePredictions(this.predictionsAt(nowS, base), this.calibrator, rules, FUSED);
-    const later = fusePredictions(this.predictionsAt(nowS + DRIFT_SPAN_S, base), this.calibrator, rules, FUSED);
+    const assessment = this.calibrator.assess(LINEAR);
+    const now = fusePredictions(this.predictionsAt(nowS, base), assessment, rules, FUSED);
+    const later = fusePredictions(this.predictionsAt(nowS + DRIFT_SPAN_S, base), assessment, rules, FUSED);
     if (!now || !later) return base;
     this.lastWeights = now.weights;
-    // The linear fit alone: serve it as it is, with its own σ for the true offset (the
-    // calibrated RMS also holds the measurement noise, which the true time does not).
+    // The linear fit alone: serve it as it is, with its own σ.
     if (now.dominant === LINEAR && (now.weights[LINEAR] ?? 0) >= 1) return base;
     const contributors = Object.values(now.weights).filter((w) => w > 0).length;
-    const made =
-      contributors > 1 ? 'fusion' : now.dominant === LINEAR ? base.source : now.dominant === KALMAN ? 'statistical' : (now.dominant as Role);
-    const source = servedSource(made, base.clockStatus);
+    const made = contributors > 1 ? 'fusion' : now.dominant === LINEAR ? base.source : isStatistical(now.dominant) ? 'statistical' : (now.dominant as Role);
     return {
       ...base,
       refTimeS: nowS,
       offsetS: now.meanS,
       driftRate: (later.meanS - now.meanS) / DRIFT_SPAN_S,
-      offsetSigmaS: now.sigmaS,
+      offsetSigmaS: Math.max(now.sigmaS, base.offsetSigmaS),
       predictionTimeS: nowS,
-      source,
+      source: servedSource(made, base.clockStatus),
     };
   }
 
   /** fusion.enabled: false — serve the single source with the smallest calibrated error. */
   private bestSingle(base: Correction, nowS: number): Correction {
-    let best: { source: string; rmsS: number } | undefined;
+    const records = this.calibrator.assess(LINEAR)?.sources ?? {};
+    let best: { source: string; mseS2: number } | undefined;
     for (const p of this.predictionsAt(nowS, base)) {
-      const rmsS = this.calibrator.rmsS(p.source);
-      if (rmsS !== null && (!best || rmsS < best.rmsS)) best = { source: p.source, rmsS };
+      const r = records[p.source];
+      if (r && !r.broken && (!best || r.truthMseS2 < best.mseS2)) best = { source: p.source, mseS2: r.truthMseS2 };
     }
     if (!best || best.source === LINEAR) return base;
     const chosen = best.source;
@@ -258,20 +265,25 @@ export class ForecastLoop {
       refTimeS: nowS,
       offsetS: a,
       driftRate: (b - a) / DRIFT_SPAN_S,
-      offsetSigmaS: best.rmsS,
+      offsetSigmaS: Math.max(Math.sqrt(best.mseS2), base.offsetSigmaS),
       predictionTimeS: nowS,
-      source: chosen === KALMAN ? 'statistical' : (chosen as Role),
+      source: servedSource(isStatistical(chosen) ? 'statistical' : (chosen as Role), base.clockStatus),
     };
   }
 
   status(): ModelStatus[] {
-    const statistical = [LINEAR, KALMAN].map((name) => ({
+    const records = this.calibrator.assess(LINEAR)?.sources ?? {};
+    const calibratedErrorS = (source: string): number | null => {
+      const r = records[source];
+      return r === undefined ? null : Math.sqrt(r.truthMseS2);
+    };
+    const statistical = [LINEAR, KALMAN, HOLD_LAST].map((name) => ({
       role: 'statistical' as const,
       name,
       enabled: true,
       loaded: true,
       last_inference_time: null,
-      calibrated_error_s: this.calibrator.rmsS(name),
+      calibrated_error_s: calibratedErrorS(name),
       weight: this.lastWeights[name] ?? 0,
     }));
     const models = this.slots.map((slot) => ({
@@ -280,7 +292,7 @@ export class ForecastLoop {
       enabled: slot.enabled,
       loaded: slot.forecaster !== undefined,
       last_inference_time: slot.lastInferenceS,
-      calibrated_error_s: this.calibrator.rmsS(slot.role),
+      calibrated_error_s: calibratedErrorS(slot.role),
       weight: this.lastWeights[slot.role] ?? 0,
       problem: slot.problem,
     }));
@@ -299,4 +311,8 @@ function interpolate(forecast: StoredForecast, tS: number): { meanS: number; sig
   const b = pts[i] as StoredForecast['points'][number];
   const f = b.tS === a.tS ? 0 : (tS - a.tS) / (b.tS - a.tS);
   return { meanS: a.meanS + f * (b.meanS - a.meanS), sigmaS: Math.max(a.sigmaS, b.sigmaS) };
+}
+
+function isStatistical(source: string): boolean {
+  return source === LINEAR || source === KALMAN || source === HOLD_LAST;
 }

@@ -3,7 +3,13 @@ import { GridCells, prepareFromCells, type AsyncForecaster, type Forecaster, typ
 /** One prediction of the replay: the expected offset and its σ (null: no uncertainty). */
 export interface Prediction {
   meanS: number;
+  /** σ about the next measurement, its noise included (what a recorded series can check). */
   sigmaS: number | null;
+  /**
+   * σ about the true offset, when the method states it apart from the measurement
+   * noise (fusion does); a synthetic series, which knows the truth, scores this one.
+   */
+  truthSigmaS?: number;
 }
 
 /** A prediction to make: the offset at `tS` from `history` (measurements strictly before it). */

@@ -48,7 +48,8 @@ function lazyRequest(series: readonly Measurement[], lo: number, index: number, 
  * Replay a time-ordered series in virtual time: measurement i (from the 9th on) is
  * predicted by every method from measurements 0..i−1 only — measurements, never
  * earlier predictions — and its error is taken against `trueOffsetS` when the series
- * knows it, else against the measured offset.
+ * knows it (with the method's σ about the truth, if it states one), else against the
+ * measured offset (with its σ about the measurement).
  */
 export async function replaySeries(series: readonly Measurement[], methods: readonly EvalMethod[], warmup = WARMUP_MEASUREMENTS): Promise<EvalResult> {
   const acc = methods.map(() => new ErrorAccumulator());
@@ -65,7 +66,9 @@ export async function replaySeries(series: readonly Measurement[], methods: read
       const predictions = await method.predict(requests);
       predictions.forEach((p, j) => {
         const m = series[start + j] as Measurement;
-        (acc[k] as ErrorAccumulator).add(p.meanS - (m.trueOffsetS ?? m.offsetS), p.sigmaS);
+        const truth = m.trueOffsetS;
+        if (truth === undefined) (acc[k] as ErrorAccumulator).add(p.meanS - m.offsetS, p.sigmaS);
+        else (acc[k] as ErrorAccumulator).add(p.meanS - truth, p.truthSigmaS ?? p.sigmaS);
       });
     }
   }

@@ -1,86 +1,181 @@
+import { measurementNoise, type NoisyMeasurement } from './noise';
+
 /**
  * Online calibration: each source's σ is what it actually achieved, not what it
  * claimed. Every prediction is scored against the measurement that later arrives for
- * the same instant; the calibrated σ is the RMS of the recent errors.
+ * the same instant. Measurements are noisy, and on a good clock the noise is far larger
+ * than a good predictor's error, so the raw RMS would mostly measure the network. The
+ * calibration therefore takes each measurement's own noise out (see
+ * {@link measurementNoise}) and leans on the quiet measurements, the ones with little
+ * excess delay, which say the most about how far a prediction was from the truth.
  */
 export interface CalibrationSettings {
-  /** Recent errors kept per source. */
+  /** Recent measurements kept. */
   window: number;
-  /** Scored predictions needed before the RMS replaces the claimed σ. */
+  /** Scored predictions a source needs before its record counts. */
   minScored: number;
+  /** One error counts at most this many of its σ: a clock step must not rule the window. */
+  clipSigmas: number;
+  /** This many newest errors beyond `outlierSigmas`, on one side, mean the source is broken. */
+  outlierRun: number;
+  outlierSigmas: number;
 }
 
-export const DEFAULT_CALIBRATION: CalibrationSettings = { window: 64, minScored: 8 };
+export const DEFAULT_CALIBRATION: CalibrationSettings = { window: 64, minScored: 8, clipSigmas: 5, outlierRun: 2, outlierSigmas: 4 };
+
+/** What the record says about one source. */
+export interface SourceRecord {
+  /** Predictions scored in the window. */
+  scored: number;
+  /** Mean squared error about the true offset (measurement noise taken out), s²; ≥ 0. */
+  truthMseS2: number;
+  /** Its squared error minus the baseline's, on the same measurements: mean and standard error, s². */
+  vsBaseline: { meanS2: number; seS2: number } | null;
+  /** Its newest errors are far outside what it achieves: a step it has not followed, a failure. */
+  broken: boolean;
+}
+
+/** The calibration's verdict at one moment. */
+export interface Assessment {
+  sources: Record<string, SourceRecord>;
+  /** Noise variance of a typical measurement, s². */
+  noiseS2: number;
+}
+
+interface Entry extends NoisyMeasurement {
+  /** Per source: measured − predicted, seconds. */
+  errors: Record<string, number>;
+}
+
+/** The smallest MSE calibration states: (1 µs)². */
+const MIN_MSE_S2 = 1e-12;
 
 export class Calibrator {
-  private readonly errors = new Map<string, number[]>();
+  private entries: Entry[] = [];
 
   constructor(private readonly settings: CalibrationSettings = DEFAULT_CALIBRATION) {}
 
-  /** Records how far a source's prediction landed from what was then measured. */
-  record(source: string, predictedS: number, measuredS: number): void {
-    let list = this.errors.get(source);
-    if (!list) {
-      list = [];
-      this.errors.set(source, list);
-    }
-    list.push(measuredS - predictedS);
-    if (list.length > this.settings.window) list.shift();
+  /** Scores each source's prediction (`predictedS` by source) against a measurement that just arrived. */
+  score(measurement: NoisyMeasurement, predictedS: Record<string, number>): void {
+    const errors: Record<string, number> = {};
+    for (const [source, p] of Object.entries(predictedS)) if (Number.isFinite(p)) errors[source] = measurement.offsetS - p;
+    this.entries.push({ tS: measurement.tS, offsetS: measurement.offsetS, delayS: measurement.delayS, errors });
+    if (this.entries.length > this.settings.window) this.entries.shift();
   }
 
   scored(source: string): number {
-    return this.errors.get(source)?.length ?? 0;
+    return this.entries.filter((e) => source in e.errors).length;
   }
 
-  /** RMS of the recent errors; null until enough predictions were scored. */
+  /** Plain RMS of the recent errors against the measurements (noise included); null until enough were scored. */
   rmsS(source: string): number | null {
-    const list = this.errors.get(source);
-    if (!list || list.length < this.settings.minScored) return null;
-    return Math.sqrt(list.reduce((sum, e) => sum + e * e, 0) / list.length);
+    const errors = this.entries.flatMap((e) => (source in e.errors ? [e.errors[source] as number] : []));
+    if (errors.length < this.settings.minScored) return null;
+    return Math.sqrt(errors.reduce((sum, e) => sum + e * e, 0) / errors.length);
   }
 
   /**
-   * How much worse `source` has been than `baseline` on the same recent instants:
-   * the mean of e_source² − e_baseline² and its standard error. Measurement noise
-   * shared by both predictions cancels in the difference (it only enters as a
-   * cross term with zero mean), so this compares the sources against the truth even
-   * though only noisy measurements are available. Null until both were scored enough.
+   * Every scored source's record, with `baseline` as the reference of the paired
+   * comparisons. Null until the window holds enough measurements to tell noise from
+   * error. A measurement joins the estimates once the next one has arrived, because
+   * its noise is read from its neighbours.
    */
-  excessMse(source: string, baseline: string): { meanS2: number; seS2: number } | null {
-    const a = this.errors.get(source) ?? [];
-    const b = this.errors.get(baseline) ?? [];
-    const n = Math.min(a.length, b.length);
-    if (n < this.settings.minScored) return null;
-    const diffs: number[] = [];
-    for (let i = 1; i <= n; i++) {
-      const ea = a[a.length - i] as number;
-      const eb = b[b.length - i] as number;
-      diffs.push(ea * ea - eb * eb);
+  assess(baseline: string): Assessment | null {
+    const { minScored } = this.settings;
+    if (this.entries.length < minScored + 2) return null;
+    const noise = measurementNoise(this.entries);
+    const inner = this.entries.slice(1, -1).map((entry, i) => ({ entry, noiseS2: noise.varianceS2[i + 1] as number }));
+    // The weights depend on the error being estimated (1/(τ² + v)², τ² the baseline's
+    // MSE): a few rounds from the noise level settle it.
+    let tau2 = inner.reduce((sum, x) => sum + x.noiseS2, 0) / inner.length;
+    for (let round = 0; round < 3; round++) {
+      const base = this.truthMse(inner, baseline, tau2);
+      if (base === null) break;
+      tau2 = Math.max(base.meanS2, MIN_MSE_S2);
     }
-    const mean = diffs.reduce((s, d) => s + d, 0) / n;
-    const variance = diffs.reduce((s, d) => s + (d - mean) ** 2, 0) / Math.max(1, n - 1);
-    return { meanS2: mean, seS2: Math.sqrt(variance / n) };
-  }
-
-  /** The newest `n` errors, newest last. */
-  recent(source: string, n: number): number[] {
-    return (this.errors.get(source) ?? []).slice(-n);
-  }
-
-  /** Plain numbers for the state file and the status. */
-  snapshot(): Record<string, number[]> {
-    return Object.fromEntries(this.errors);
-  }
-
-  restore(saved: Record<string, unknown>): void {
-    for (const [source, value] of Object.entries(saved)) {
-      if (Array.isArray(value) && value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-        this.errors.set(source, (value as number[]).slice(-this.settings.window));
-      }
+    const sources: Record<string, SourceRecord> = {};
+    const names = new Set(this.entries.flatMap((e) => Object.keys(e.errors)));
+    for (const source of names) {
+      const own = this.truthMse(inner, source, tau2);
+      if (own === null) continue;
+      const truthMseS2 = Math.max(own.meanS2, MIN_MSE_S2);
+      sources[source] = {
+        scored: own.n,
+        truthMseS2,
+        vsBaseline: source === baseline ? { meanS2: 0, seS2: 0 } : this.truthMse(inner, source, tau2, baseline),
+        broken: this.isBroken(source, truthMseS2, noise.varianceS2),
+      };
     }
+    return { sources, noiseS2: noise.typicalS2 };
+  }
+
+  /**
+   * Weighted mean of e² − v over the measurements (or, with `minus`, of e² − e_minus²,
+   * where the noise cancels), each error clipped at `clipSigmas`. Weights 1/(τ² + v)²
+   * are the inverse variances of e²: quiet measurements count most.
+   */
+  private truthMse(
+    inner: readonly { entry: Entry; noiseS2: number }[],
+    source: string,
+    tau2: number,
+    minus?: string,
+  ): { meanS2: number; seS2: number; n: number } | null {
+    const clip2 = this.settings.clipSigmas ** 2;
+    const terms: { w: number; y: number }[] = [];
+    for (const { entry, noiseS2 } of inner) {
+      const e = entry.errors[source];
+      const b = minus === undefined ? 0 : entry.errors[minus];
+      if (e === undefined || b === undefined) continue;
+      const limit = clip2 * (tau2 + noiseS2);
+      const y = Math.min(e * e, limit) - (minus === undefined ? noiseS2 : Math.min(b * b, limit));
+      terms.push({ w: 1 / (tau2 + noiseS2) ** 2, y });
+    }
+    if (terms.length < this.settings.minScored) return null;
+    const sumW = terms.reduce((s, t) => s + t.w, 0);
+    const meanS2 = terms.reduce((s, t) => s + t.w * t.y, 0) / sumW;
+    const spread = terms.reduce((s, t) => s + (t.w * (t.y - meanS2)) ** 2, 0);
+    return { meanS2, seS2: Math.sqrt(spread) / sumW, n: terms.length };
+  }
+
+  private isBroken(source: string, truthMseS2: number, noiseS2: readonly number[]): boolean {
+    const { outlierRun, outlierSigmas } = this.settings;
+    const newest = this.entries.slice(-outlierRun);
+    const noise = noiseS2.slice(-outlierRun);
+    const errors = newest.map((e) => e.errors[source]);
+    if (errors.length < outlierRun || errors.some((e) => e === undefined)) return false;
+    const side = Math.sign(errors[0] as number);
+    return errors.every((e, i) => Math.sign(e as number) === side && Math.abs(e as number) > outlierSigmas * Math.sqrt(truthMseS2 + (noise[i] as number)));
+  }
+
+  /** Plain data for the state file. */
+  snapshot(): { entries: Entry[] } {
+    return { entries: this.entries.map((e) => ({ ...e, errors: { ...e.errors } })) };
+  }
+
+  /** Restores a snapshot; anything else (an older format, damage) is ignored. */
+  restore(saved: unknown): void {
+    const list = (saved as { entries?: unknown } | null)?.entries;
+    if (!Array.isArray(list)) return;
+    const ok = list.filter(isEntry);
+    if (ok.length === list.length) this.entries = ok.slice(-this.settings.window);
   }
 
   forget(): void {
-    this.errors.clear();
+    this.entries = [];
   }
+}
+
+function isEntry(value: unknown): value is Entry {
+  const e = value as Partial<Entry> | null;
+  const finite = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x);
+  return (
+    e !== null &&
+    typeof e === 'object' &&
+    finite(e.tS) &&
+    finite(e.offsetS) &&
+    (e.delayS === null || finite(e.delayS)) &&
+    typeof e.errors === 'object' &&
+    e.errors !== null &&
+    Object.values(e.errors).every(finite)
+  );
 }

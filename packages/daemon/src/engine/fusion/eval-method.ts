@@ -14,7 +14,7 @@ const FUSED = 'fusion';
  */
 export function fusionEvalMethod(components: readonly EvalMethod[], rules: FusionRules = DEFAULT_RULES): EvalMethod {
   const calibrator = new Calibrator();
-  let pending: { tS: number; predictions: SourcePrediction[]; fusedS: number } | null = null;
+  let pending: { tS: number; predictedS: Record<string, number> } | null = null;
   return {
     name: FUSED,
     historySamples: Math.max(...components.map((c) => c.historySamples)),
@@ -25,18 +25,19 @@ export function fusionEvalMethod(components: readonly EvalMethod[], rules: Fusio
       );
       return requests.map((request, k) => {
         const newest = request.history[request.history.length - 1];
-        if (pending && newest && newest.tS === pending.tS) {
-          for (const p of pending.predictions) if (Number.isFinite(p.meanS)) calibrator.record(p.source, p.meanS, newest.offsetS);
-          calibrator.record(FUSED, pending.fusedS, newest.offsetS);
-        }
+        if (pending && newest && newest.tS === pending.tS) calibrator.score(newest, pending.predictedS);
         const predictions = components.map((c, i) => {
           const p = perComponent[i]?.[k];
           return { source: c.name, meanS: p?.meanS ?? NaN, claimedSigmaS: p?.sigmaS ?? null };
         });
-        const fused = fusePredictions(predictions, calibrator, rules, FUSED);
-        const answer = fused ?? firstUsable(predictions);
-        pending = { tS: request.tS, predictions, fusedS: answer.meanS };
-        return { meanS: answer.meanS, sigmaS: answer.sigmaS };
+        const fused = fusePredictions(predictions, calibrator.assess(rules.baseline), rules, FUSED);
+        const answer: Prediction = fused
+          ? { meanS: fused.meanS, sigmaS: fused.measurementSigmaS, truthSigmaS: fused.sigmaS }
+          : fallback(predictions, rules.baseline);
+        const predictedS = Object.fromEntries(predictions.map((p) => [p.source, p.meanS]));
+        predictedS[FUSED] = answer.meanS;
+        pending = { tS: request.tS, predictedS };
+        return answer;
       });
     },
   };
@@ -54,8 +55,9 @@ function historyFor(method: EvalMethod, request: PredictionRequest): readonly Me
   return history;
 }
 
-/** When no source qualifies yet: the first with a prediction, its own claim as σ. */
-function firstUsable(predictions: readonly SourcePrediction[]): { meanS: number; sigmaS: number | null } {
-  const p = predictions.find((q) => Number.isFinite(q.meanS));
+/** When no source qualifies: the baseline (else the first with a prediction), on its own claim. */
+function fallback(predictions: readonly SourcePrediction[], baseline: string): Prediction {
+  const usable = predictions.filter((q) => Number.isFinite(q.meanS));
+  const p = usable.find((q) => q.source === baseline) ?? usable[0];
   return { meanS: p?.meanS ?? 0, sigmaS: p?.claimedSigmaS ?? null };
 }

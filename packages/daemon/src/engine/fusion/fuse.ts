@@ -1,16 +1,19 @@
-import type { Calibrator } from './calibrator';
+import type { Assessment } from './calibrator';
 
 /** One source's prediction for an instant, before calibration. */
 export interface SourcePrediction {
   source: string;
   meanS: number;
-  /** What the source itself claims; null when it states no uncertainty. */
+  /** What the source itself claims (measurement scatter included); null when it states none. */
   claimedSigmaS: number | null;
 }
 
 export interface FusedPrediction {
   meanS: number;
+  /** One σ of the fused offset about the true offset. */
   sigmaS: number;
+  /** One σ of the next measurement about the fused offset (its noise included). */
+  measurementSigmaS: number;
   /** Normalised weights; 0 for sources left out. */
   weights: Record<string, number>;
   /** The source with the largest weight. */
@@ -24,84 +27,83 @@ export interface FusionRules {
   maxSigmaS: number;
   /** A source must beat the baseline by this many standard errors (paired) to get weight. */
   betterSigmas: number;
-  /** This many consecutive errors beyond `outlierSigmas` σ drop a source until it recovers. */
-  outlierRun: number;
-  outlierSigmas: number;
   /** The source trusted before any is calibrated: the simple estimator every model must beat. */
   baseline: string;
 }
 
-export const DEFAULT_RULES: FusionRules = { maxSigmaS: 0.05, betterSigmas: 3, outlierRun: 3, outlierSigmas: 4, baseline: 'linear' };
+export const DEFAULT_RULES: FusionRules = { maxSigmaS: 0.05, betterSigmas: 2, baseline: 'linear' };
 
 /**
- * Calibrated inverse-variance fusion. Each source's σ is its recent RMS error (its
- * claim only until it has been scored); weights are w = 1/σ²; σ_fused = 1/√Σw, but
- * never less than the fusion's own recent RMS error, since the sources' errors share
- * the measurement noise and are not independent. A source that is worse than the best
- * one on recent data, far outside its σ lately, or beyond the threshold gets no weight:
- * predictions that cannot beat the simple estimators are not allowed to blur them.
+ * Calibrated inverse-variance fusion. Each source's σ² is its calibrated mean squared
+ * error about the true offset; weights are w = 1/σ². Only sources that earned it get
+ * weight: the baseline (the linear fit every model must beat) always, any other only
+ * after beating the baseline by `betterSigmas` standard errors on the same recent
+ * measurements, a paired comparison in which the measurement noise cancels. A source
+ * whose newest errors are far outside its record is out until it recovers; when that
+ * is the baseline (the clock stepped and the fit has not followed yet), every source
+ * still in line shares the weight. Before calibration, the baseline alone, on its claim.
+ *
+ * σ_fused = 1/√Σw would treat the sources as independent; they read the same
+ * measurements, so the fused σ is never less than the fusion's own calibrated error.
+ * Null when no source can be used.
  */
 export function fusePredictions(
   predictions: readonly SourcePrediction[],
-  calibrator: Calibrator,
+  assessment: Assessment | null,
   rules: FusionRules,
   fusedKey = 'fusion',
 ): FusedPrediction | null {
   const excluded: Record<string, string> = {};
-  const candidates: { source: string; meanS: number; sigmaS: number; rmsS: number | null }[] = [];
-  for (const p of predictions) {
-    if (!Number.isFinite(p.meanS)) {
-      excluded[p.source] = 'no prediction';
-      continue;
-    }
-    const rmsS = calibrator.rmsS(p.source);
-    const sigmaS = rmsS ?? p.claimedSigmaS;
-    if (sigmaS === null || !(sigmaS > 0)) {
-      excluded[p.source] = 'not yet calibrated';
-      continue;
-    }
-    if (sigmaS > rules.maxSigmaS) {
-      excluded[p.source] = `σ ${sigmaS.toExponential(2)} s over the threshold`;
-      continue;
-    }
-    const recent = calibrator.recent(p.source, rules.outlierRun);
-    if (recent.length === rules.outlierRun && recent.every((e) => Math.abs(e) > rules.outlierSigmas * sigmaS)) {
-      excluded[p.source] = `last ${rules.outlierRun} errors beyond ${rules.outlierSigmas}σ`;
-      continue;
-    }
-    candidates.push({ source: p.source, meanS: p.meanS, sigmaS, rmsS });
-  }
-  // The baseline (the simple estimator) always stands; any other source must have been
-  // significantly better than it on recent measurements to get weight at all — a paired
-  // comparison in which the shared measurement noise cancels.
-  const hasBaseline = candidates.some((c) => c.source === rules.baseline);
-  const kept = candidates.filter((c) => {
-    if (!hasBaseline || c.source === rules.baseline) return true;
-    const excess = calibrator.excessMse(c.source, rules.baseline);
-    if (excess !== null && excess.meanS2 < -rules.betterSigmas * excess.seS2) return true;
-    excluded[c.source] = `not better than ${rules.baseline} on recent measurements`;
+  const weights: Record<string, number> = Object.fromEntries(predictions.map((p) => [p.source, 0]));
+  const usable = predictions.filter((p) => {
+    if (Number.isFinite(p.meanS)) return true;
+    excluded[p.source] = 'no prediction';
     return false;
   });
-  if (kept.length === 0) return null;
-  let sumW = 0;
-  let sumWx = 0;
-  for (const c of kept) {
-    const w = 1 / (c.sigmaS * c.sigmaS);
-    sumW += w;
-    sumWx += w * c.meanS;
+  const baseline = usable.find((p) => p.source === rules.baseline);
+  if (assessment === null || assessment.sources[rules.baseline] === undefined) {
+    if (!baseline || baseline.claimedSigmaS === null) return null;
+    for (const p of usable) if (p !== baseline) excluded[p.source] = 'not yet calibrated';
+    weights[baseline.source] = 1;
+    const sigmaS = baseline.claimedSigmaS;
+    return { meanS: baseline.meanS, sigmaS, measurementSigmaS: sigmaS, weights, dominant: baseline.source, excluded };
   }
-  const weights: Record<string, number> = {};
-  let dominant = kept[0]?.source ?? '';
-  let largest = -1;
-  for (const p of predictions) weights[p.source] = 0;
-  for (const c of kept) {
-    const w = 1 / (c.sigmaS * c.sigmaS) / sumW;
-    weights[c.source] = w;
-    if (w > largest) {
-      largest = w;
-      dominant = c.source;
+  const records = assessment.sources;
+  const baselineBroken = records[rules.baseline]?.broken ?? true;
+  const kept: { source: string; meanS: number; w: number }[] = [];
+  for (const p of usable) {
+    const r = records[p.source];
+    if (r === undefined) {
+      excluded[p.source] = 'not yet calibrated';
+    } else if (Math.sqrt(r.truthMseS2) > rules.maxSigmaS) {
+      excluded[p.source] = `σ ${Math.sqrt(r.truthMseS2).toExponential(2)} s over the threshold`;
+    } else if (r.broken) {
+      excluded[p.source] = 'newest errors far outside its record';
+    } else if (p.source !== rules.baseline && !baselineBroken && !beatsBaseline(r.vsBaseline, rules.betterSigmas)) {
+      excluded[p.source] = `not better than ${rules.baseline} on recent measurements`;
+    } else {
+      kept.push({ source: p.source, meanS: p.meanS, w: 1 / r.truthMseS2 });
     }
   }
-  const ownRmsS = calibrator.rmsS(fusedKey) ?? 0;
-  return { meanS: sumWx / sumW, sigmaS: Math.max(1 / Math.sqrt(sumW), ownRmsS), weights, dominant, excluded };
+  if (kept.length === 0) return null;
+  const sumW = kept.reduce((s, c) => s + c.w, 0);
+  let dominant = kept[0] as (typeof kept)[number];
+  for (const c of kept) {
+    weights[c.source] = c.w / sumW;
+    if (c.w > dominant.w) dominant = c;
+  }
+  const meanS = kept.reduce((s, c) => s + c.w * c.meanS, 0) / sumW;
+  const truthS2 = Math.max(1 / sumW, records[fusedKey]?.truthMseS2 ?? 0);
+  return {
+    meanS,
+    sigmaS: Math.sqrt(truthS2),
+    measurementSigmaS: Math.sqrt(truthS2 + assessment.noiseS2),
+    weights,
+    dominant: dominant.source,
+    excluded,
+  };
+}
+
+function beatsBaseline(vs: { meanS2: number; seS2: number } | null, sigmas: number): boolean {
+  return vs !== null && vs.meanS2 < -sigmas * vs.seS2;
 }
