@@ -1,86 +1,175 @@
-import { Calibrator } from '../src/engine/fusion/calibrator';
-import { DEFAULT_RULES, fusePredictions } from '../src/engine/fusion/fuse';
+import { SeededRandom } from '@chronotick/tsfm';
+import { Calibrator, DEFAULT_CALIBRATION } from '../src/engine/fusion/calibrator';
+import { DEFAULT_RULES, fusePredictions, type SourcePrediction } from '../src/engine/fusion/fuse';
+import { measurementNoise } from '../src/engine/fusion/noise';
 import { fusionEvalMethod } from '../src/engine/fusion/eval-method';
 import type { EvalMethod } from '../src/eval/methods';
+import { replaySeries } from '../src/eval/replay';
 
-function scored(errors: Record<string, number[]>): Calibrator {
-  const c = new Calibrator({ window: 64, minScored: 4 });
-  for (const [source, list] of Object.entries(errors)) for (const e of list) c.record(source, 0, e);
-  return c;
+/**
+ * A calibrator fed `n` measurements of a true offset 0 through a noisy path: each has
+ * an excess delay, and its error is uniform within ±half of it (as queueing makes it).
+ * Each source's prediction misses the truth by a normal error of its own σ.
+ */
+function calibrated(truthSigmaS: Record<string, number>, n = 64, seed = 7): Calibrator {
+  const rng = new SeededRandom(seed);
+  const calibrator = new Calibrator();
+  for (let k = 0; k < n; k++) {
+    const excessS = rng.exponential(1e-3) + rng.exponential(1e-3);
+    const noiseS = (rng.next() * 2 - 1) * (excessS / 2);
+    const predicted = Object.fromEntries(Object.entries(truthSigmaS).map(([s, sigma]) => [s, sigma * rng.normal()]));
+    calibrator.score({ tS: k * 64, offsetS: noiseS, delayS: 0.02 + excessS }, predicted);
+  }
+  return calibrator;
 }
 
+describe('measurement noise', () => {
+  test('with delays: a third of the squared half excess delay (uniform within the NTP bound)', () => {
+    const window = [0.02, 0.022, 0.026, 0.021].map((delayS, k) => ({ tS: k, offsetS: 0, delayS }));
+    const { varianceS2 } = measurementNoise(window);
+    expect(varianceS2[0]).toBeCloseTo(1e-12, 15);
+    expect(varianceS2[2]).toBeCloseTo(0.003 ** 2 / 3 + 1e-12, 12);
+  });
+
+  test('without delays: read from the second differences, blind to offset and drift', () => {
+    const rng = new SeededRandom(3);
+    const window = Array.from({ length: 2000 }, (_, k) => ({ tS: k * 10, offsetS: 0.05 + 1e-5 * k * 10 + 2e-4 * rng.normal(), delayS: null }));
+    const { typicalS2 } = measurementNoise(window);
+    expect(Math.sqrt(typicalS2)).toBeGreaterThan(1.9e-4);
+    expect(Math.sqrt(typicalS2)).toBeLessThan(2.1e-4);
+  });
+});
+
+describe('online calibration', () => {
+  test('takes the measurement noise out: over many windows, a 50 µs source reads as tens of µs under ~1 ms of noise', () => {
+    // One window of 64 measurements says little (the noise is 20 times the error), so
+    // the claim is about the typical window: the median over 31 independent ones.
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+    const good: number[] = [];
+    const poor: number[] = [];
+    const rms: number[] = [];
+    let pairedWins = 0;
+    for (let seed = 1; seed <= 31; seed++) {
+      const calibrator = calibrated({ good: 50e-6, poor: 400e-6 }, 64, seed);
+      const records = calibrator.assess('good')?.sources;
+      good.push(Math.sqrt(records?.good?.truthMseS2 ?? NaN));
+      poor.push(Math.sqrt(records?.poor?.truthMseS2 ?? NaN));
+      rms.push(calibrator.rmsS('good') ?? NaN);
+      const vs = records?.poor?.vsBaseline;
+      if (vs && vs.meanS2 > 2 * vs.seS2) pairedWins++;
+    }
+    expect(median(good)).toBeGreaterThan(30e-6);
+    expect(median(good)).toBeLessThan(150e-6);
+    expect(median(poor)).toBeGreaterThan(250e-6);
+    expect(median(poor)).toBeLessThan(600e-6);
+    // The plain RMS against the measurements is mostly the network.
+    expect(median(rms)).toBeGreaterThan(400e-6);
+    // The paired comparison tells the two apart in most windows.
+    expect(pairedWins).toBeGreaterThan(20);
+  });
+
+  test('says nothing until enough measurements were scored', () => {
+    expect(calibrated({ a: 1e-4 }, DEFAULT_CALIBRATION.minScored + 1).assess('a')).toBeNull();
+    expect(calibrated({ a: 1e-4 }, DEFAULT_CALIBRATION.minScored + 2).assess('a')).not.toBeNull();
+  });
+
+  test('a source whose newest errors run far outside its record, on one side, is broken', () => {
+    const calibrator = calibrated({ a: 5e-5, b: 5e-5 }, 40);
+    for (let k = 0; k < 2; k++) calibrator.score({ tS: 4000 + k, offsetS: 0.05, delayS: 0.02 }, { a: 0, b: 0.05 });
+    const records = calibrator.assess('a')?.sources;
+    expect(records?.a?.broken).toBe(true);
+    expect(records?.b?.broken).toBe(false);
+  });
+
+  test('a snapshot restores; an older or damaged one is ignored', () => {
+    const calibrator = calibrated({ a: 1e-4 }, 20);
+    const copy = new Calibrator();
+    copy.restore(JSON.parse(JSON.stringify(calibrator.snapshot())));
+    expect(copy.assess('a')).toEqual(calibrator.assess('a'));
+    const old = new Calibrator();
+    old.restore({ a: [1e-3, 2e-3] });
+    old.restore({ entries: [{ tS: 1, offsetS: 'x', delayS: null, errors: {} }] });
+    expect(old.scored('a')).toBe(0);
+  });
+});
+
 describe('calibrated inverse-variance fusion', () => {
-  test('weights follow 1/σ² of what each source actually achieved, not what it claimed', () => {
-    const calibrator = scored({ a: [1e-3, -1e-3, 1e-3, -1e-3], b: [2e-3, -2e-3, 2e-3, -2e-3] });
-    // b claims to be sure; its record says otherwise. b is worse, so it must not blur a.
-    const fused = fusePredictions(
-      [
-        { source: 'a', meanS: 0.01, claimedSigmaS: 5e-3 },
-        { source: 'b', meanS: 0.02, claimedSigmaS: 1e-6 },
-      ],
-      calibrator,
-      { ...DEFAULT_RULES, baseline: 'a' },
-    );
-    expect(fused?.weights).toEqual({ a: 1, b: 0 });
-    expect(fused?.meanS).toBe(0.01);
-    expect(fused?.excluded.b).toMatch(/not better than a/);
+  const predictions = (values: Record<string, number>): SourcePrediction[] =>
+    Object.entries(values).map(([source, meanS]) => ({ source, meanS, claimedSigmaS: 1e-3 }));
+
+  test('before any calibration only the baseline is trusted, on its claim', () => {
+    const fused = fusePredictions(predictions({ linear: 0.01, model: 0.5 }), null, DEFAULT_RULES);
+    expect(fused?.dominant).toBe('linear');
+    expect(fused?.weights).toEqual({ linear: 1, model: 0 });
+    expect(fused?.sigmaS).toBe(1e-3);
   });
 
-  test('a source only as good as the baseline gets no weight; a clearly better one shares it', () => {
-    const even = scored({ a: [1e-3, -1e-3, 1e-3, -1e-3], b: [-1e-3, 1e-3, -1e-3, 1e-3] });
-    const predictions = [
-      { source: 'a', meanS: 0.01, claimedSigmaS: null },
-      { source: 'b', meanS: 0.02, claimedSigmaS: null },
-    ];
-    expect(fusePredictions(predictions, even, { ...DEFAULT_RULES, baseline: 'a' })?.weights.b).toBe(0);
-    const better = scored({ a: [1.1e-3, -0.9e-3, 1e-3, -1.2e-3, 1e-3], b: [1e-4, -1e-4, 1.2e-4, -1e-4, 0.9e-4] });
-    const fused = fusePredictions(predictions, better, { ...DEFAULT_RULES, baseline: 'a' });
-    const wb = fused?.weights.b ?? 0;
-    expect(wb).toBeGreaterThan(0.9);
-    const sa = better.rmsS('a') as number;
-    const sb = better.rmsS('b') as number;
-    expect(fused?.sigmaS).toBeCloseTo(1 / Math.sqrt(1 / sa ** 2 + 1 / sb ** 2), 12);
-  });
-
-  test('before any calibration only the baseline is trusted', () => {
+  test('a source worse than the baseline gets no weight, however sure it claims to be', () => {
+    const assessment = calibrated({ linear: 50e-6, model: 500e-6 }).assess('linear');
     const fused = fusePredictions(
       [
         { source: 'linear', meanS: 0.01, claimedSigmaS: 1e-3 },
-        { source: 'model', meanS: 0.5, claimedSigmaS: 1e-9 },
+        { source: 'model', meanS: 0.02, claimedSigmaS: 1e-9 },
       ],
-      new Calibrator(),
+      assessment,
       DEFAULT_RULES,
     );
-    expect(fused?.dominant).toBe('linear');
-    expect(fused?.weights.model).toBe(0);
+    expect(fused?.weights).toEqual({ linear: 1, model: 0 });
+    expect(fused?.excluded.model).toMatch(/not better than linear/);
   });
 
-  test('a source whose last errors are all far outside its σ drops out', () => {
-    const calibrator = scored({ a: [1e-4, -1e-4, 1e-4, -1e-4, 1e-4], b: [1e-5, -1e-5, 1e-5, -1e-5, 1e-5, 5e-3, 5e-3, 5e-3] });
-    const fused = fusePredictions(
-      [
-        { source: 'a', meanS: 0, claimedSigmaS: null },
-        { source: 'b', meanS: 1, claimedSigmaS: null },
-      ],
-      calibrator,
-      { ...DEFAULT_RULES, baseline: 'a' },
-    );
-    expect(fused?.weights.b).toBe(0);
+  test('a clearly better source takes weight w = 1/σ², σ its calibrated error about the truth', () => {
+    const assessment = calibrated({ linear: 400e-6, model: 40e-6 }).assess('linear');
+    const fused = fusePredictions(predictions({ linear: 0.01, model: 0.02 }), assessment, DEFAULT_RULES);
+    const records = assessment?.sources ?? {};
+    const wl = 1 / (records.linear?.truthMseS2 ?? NaN);
+    const wm = 1 / (records.model?.truthMseS2 ?? NaN);
+    expect(fused?.weights.model).toBeCloseTo(wm / (wl + wm), 12);
+    expect(fused?.weights.model).toBeGreaterThan(0.9);
+    expect(fused?.meanS).toBeCloseTo((wl * 0.01 + wm * 0.02) / (wl + wm), 12);
+    expect(fused?.sigmaS).toBeGreaterThanOrEqual(1 / Math.sqrt(wl + wm));
+    expect(fused?.measurementSigmaS).toBeGreaterThan(fused?.sigmaS ?? Infinity);
+  });
+
+  test('when the baseline breaks (the clock stepped), the sources still in line take over', () => {
+    const calibrator = calibrated({ linear: 50e-6, hold_last: 500e-6 }, 40);
+    for (let k = 0; k < 2; k++) calibrator.score({ tS: 4000 + k, offsetS: 0.05, delayS: 0.02 }, { linear: 0, hold_last: 0.05 });
+    const fused = fusePredictions(predictions({ linear: 0, hold_last: 0.05 }), calibrator.assess('linear'), DEFAULT_RULES);
+    expect(fused?.weights).toEqual({ linear: 0, hold_last: 1 });
+    expect(fused?.excluded.linear).toMatch(/far outside/);
   });
 });
 
 describe('fusion in the replay evaluation', () => {
+  const constant = (name: string, value: number, sigma: number): EvalMethod => ({
+    name,
+    historySamples: 10,
+    historySpanS: Infinity,
+    predict: async (requests) => requests.map(() => ({ meanS: value, sigmaS: sigma })),
+  });
+
   test('scores each prediction when the next history reveals the measurement, and learns to ignore a bad source', async () => {
-    const constant = (name: string, value: number, sigma: number): EvalMethod => ({
-      name,
-      historySamples: 10,
-      historySpanS: Infinity,
-      predict: async (requests) => requests.map(() => ({ meanS: value, sigmaS: sigma })),
-    });
     const fusion = fusionEvalMethod([constant('linear', 0.001, 1e-3), constant('liar', 0.5, 1e-6)]);
     const history = Array.from({ length: 40 }, (_, i) => ({ tS: i, offsetS: 0.001, delayS: null }));
     const requests = Array.from({ length: 30 }, (_, k) => ({ tS: 10 + k, history: history.slice(0, 10 + k) }));
     const answers = await fusion.predict(requests);
     expect(answers.every((a) => a.meanS === 0.001)).toBe(true);
+  });
+
+  test('a series that knows the truth is scored with the σ about the truth', async () => {
+    const method: EvalMethod = {
+      name: 'two_sigmas',
+      historySamples: 1,
+      historySpanS: Infinity,
+      predict: async (requests) => requests.map(() => ({ meanS: 0, sigmaS: 1, truthSigmaS: 1e-9 })),
+    };
+    const series = Array.from({ length: 20 }, (_, i) => ({ tS: i, offsetS: 0.5, delayS: null, server: 's', trueOffsetS: 0.1 }));
+    const withTruth = await replaySeries(series, [method]);
+    expect(withTruth.methods.two_sigmas?.coverage_95).toBe(0);
+    const measuredOnly = await replaySeries(
+      series.map(({ trueOffsetS: _, ...m }) => m),
+      [method],
+    );
+    expect(measuredOnly.methods.two_sigmas?.coverage_95).toBe(1);
   });
 });
