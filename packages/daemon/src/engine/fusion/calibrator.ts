@@ -12,6 +12,8 @@ import { measurementNoise, type NoisyMeasurement } from './noise';
 export interface CalibrationSettings {
   /** Recent measurements kept. */
   window: number;
+  /** Measurements over which the path's minimum delay is remembered (longer than the window). */
+  delayMemory: number;
   /** Scored predictions a source needs before its record counts. */
   minScored: number;
   /** One error counts at most this many of its σ: a clock step must not rule the window. */
@@ -21,7 +23,7 @@ export interface CalibrationSettings {
   outlierSigmas: number;
 }
 
-export const DEFAULT_CALIBRATION: CalibrationSettings = { window: 64, minScored: 8, clipSigmas: 5, outlierRun: 2, outlierSigmas: 4 };
+export const DEFAULT_CALIBRATION: CalibrationSettings = { window: 64, delayMemory: 1024, minScored: 8, clipSigmas: 5, outlierRun: 2, outlierSigmas: 4 };
 
 /** What the record says about one source. */
 export interface SourceRecord {
@@ -52,6 +54,8 @@ const MIN_MSE_S2 = 1e-12;
 
 export class Calibrator {
   private entries: Entry[] = [];
+  /** Delays of the last `delayMemory` measurements, for the path's minimum. */
+  private delays: number[] = [];
 
   constructor(private readonly settings: CalibrationSettings = DEFAULT_CALIBRATION) {}
 
@@ -61,6 +65,10 @@ export class Calibrator {
     for (const [source, p] of Object.entries(predictedS)) if (Number.isFinite(p)) errors[source] = measurement.offsetS - p;
     this.entries.push({ tS: measurement.tS, offsetS: measurement.offsetS, delayS: measurement.delayS, errors });
     if (this.entries.length > this.settings.window) this.entries.shift();
+    if (measurement.delayS !== null) {
+      this.delays.push(measurement.delayS);
+      if (this.delays.length > this.settings.delayMemory) this.delays.shift();
+    }
   }
 
   scored(source: string): number {
@@ -83,7 +91,7 @@ export class Calibrator {
   assess(baseline: string): Assessment | null {
     const { minScored } = this.settings;
     if (this.entries.length < minScored + 2) return null;
-    const noise = measurementNoise(this.entries);
+    const noise = measurementNoise(this.entries, this.delays.length > 0 ? Math.min(...this.delays) : null);
     const inner = this.entries.slice(1, -1).map((entry, i) => ({ entry, noiseS2: noise.varianceS2[i + 1] as number }));
     // The weights depend on the error being estimated (1/(τ² + v)², τ² the baseline's
     // MSE): a few rounds from the noise level settle it.
@@ -148,20 +156,23 @@ export class Calibrator {
   }
 
   /** Plain data for the state file. */
-  snapshot(): { entries: Entry[] } {
-    return { entries: this.entries.map((e) => ({ ...e, errors: { ...e.errors } })) };
+  snapshot(): { entries: Entry[]; delays: number[] } {
+    return { entries: this.entries.map((e) => ({ ...e, errors: { ...e.errors } })), delays: [...this.delays] };
   }
 
   /** Restores a snapshot; anything else (an older format, damage) is ignored. */
   restore(saved: unknown): void {
-    const list = (saved as { entries?: unknown } | null)?.entries;
-    if (!Array.isArray(list)) return;
-    const ok = list.filter(isEntry);
-    if (ok.length === list.length) this.entries = ok.slice(-this.settings.window);
+    const { entries, delays } = (saved ?? {}) as { entries?: unknown; delays?: unknown };
+    if (!Array.isArray(entries) || !Array.isArray(delays)) return;
+    const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+    if (!entries.every(isEntry) || !delays.every(finite)) return;
+    this.entries = entries.slice(-this.settings.window);
+    this.delays = delays.slice(-this.settings.delayMemory);
   }
 
   forget(): void {
     this.entries = [];
+    this.delays = [];
   }
 }
 

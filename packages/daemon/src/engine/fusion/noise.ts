@@ -25,11 +25,15 @@ const FLOOR_S2 = 1e-12;
  * and the level comes from the data, from the second differences
  * x_k − interp(x_{k−1}, x_{k+1}): they cancel offset and drift and leave only the
  * three measurements' noise. Pure.
+ *
+ * The minimum is best taken over a longer memory than the window (`pathMinDelayS`):
+ * a window's quietest exchange still queued a little, and the noise of exactly those
+ * exchanges, which calibration leans on most, would be taken for prediction error.
  */
-export function measurementNoise(window: readonly NoisyMeasurement[]): NoiseModel {
+export function measurementNoise(window: readonly NoisyMeasurement[], pathMinDelayS: number | null = null): NoiseModel {
   const n = window.length;
-  let minDelayS = Infinity;
   const allDelays = window.every((m) => m.delayS !== null);
+  let minDelayS = pathMinDelayS ?? Infinity;
   if (allDelays) for (const m of window) minDelayS = Math.min(minDelayS, m.delayS as number);
   const shape = window.map((m) => (allDelays ? (((m.delayS as number) - minDelayS) / 2) ** 2 : 1));
   let sumU2 = 0;
