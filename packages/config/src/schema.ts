@@ -97,7 +97,11 @@ const longTermSchema = forecasterSchema({
 const fusionSchema = z
   .object({
     enabled: z.boolean().default(true),
-    method: z.enum(['inverse_variance']).default('inverse_variance'),
+    /**
+     * `inverse_variance`: calibrated fusion of every source. `linear`: serve the NTP
+     * linear fit alone (the baseline fusion must beat; the models still run and are scored).
+     */
+    method: z.enum(['inverse_variance', 'linear']).default('inverse_variance'),
     /** A source whose calibrated σ exceeds this (seconds) gets no weight. */
     uncertainty_threshold: positiveSeconds.default(0.05),
     /** Probability that [earliest, latest] holds the true time. */

@@ -18,7 +18,7 @@ function calibrated(truthSigmaS: Record<string, number>, n = 64, seed = 7): Cali
     const excessS = rng.exponential(1e-3) + rng.exponential(1e-3);
     const noiseS = (rng.next() * 2 - 1) * (excessS / 2);
     const predicted = Object.fromEntries(Object.entries(truthSigmaS).map(([s, sigma]) => [s, sigma * rng.normal()]));
-    calibrator.score({ tS: k * 64, offsetS: noiseS, delayS: 0.02 + excessS }, predicted);
+    calibrator.score({ tS: k * 64, offsetS: noiseS, delayS: 0.02 + excessS }, predicted, 64);
   }
   return calibrator;
 }
@@ -75,10 +75,21 @@ describe('online calibration', () => {
 
   test('a source whose newest errors run far outside its record, on one side, is broken', () => {
     const calibrator = calibrated({ a: 5e-5, b: 5e-5 }, 40);
-    for (let k = 0; k < 2; k++) calibrator.score({ tS: 4000 + k, offsetS: 0.05, delayS: 0.02 }, { a: 0, b: 0.05 });
+    for (let k = 0; k < 2; k++) calibrator.score({ tS: 4000 + k, offsetS: 0.05, delayS: 0.02 }, { a: 0, b: 0.05 }, 64);
     const records = calibrator.assess('a')?.sources;
     expect(records?.a?.broken).toBe(true);
     expect(records?.b?.broken).toBe(false);
+  });
+
+  test('when polling slows, the record of short-lead predictions no longer counts', () => {
+    const calibrator = new Calibrator();
+    for (let k = 0; k < 40; k++) calibrator.score({ tS: k / 4, offsetS: 0, delayS: null }, { a: 1e-5 }, 0.25);
+    expect(calibrator.assess('a')?.sources.a?.scored).toBe(38);
+    for (let k = 0; k < 9; k++) calibrator.score({ tS: 10 + 10 * k, offsetS: 0, delayS: null }, { a: 1e-3 }, 10);
+    // The newest nine are all the present has, one short of a record.
+    expect(calibrator.assess('a')).toBeNull();
+    calibrator.score({ tS: 100, offsetS: 0, delayS: null }, { a: 1e-3 }, 10);
+    expect(calibrator.assess('a')?.sources.a?.scored).toBe(8);
   });
 
   test('a snapshot restores; an older or damaged one is ignored', () => {
@@ -133,7 +144,7 @@ describe('calibrated inverse-variance fusion', () => {
 
   test('when the baseline breaks (the clock stepped), the sources still in line take over', () => {
     const calibrator = calibrated({ linear: 50e-6, hold_last: 500e-6 }, 40);
-    for (let k = 0; k < 2; k++) calibrator.score({ tS: 4000 + k, offsetS: 0.05, delayS: 0.02 }, { linear: 0, hold_last: 0.05 });
+    for (let k = 0; k < 2; k++) calibrator.score({ tS: 4000 + k, offsetS: 0.05, delayS: 0.02 }, { linear: 0, hold_last: 0.05 }, 64);
     const fused = fusePredictions(predictions({ linear: 0, hold_last: 0.05 }), calibrator.assess('linear'), DEFAULT_RULES);
     expect(fused?.weights).toEqual({ linear: 0, hold_last: 1 });
     expect(fused?.excluded.linear).toMatch(/far outside/);

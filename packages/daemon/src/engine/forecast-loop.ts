@@ -185,10 +185,11 @@ export class ForecastLoop {
    * Call before the measurements join the history, so no source has seen them.
    */
   observe(fresh: readonly RoundMeasurement[], base: Correction, servedOffsetAt: (tS: number) => number): void {
+    const knownUntilS = this.deps.discipline.lastMeasurementS ?? base.lastMeasurementS;
     for (const m of fresh) {
       const predictedS = Object.fromEntries(this.predictionsAt(m.tS, base).map((p) => [p.source, p.meanS]));
       predictedS[FUSED] = servedOffsetAt(m.tS);
-      this.calibrator.score(m, predictedS);
+      this.calibrator.score(m, predictedS, knownUntilS === null ? 0 : m.tS - knownUntilS);
     }
   }
 
@@ -224,6 +225,10 @@ export class ForecastLoop {
    */
   fuse(base: Correction, nowS: number): Correction {
     if (!this.deps.config.fusion.enabled) return this.bestSingle(base, nowS);
+    if (this.deps.config.fusion.method === 'linear') {
+      this.lastWeights = { [LINEAR]: 1 };
+      return base;
+    }
     const rules = { ...(this.deps.rules ?? DEFAULT_RULES), maxSigmaS: this.deps.config.fusion.uncertainty_threshold, baseline: LINEAR };
     const assessment = this.calibrator.assess(LINEAR);
     const now = fusePredictions(this.predictionsAt(nowS, base), assessment, rules, FUSED);

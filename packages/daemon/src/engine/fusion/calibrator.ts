@@ -47,6 +47,8 @@ export interface Assessment {
 interface Entry extends NoisyMeasurement {
   /** Per source: measured − predicted, seconds. */
   errors: Record<string, number>;
+  /** How far ahead the predictions reached: from the newest measurement they knew, seconds. */
+  leadS: number;
 }
 
 /** The smallest MSE calibration states: (1 µs)². */
@@ -59,11 +61,14 @@ export class Calibrator {
 
   constructor(private readonly settings: CalibrationSettings = DEFAULT_CALIBRATION) {}
 
-  /** Scores each source's prediction (`predictedS` by source) against a measurement that just arrived. */
-  score(measurement: NoisyMeasurement, predictedS: Record<string, number>): void {
+  /**
+   * Scores each source's prediction (`predictedS` by source) against a measurement that
+   * just arrived; `leadS` is how far ahead of their newest measurement they predicted.
+   */
+  score(measurement: NoisyMeasurement, predictedS: Record<string, number>, leadS: number): void {
     const errors: Record<string, number> = {};
     for (const [source, p] of Object.entries(predictedS)) if (Number.isFinite(p)) errors[source] = measurement.offsetS - p;
-    this.entries.push({ tS: measurement.tS, offsetS: measurement.offsetS, delayS: measurement.delayS, errors });
+    this.entries.push({ tS: measurement.tS, offsetS: measurement.offsetS, delayS: measurement.delayS, errors, leadS });
     if (this.entries.length > this.settings.window) this.entries.shift();
     if (measurement.delayS !== null) {
       this.delays.push(measurement.delayS);
@@ -90,9 +95,10 @@ export class Calibrator {
    */
   assess(baseline: string): Assessment | null {
     const { minScored } = this.settings;
-    if (this.entries.length < minScored + 2) return null;
-    const noise = measurementNoise(this.entries, this.delays.length > 0 ? Math.min(...this.delays) : null);
-    const inner = this.entries.slice(1, -1).map((entry, i) => ({ entry, noiseS2: noise.varianceS2[i + 1] as number }));
+    const entries = this.comparable();
+    if (entries.length < minScored + 2) return null;
+    const noise = measurementNoise(entries, this.delays.length > 0 ? Math.min(...this.delays) : null);
+    const inner = entries.slice(1, -1).map((entry, i) => ({ entry, noiseS2: noise.varianceS2[i + 1] as number }));
     // The weights depend on the error being estimated (1/(τ² + v)², τ² the baseline's
     // MSE): a few rounds from the noise level settle it.
     let tau2 = inner.reduce((sum, x) => sum + x.noiseS2, 0) / inner.length;
@@ -102,7 +108,7 @@ export class Calibrator {
       tau2 = Math.max(base.meanS2, MIN_MSE_S2);
     }
     const sources: Record<string, SourceRecord> = {};
-    const names = new Set(this.entries.flatMap((e) => Object.keys(e.errors)));
+    const names = new Set(entries.flatMap((e) => Object.keys(e.errors)));
     for (const source of names) {
       const own = this.truthMse(inner, source, tau2);
       if (own === null) continue;
@@ -111,7 +117,7 @@ export class Calibrator {
         scored: own.n,
         truthMseS2,
         vsBaseline: source === baseline ? { meanS2: 0, seS2: 0 } : this.truthMse(inner, source, tau2, baseline),
-        broken: this.isBroken(source, truthMseS2, noise.varianceS2),
+        broken: this.isBroken(entries, source, truthMseS2, noise.varianceS2),
       };
     }
     return { sources, noiseS2: noise.typicalS2 };
@@ -145,9 +151,22 @@ export class Calibrator {
     return { meanS2, seS2: Math.sqrt(spread) / sumW, n: terms.length };
   }
 
-  private isBroken(source: string, truthMseS2: number, noiseS2: readonly number[]): boolean {
+  /**
+   * The entries that speak for the present: those predicted at least half as far ahead
+   * as the newest ones. A prediction a quarter second ahead (warm-up polling) says
+   * little about one ten seconds ahead, so when polling slows the record starts over.
+   */
+  private comparable(): Entry[] {
+    const newest = this.entries.slice(-this.settings.minScored).map((e) => e.leadS);
+    const typical = [...newest].sort((a, b) => a - b)[newest.length >> 1] ?? 0;
+    let from = this.entries.length;
+    while (from > 0 && (this.entries[from - 1] as Entry).leadS >= typical / 2) from--;
+    return this.entries.slice(from);
+  }
+
+  private isBroken(entries: readonly Entry[], source: string, truthMseS2: number, noiseS2: readonly number[]): boolean {
     const { outlierRun, outlierSigmas } = this.settings;
-    const newest = this.entries.slice(-outlierRun);
+    const newest = entries.slice(-outlierRun);
     const noise = noiseS2.slice(-outlierRun);
     const errors = newest.map((e) => e.errors[source]);
     if (errors.length < outlierRun || errors.some((e) => e === undefined)) return false;
@@ -184,6 +203,7 @@ function isEntry(value: unknown): value is Entry {
     typeof e === 'object' &&
     finite(e.tS) &&
     finite(e.offsetS) &&
+    finite(e.leadS) &&
     (e.delayS === null || finite(e.delayS)) &&
     typeof e.errors === 'object' &&
     e.errors !== null &&

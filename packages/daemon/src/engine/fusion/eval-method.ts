@@ -25,7 +25,10 @@ export function fusionEvalMethod(components: readonly EvalMethod[], rules: Fusio
       );
       return requests.map((request, k) => {
         const newest = request.history[request.history.length - 1];
-        if (pending && newest && newest.tS === pending.tS) calibrator.score(newest, pending.predictedS);
+        if (pending && newest && newest.tS === pending.tS) {
+          const before = request.history[request.history.length - 2];
+          calibrator.score(newest, pending.predictedS, before === undefined ? 0 : newest.tS - before.tS);
+        }
         const predictions = components.map((c, i) => {
           const p = perComponent[i]?.[k];
           return { source: c.name, meanS: p?.meanS ?? NaN, claimedSigmaS: p?.sigmaS ?? null };
