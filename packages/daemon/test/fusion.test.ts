@@ -68,6 +68,15 @@ describe('online calibration', () => {
     expect(pairedWins).toBeGreaterThan(20);
   });
 
+  test('a perfect predictor is claimed no better than the calibration can resolve, never zero', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const records = calibrated({ perfect: 0 }, 64, seed).assess('perfect')?.sources;
+      const sigmaS = Math.sqrt(records?.perfect?.truthMseS2 ?? NaN);
+      expect(sigmaS).toBeGreaterThan(5e-6);
+      expect(sigmaS).toBeLessThan(300e-6);
+    }
+  });
+
   test('says nothing until enough measurements were scored', () => {
     expect(calibrated({ a: 1e-4 }, DEFAULT_CALIBRATION.minScored + 1).assess('a')).toBeNull();
     expect(calibrated({ a: 1e-4 }, DEFAULT_CALIBRATION.minScored + 2).assess('a')).not.toBeNull();
@@ -138,7 +147,7 @@ describe('calibrated inverse-variance fusion', () => {
     expect(fused?.weights.model).toBeCloseTo(wm / (wl + wm), 12);
     expect(fused?.weights.model).toBeGreaterThan(0.9);
     expect(fused?.meanS).toBeCloseTo((wl * 0.01 + wm * 0.02) / (wl + wm), 12);
-    expect(fused?.sigmaS).toBeGreaterThanOrEqual(1 / Math.sqrt(wl + wm));
+    expect(fused?.sigmaS).toBeGreaterThanOrEqual((1 - 1e-12) / Math.sqrt(wl + wm));
     expect(fused?.measurementSigmaS).toBeGreaterThan(fused?.sigmaS ?? Infinity);
   });
 

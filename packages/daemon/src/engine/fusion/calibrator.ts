@@ -53,6 +53,10 @@ interface Entry extends NoisyMeasurement {
 
 /** The smallest MSE calibration states: (1 µs)². */
 const MIN_MSE_S2 = 1e-12;
+/** τ² in the weights is at least this fraction of the median measurement's noise variance. */
+const WEIGHT_FLOOR = 0.1;
+/** A source's MSE is claimed no smaller than this many standard errors of its estimate. */
+const RESOLUTION = 1;
 
 export class Calibrator {
   private entries: Entry[] = [];
@@ -101,18 +105,24 @@ export class Calibrator {
     const inner = entries.slice(1, -1).map((entry, i) => ({ entry, noiseS2: noise.varianceS2[i + 1] as number }));
     // The weights depend on the error being estimated (1/(τ² + v)², τ² the baseline's
     // MSE): a few rounds from the noise level settle it.
-    let tau2 = inner.reduce((sum, x) => sum + x.noiseS2, 0) / inner.length;
+    // τ² never falls below a fraction of the typical noise: otherwise the single
+    // quietest measurement would take all the weight, and its luck would be the verdict.
+    const sortedNoise = inner.map((x) => x.noiseS2).sort((a, b) => a - b);
+    const tauFloor = Math.max(MIN_MSE_S2, WEIGHT_FLOOR * (sortedNoise[sortedNoise.length >> 1] as number));
+    let tau2 = sortedNoise.reduce((sum, v) => sum + v, 0) / sortedNoise.length;
     for (let round = 0; round < 3; round++) {
       const base = this.truthMse(inner, baseline, tau2);
       if (base === null) break;
-      tau2 = Math.max(base.meanS2, MIN_MSE_S2);
+      tau2 = Math.max(base.meanS2, tauFloor);
     }
     const sources: Record<string, SourceRecord> = {};
     const names = new Set(entries.flatMap((e) => Object.keys(e.errors)));
     for (const source of names) {
       const own = this.truthMse(inner, source, tau2);
       if (own === null) continue;
-      const truthMseS2 = Math.max(own.meanS2, MIN_MSE_S2);
+      // An estimate within its own standard error of zero says only "below the
+      // resolution": the resolution is what is claimed.
+      const truthMseS2 = Math.max(own.meanS2, RESOLUTION * own.seS2, MIN_MSE_S2);
       sources[source] = {
         scored: own.n,
         truthMseS2,
