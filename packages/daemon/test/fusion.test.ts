@@ -105,7 +105,8 @@ describe('online calibration', () => {
     const calibrator = calibrated({ a: 1e-4 }, 20);
     const copy = new Calibrator();
     copy.restore(JSON.parse(JSON.stringify(calibrator.snapshot())));
-    expect(copy.assess('a')).toEqual(calibrator.assess('a'));
+    expect(copy.assess('a')?.sources).toEqual(calibrator.assess('a')?.sources);
+    expect(copy.assess('a')?.noiseS2).toBe(calibrator.assess('a')?.noiseS2);
     const old = new Calibrator();
     old.restore({ a: [1e-3, 2e-3] });
     old.restore({ entries: [{ tS: 1, offsetS: 'x', delayS: null, errors: {} }] });
@@ -138,17 +139,29 @@ describe('calibrated inverse-variance fusion', () => {
     expect(fused?.excluded.model).toMatch(/not better than linear/);
   });
 
-  test('a clearly better source takes weight w = 1/σ², σ its calibrated error about the truth', () => {
-    const assessment = calibrated({ linear: 400e-6, model: 40e-6 }).assess('linear');
-    const fused = fusePredictions(predictions({ linear: 0.01, model: 0.02 }), assessment, DEFAULT_RULES);
+  test('sources that beat the baseline share the weight, w = 1/σ², σ their calibrated error about the truth', () => {
+    const assessment = calibrated({ linear: 400e-6, model: 40e-6, kalman: 45e-6 }).assess('linear');
+    const fused = fusePredictions(predictions({ linear: 0.01, model: 0.02, kalman: 0.03 }), assessment, DEFAULT_RULES);
     const records = assessment?.sources ?? {};
-    const wl = 1 / (records.linear?.truthMseS2 ?? NaN);
     const wm = 1 / (records.model?.truthMseS2 ?? NaN);
-    expect(fused?.weights.model).toBeCloseTo(wm / (wl + wm), 12);
-    expect(fused?.weights.model).toBeGreaterThan(0.9);
-    expect(fused?.meanS).toBeCloseTo((wl * 0.01 + wm * 0.02) / (wl + wm), 12);
-    expect(fused?.sigmaS).toBeGreaterThanOrEqual((1 - 1e-12) / Math.sqrt(wl + wm));
+    const wk = 1 / (records.kalman?.truthMseS2 ?? NaN);
+    expect(fused?.weights.linear).toBe(0);
+    expect(fused?.weights.model).toBeCloseTo(wm / (wm + wk), 12);
+    expect(fused?.weights.kalman).toBeCloseTo(wk / (wm + wk), 12);
+    expect(fused?.meanS).toBeCloseTo((wm * 0.02 + wk * 0.03) / (wm + wk), 12);
+    expect(fused?.sigmaS).toBeGreaterThanOrEqual((1 - 1e-12) / Math.sqrt(wm + wk));
     expect(fused?.measurementSigmaS).toBeGreaterThan(fused?.sigmaS ?? Infinity);
+  });
+
+  test('among sources that beat the baseline, one clearly worse than the best steps aside, the baseline too', () => {
+    const assessment = calibrated({ linear: 600e-6, kalman: 60e-6, model: 50e-6, long: 300e-6 }, 64, 11).assess('linear');
+    const fused = fusePredictions(predictions({ linear: 0.01, kalman: 0.02, model: 0.03, long: 0.04 }), assessment, DEFAULT_RULES);
+    expect(fused?.weights.linear).toBe(0);
+    expect(fused?.weights.long).toBe(0);
+    expect(fused?.excluded.linear).toMatch(/worse than (model|kalman)/);
+    expect((fused?.weights.kalman ?? 0) + (fused?.weights.model ?? 0)).toBeCloseTo(1, 12);
+    expect(fused?.weights.kalman).toBeGreaterThan(0);
+    expect(fused?.weights.model).toBeGreaterThan(0);
   });
 
   test('when the baseline breaks (the clock stepped), the sources still in line take over', () => {

@@ -31,10 +31,16 @@ export interface SourceRecord {
   scored: number;
   /** Mean squared error about the true offset (measurement noise taken out), s²; ≥ 0. */
   truthMseS2: number;
-  /** Its squared error minus the baseline's, on the same measurements: mean and standard error, s². */
-  vsBaseline: { meanS2: number; seS2: number } | null;
+  /** Its squared error minus the baseline's, on the same measurements. */
+  vsBaseline: Paired | null;
   /** Its newest errors are far outside what it achieves: a step it has not followed, a failure. */
   broken: boolean;
+}
+
+/** A paired comparison: mean of e_a² − e_b² on the same measurements, and its standard error, s². */
+export interface Paired {
+  meanS2: number;
+  seS2: number;
 }
 
 /** The calibration's verdict at one moment. */
@@ -42,6 +48,8 @@ export interface Assessment {
   sources: Record<string, SourceRecord>;
   /** Noise variance of a typical measurement, s². */
   noiseS2: number;
+  /** How much worse `a` was than `b` on the same measurements; null when they share too few. */
+  paired(a: string, b: string): Paired | null;
 }
 
 interface Entry extends NoisyMeasurement {
@@ -130,7 +138,8 @@ export class Calibrator {
         broken: this.isBroken(entries, source, truthMseS2, noise.varianceS2),
       };
     }
-    return { sources, noiseS2: noise.typicalS2 };
+    const paired = (a: string, b: string): Paired | null => this.truthMse(inner, a, tau2, b);
+    return { sources, noiseS2: noise.typicalS2, paired };
   }
 
   /**

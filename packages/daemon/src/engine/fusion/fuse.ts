@@ -1,4 +1,4 @@
-import type { Assessment } from './calibrator';
+import type { Assessment, Paired } from './calibrator';
 
 /** One source's prediction for an instant, before calibration. */
 export interface SourcePrediction {
@@ -38,7 +38,8 @@ export const DEFAULT_RULES: FusionRules = { maxSigmaS: 0.05, betterSigmas: 2, ba
  * error about the true offset; weights are w = 1/σ². Only sources that earned it get
  * weight: the baseline (the linear fit every model must beat) always, any other only
  * after beating the baseline by `betterSigmas` standard errors on the same recent
- * measurements, a paired comparison in which the measurement noise cancels. A source
+ * measurements, a paired comparison in which the measurement noise cancels; and any
+ * of them (the baseline too) significantly worse than the best steps aside. A source
  * whose newest errors are far outside its record is out until it recovers; when that
  * is the baseline (the clock stepped and the fit has not followed yet), every source
  * still in line shares the weight. Before calibration, the baseline alone, on its claim.
@@ -86,6 +87,18 @@ export function fusePredictions(
     }
   }
   if (kept.length === 0) return null;
+  // Sources that share their errors do not average them away: one clearly worse than
+  // the best of the others would only pull the mean its way. So among those in line,
+  // any significantly worse than the best (paired, as above) steps aside.
+  const best = kept.reduce((a, c) => (c.w > a.w ? c : a));
+  for (let i = kept.length - 1; i >= 0; i--) {
+    const c = kept[i] as (typeof kept)[number];
+    const vs = c === best ? null : assessment.paired(c.source, best.source);
+    if (vs !== null && vs.meanS2 > rules.betterSigmas * vs.seS2) {
+      excluded[c.source] = `worse than ${best.source} on recent measurements`;
+      kept.splice(i, 1);
+    }
+  }
   const sumW = kept.reduce((s, c) => s + c.w, 0);
   let dominant = kept[0] as (typeof kept)[number];
   for (const c of kept) {
@@ -104,6 +117,6 @@ export function fusePredictions(
   };
 }
 
-function beatsBaseline(vs: { meanS2: number; seS2: number } | null, sigmas: number): boolean {
+function beatsBaseline(vs: Paired | null, sigmas: number): boolean {
   return vs !== null && vs.meanS2 < -sigmas * vs.seS2;
 }
