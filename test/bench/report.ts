@@ -20,17 +20,20 @@ export function statusOf(figure: Figure): Status {
   if (!target) return 'no target';
   const judged = target.on === 'ratio' ? ratioOf(figure) : figure.value;
   if (judged === undefined) return 'MISSED';
-  return (target.op === '<=' ? judged <= target.limit : judged >= target.limit) ? 'ok' : 'MISSED';
+  const met =
+    target.op === '<=' ? judged <= target.limit : target.op === '>=' ? judged >= target.limit : judged >= (target.lower ?? -Infinity) && judged <= target.limit;
+  return met ? 'ok' : 'MISSED';
 }
 
-const UNIT_TEXT: Record<Unit, string> = { us: 'µs', ms: 'ms', 'req/s': 'req/s', MB: 'MB', x: '×' };
+const UNIT_TEXT: Record<Unit, string> = { us: 'µs', ms: 'ms', 'req/s': 'req/s', MB: 'MB', x: '×', fraction: '' };
 
 function withUnit(value: number, unit: Unit): string {
-  return `${round(value)} ${UNIT_TEXT[unit]}`;
+  return unit === 'fraction' ? value.toFixed(3) : `${round(value)} ${UNIT_TEXT[unit]}`;
 }
 
 function targetText(target: Target | undefined, unit: Unit): string {
   if (!target) return '—';
+  if (target.op === 'within') return `${withUnit(target.lower ?? -Infinity, unit)}–${withUnit(target.limit, unit)}`;
   const op = target.op === '<=' ? '≤' : '≥';
   return target.on === 'ratio' ? `${op} ${target.limit}× floor` : `${op} ${withUnit(target.limit, unit)}`;
 }

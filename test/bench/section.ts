@@ -2,16 +2,19 @@ import type { BenchOptions } from './options';
 import type { ProcessRegistry } from './lib/processes';
 import type { ServerHandle } from './lib/servers';
 
-export type Unit = 'us' | 'ms' | 'req/s' | 'MB' | 'x';
+export type Unit = 'us' | 'ms' | 'req/s' | 'MB' | 'x' | 'fraction';
 
 /**
  * What a figure must reach. `on: 'ratio'` judges value / baseline (e.g. p99 within
- * 1.5× the echo floor); `on: 'value'` judges the figure itself (e.g. RSS ≤ 150 MB).
+ * 1.5× the echo floor); `on: 'value'` judges the figure itself (e.g. RSS ≤ 150 MB,
+ * a 95% coverage within 0.90–0.98).
  */
 export interface Target {
   on: 'value' | 'ratio';
-  op: '<=' | '>=';
+  /** `within`: between `lower` and `limit`, both included. */
+  op: '<=' | '>=' | 'within';
   limit: number;
+  lower?: number;
 }
 
 /** One measured number, with the baseline it was measured against in the same run. */
