@@ -149,8 +149,16 @@ describe('calibrated inverse-variance fusion', () => {
     expect(fused?.weights.model).toBeCloseTo(wm / (wm + wk), 12);
     expect(fused?.weights.kalman).toBeCloseTo(wk / (wm + wk), 12);
     expect(fused?.meanS).toBeCloseTo((wm * 0.02 + wk * 0.03) / (wm + wk), 12);
-    expect(fused?.sigmaS).toBeGreaterThanOrEqual((1 - 1e-12) / Math.sqrt(wm + wk));
+    // No record of the fused answers yet: σ_fused = 1/√Σw.
+    expect(fused?.sigmaS).toBeCloseTo(1 / Math.sqrt(wm + wk), 12);
     expect(fused?.measurementSigmaS).toBeGreaterThan(fused?.sigmaS ?? Infinity);
+  });
+
+  test('once the fused answers have a record, σ_fused is that record, not 1/√Σw', () => {
+    const assessment = calibrated({ linear: 400e-6, model: 40e-6, kalman: 45e-6, fusion: 200e-6 }).assess('linear');
+    const fused = fusePredictions(predictions({ linear: 0.01, model: 0.02, kalman: 0.03 }), assessment, DEFAULT_RULES);
+    expect(fused?.sigmaS).toBe(Math.sqrt(assessment?.sources.fusion?.truthMseS2 ?? NaN));
+    expect(fused?.sigmaS).toBeGreaterThan(100e-6);
   });
 
   test('among sources that beat the baseline, one clearly worse than the best steps aside, the baseline too', () => {

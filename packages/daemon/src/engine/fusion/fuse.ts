@@ -45,8 +45,9 @@ export const DEFAULT_RULES: FusionRules = { maxSigmaS: 0.05, betterSigmas: 2, ba
  * still in line shares the weight. Before calibration, the baseline alone, on its claim.
  *
  * σ_fused = 1/√Σw would treat the sources as independent; they read the same
- * measurements, so the fused σ is never less than the fusion's own calibrated error.
- * Null when no source can be used.
+ * measurements and share much of their error, so once the fused answers have a record
+ * of their own, σ_fused is that record (calibrated like any source's), and 1/√Σw only
+ * until then. Null when no source can be used.
  */
 export function fusePredictions(
   predictions: readonly SourcePrediction[],
@@ -106,7 +107,7 @@ export function fusePredictions(
     if (c.w > dominant.w) dominant = c;
   }
   const meanS = kept.reduce((s, c) => s + c.w * c.meanS, 0) / sumW;
-  const truthS2 = Math.max(1 / sumW, records[fusedKey]?.truthMseS2 ?? 0);
+  const truthS2 = records[fusedKey]?.truthMseS2 ?? 1 / sumW;
   return {
     meanS,
     sigmaS: Math.sqrt(truthS2),
