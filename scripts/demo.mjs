@@ -35,7 +35,19 @@ writeFileSync(
     '    normal_operation: {measurement_interval: 2}',
   ].join('\n'),
 );
-const daemon = spawn(process.execPath, [path.join(root, 'packages/daemon/bin/chronotickd.js'), '--config', configFile, '--socket', socketPath, '--state-dir', path.join(dir, 'state')], { stdio: ['ignore', 'inherit', 'inherit'] });
+const daemon = spawn(
+  process.execPath,
+  [
+    path.join(root, 'packages/daemon/bin/chronotickd.js'),
+    '--config',
+    configFile,
+    '--socket',
+    socketPath,
+    '--state-dir',
+    path.join(dir, 'state'),
+  ],
+  { stdio: ['ignore', 'inherit', 'inherit'] },
+);
 const client = new ChronoTickClient({ socketPaths: [socketPath] });
 
 let stopping = false;
@@ -61,7 +73,9 @@ while (!stopping && (Date.now() - started) / 1000 < durationS) {
     const a = await client.request('get_time');
     const truth = ref.trueOffsetAt(a.system_time);
     const t = ((Date.now() - started) / 1000).toFixed(0).padStart(3);
-    console.log(`${t}s  ${a.daemon_status.padEnd(10)}  ${a.source.padEnd(7)} ${us(a.offset_correction)}  ${us(a.time_uncertainty)}  ${us(truth)}  ${us(a.offset_correction - truth)}`);
+    console.log(
+      `${t}s  ${a.daemon_status.padEnd(10)}  ${a.source.padEnd(7)} ${us(a.offset_correction)}  ${us(a.time_uncertainty)}  ${us(truth)}  ${us(a.offset_correction - truth)}`,
+    );
   } catch (err) {
     console.log(`(waiting for the daemon: ${err.message})`);
   }

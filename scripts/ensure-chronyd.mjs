@@ -111,7 +111,8 @@ if (missingLibs(chronyd).length > 0) {
   console.error(`ensure-chronyd: chronyd lacks ${missingLibs(chronyd).join(', ')}; fetching ${pkgs.join(' ') || '(nothing to fetch)'}`);
   if (pkgs.length > 0) downloadAndExtract(pkgs);
   const still = missingLibs(chronyd);
-  if (still.length > 0) fail(`chronyd still lacks shared libraries: ${still.join(', ')}; run apt-get install chrony's dependencies by hand`);
+  if (still.length > 0)
+    fail(`chronyd still lacks shared libraries: ${still.join(', ')}; run apt-get install chrony's dependencies by hand`);
 }
 const version = verify(chronyd);
 if (!version) fail(`${chronyd} -v did not run; remove ${cacheDir} and retry, or install chrony by hand`);

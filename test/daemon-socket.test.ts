@@ -70,15 +70,14 @@ describe('chronotickd on a Unix socket', () => {
   });
 
   test('wrong parameter types get CT_BAD_REQUEST naming the field', async () => {
-    await expect(
-      client.request('get_time_with_future_uncertainty', { future_seconds: 'soon' as unknown as number }),
-    ).rejects.toMatchObject({ code: ErrorCode.BadRequest, field: 'params.future_seconds' });
-    await expect(
-      client.request('get_time_with_future_uncertainty', { future_seconds: 7200 }),
-    ).rejects.toMatchObject({ code: ErrorCode.BadRequest, message: expect.stringContaining('between 0 and 3600') });
-    await expect(
-      client.request('get_time_with_confidence_interval', { confidence_level: 1 }),
-    ).rejects.toBeInstanceOf(ProtocolError);
+    await expect(client.request('get_time_with_future_uncertainty', { future_seconds: 'soon' as unknown as number })).rejects.toMatchObject(
+      { code: ErrorCode.BadRequest, field: 'params.future_seconds' },
+    );
+    await expect(client.request('get_time_with_future_uncertainty', { future_seconds: 7200 })).rejects.toMatchObject({
+      code: ErrorCode.BadRequest,
+      message: expect.stringContaining('between 0 and 3600'),
+    });
+    await expect(client.request('get_time_with_confidence_interval', { confidence_level: 1 })).rejects.toBeInstanceOf(ProtocolError);
   });
 
   test('an unknown method gets CT_UNKNOWN_METHOD and the list of methods', async () => {

@@ -41,74 +41,96 @@ function actionPaths(output: string): string[] {
   return lines.flatMap((l) => l.match(/(?<![\w.])\/[^\s,()]+/g) ?? []);
 }
 
-test('--dry-run prints every action and changes nothing', () => {
-  const r = sh(INSTALL, ['--root', root, '--dry-run']);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  expect(fs.existsSync(root)).toBe(false);
-  expect(r.stdout).toContain('dry run');
-  expect(r.stdout).toMatch(/^\+ npm --prefix \S+ prune --omit=dev .*--offline/m);
-  expect(r.stdout).toContain(`+ mv ${installed(PREFIX)}.new.`);
-  const config = installed('/etc/chronotick/config.yaml');
-  const unit = installed('/etc/systemd/system/chronotick-mcp.service');
-  expect(r.stdout).toContain(`+ install -m 0644 ${REPO_ROOT}/configs/default.yaml ${config}`);
-  expect(r.stdout).toContain(`+ render ${DEPLOY_DIR}/systemd/chronotick-mcp.service -> ${unit}`);
-  // Every action reads from the checkout (or runs node) and writes under the root.
-  const outside = actionPaths(r.stdout).filter(
-    (p) => !p.startsWith(root + '/') && !p.startsWith(REPO_ROOT + '/') && p !== process.execPath,
-  );
-  expect(outside).toEqual([]);
-}, INSTALL_TIMEOUT_MS);
+test(
+  '--dry-run prints every action and changes nothing',
+  () => {
+    const r = sh(INSTALL, ['--root', root, '--dry-run']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(root)).toBe(false);
+    expect(r.stdout).toContain('dry run');
+    expect(r.stdout).toMatch(/^\+ npm --prefix \S+ prune --omit=dev .*--offline/m);
+    expect(r.stdout).toContain(`+ mv ${installed(PREFIX)}.new.`);
+    const config = installed('/etc/chronotick/config.yaml');
+    const unit = installed('/etc/systemd/system/chronotick-mcp.service');
+    expect(r.stdout).toContain(`+ install -m 0644 ${REPO_ROOT}/configs/default.yaml ${config}`);
+    expect(r.stdout).toContain(`+ render ${DEPLOY_DIR}/systemd/chronotick-mcp.service -> ${unit}`);
+    // Every action reads from the checkout (or runs node) and writes under the root.
+    const outside = actionPaths(r.stdout).filter(
+      (p) => !p.startsWith(root + '/') && !p.startsWith(REPO_ROOT + '/') && p !== process.execPath,
+    );
+    expect(outside).toEqual([]);
+  },
+  INSTALL_TIMEOUT_MS,
+);
 
-test('installs the project, the config and the unit under the staging root', () => {
-  const r = sh(INSTALL, ['--root', root]);
-  expect(r.code).toBe(0);
-  expect(r.stderr).toBe('');
+test(
+  'installs the project, the config and the unit under the staging root',
+  () => {
+    const r = sh(INSTALL, ['--root', root]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
 
-  const top = listTree(root).filter((p) => !p.startsWith(PREFIX.slice(1) + '/'));
-  expect(top).toEqual(
-    ['etc', 'etc/chronotick', 'etc/chronotick/config.yaml', 'etc/systemd', 'etc/systemd/system',
-     'etc/systemd/system/chronotick-mcp.service', 'opt', 'opt/chronotick'],
-  );
-  const prefix = prefixDir();
-  for (const f of [
-    '.chronotick-install', 'package.json', 'package-lock.json', 'configs/default.yaml',
-    'packages/daemon/bin/chronotickd.js', 'packages/daemon/dist/bin/chronotickd.js',
-    'packages/ctl/bin/chronotickctl.js', 'packages/mcp/bin/chronotick-mcp.js',
-    'packages/protocol/dist/index.js', 'packages/client/package.json',
-    'node_modules/winston/package.json', 'node_modules/msgpackr/package.json', 'node_modules/zod/package.json',
-    'node_modules/@modelcontextprotocol/sdk/package.json',
-  ]) {
-    expect([f, fs.existsSync(path.join(prefix, f))]).toEqual([f, true]);
-  }
-  // Dev-only packages were pruned; sources and tests were never copied.
-  const absent = ['node_modules/jest', 'node_modules/typescript', 'node_modules/@swc', 'packages/daemon/src'];
-  for (const f of absent) {
-    expect([f, fs.existsSync(path.join(prefix, f))]).toEqual([f, false]);
-  }
-  // The workspace links resolve inside the prefix, never back into the checkout.
-  for (const rel of listTree(prefix)) {
-    const abs = path.join(prefix, rel);
-    if (fs.lstatSync(abs).isSymbolicLink()) {
-      expect([rel, fs.realpathSync(abs).startsWith(prefix + '/')]).toEqual([rel, true]);
+    const top = listTree(root).filter((p) => !p.startsWith(PREFIX.slice(1) + '/'));
+    expect(top).toEqual([
+      'etc',
+      'etc/chronotick',
+      'etc/chronotick/config.yaml',
+      'etc/systemd',
+      'etc/systemd/system',
+      'etc/systemd/system/chronotick-mcp.service',
+      'opt',
+      'opt/chronotick',
+    ]);
+    const prefix = prefixDir();
+    for (const f of [
+      '.chronotick-install',
+      'package.json',
+      'package-lock.json',
+      'configs/default.yaml',
+      'packages/daemon/bin/chronotickd.js',
+      'packages/daemon/dist/bin/chronotickd.js',
+      'packages/ctl/bin/chronotickctl.js',
+      'packages/mcp/bin/chronotick-mcp.js',
+      'packages/protocol/dist/index.js',
+      'packages/client/package.json',
+      'node_modules/winston/package.json',
+      'node_modules/msgpackr/package.json',
+      'node_modules/zod/package.json',
+      'node_modules/@modelcontextprotocol/sdk/package.json',
+    ]) {
+      expect([f, fs.existsSync(path.join(prefix, f))]).toEqual([f, true]);
     }
-  }
-  // Nothing the service runs is writable by anyone but root.
-  const writable = listTree(prefix).filter((rel) => {
-    const st = fs.lstatSync(path.join(prefix, rel));
-    return !st.isSymbolicLink() && (st.mode & 0o022) !== 0;
-  });
-  expect(writable).toEqual([]);
+    // Dev-only packages were pruned; sources and tests were never copied.
+    const absent = ['node_modules/jest', 'node_modules/typescript', 'node_modules/@swc', 'packages/daemon/src'];
+    for (const f of absent) {
+      expect([f, fs.existsSync(path.join(prefix, f))]).toEqual([f, false]);
+    }
+    // The workspace links resolve inside the prefix, never back into the checkout.
+    for (const rel of listTree(prefix)) {
+      const abs = path.join(prefix, rel);
+      if (fs.lstatSync(abs).isSymbolicLink()) {
+        expect([rel, fs.realpathSync(abs).startsWith(prefix + '/')]).toEqual([rel, true]);
+      }
+    }
+    // Nothing the service runs is writable by anyone but root.
+    const writable = listTree(prefix).filter((rel) => {
+      const st = fs.lstatSync(path.join(prefix, rel));
+      return !st.isSymbolicLink() && (st.mode & 0o022) !== 0;
+    });
+    expect(writable).toEqual([]);
 
-  expect(fs.readFileSync(installed('/etc/chronotick/config.yaml'), 'utf8')).toBe(
-    fs.readFileSync(path.join(REPO_ROOT, 'configs/default.yaml'), 'utf8'),
-  );
-  const unit = fs.readFileSync(installed('/etc/systemd/system/chronotick-mcp.service'), 'utf8');
-  expect(unit).not.toMatch(/@NODE@|@PREFIX@/);
-  // The unit names the final paths, not the staging root.
-  expect(unit).toContain(`ExecStart=${process.execPath} ${PREFIX}/packages/daemon/bin/chronotickd.js `);
-  expect(unit).not.toContain(root);
-}, INSTALL_TIMEOUT_MS);
+    expect(fs.readFileSync(installed('/etc/chronotick/config.yaml'), 'utf8')).toBe(
+      fs.readFileSync(path.join(REPO_ROOT, 'configs/default.yaml'), 'utf8'),
+    );
+    const unit = fs.readFileSync(installed('/etc/systemd/system/chronotick-mcp.service'), 'utf8');
+    expect(unit).not.toMatch(/@NODE@|@PREFIX@/);
+    // The unit names the final paths, not the staging root.
+    expect(unit).toContain(`ExecStart=${process.execPath} ${PREFIX}/packages/daemon/bin/chronotickd.js `);
+    expect(unit).not.toContain(root);
+  },
+  INSTALL_TIMEOUT_MS,
+);
 
 test('the installed daemon starts from the prefix and answers chronotickctl status --json from the prefix', async () => {
   const socketPath = path.join(dir, 'run', 'chronotickd.sock');
@@ -117,8 +139,15 @@ test('the installed daemon starts from the prefix and answers chronotickctl stat
   const env = cleanEnv({ CHRONOTICK_NTP_SERVERS: '127.0.0.1:9' });
   const daemon = spawn(
     process.execPath,
-    [path.join(prefix, 'packages/daemon/bin/chronotickd.js'), '--config', installed('/etc/chronotick/config.yaml'),
-     '--socket', socketPath, '--state-dir', path.join(dir, 'state')],
+    [
+      path.join(prefix, 'packages/daemon/bin/chronotickd.js'),
+      '--config',
+      installed('/etc/chronotick/config.yaml'),
+      '--socket',
+      socketPath,
+      '--state-dir',
+      path.join(dir, 'state'),
+    ],
     { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -141,16 +170,20 @@ test('the installed daemon starts from the prefix and answers chronotickctl stat
   expect(await exited).toBe(0);
 });
 
-test('running it again replaces the code and keeps an edited config', () => {
-  const config = installed('/etc/chronotick/config.yaml');
-  fs.appendFileSync(config, '# edited by the operator\n');
-  const before = listTree(root);
-  const r = sh(INSTALL, ['--root', root]);
-  expect(r.code).toBe(0);
-  expect(r.stdout).toContain(`keeping existing ${config}`);
-  expect(fs.readFileSync(config, 'utf8')).toContain('# edited by the operator');
-  expect(listTree(root)).toEqual(before); // no leftover .new / .old directories
-}, INSTALL_TIMEOUT_MS);
+test(
+  'running it again replaces the code and keeps an edited config',
+  () => {
+    const config = installed('/etc/chronotick/config.yaml');
+    fs.appendFileSync(config, '# edited by the operator\n');
+    const before = listTree(root);
+    const r = sh(INSTALL, ['--root', root]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`keeping existing ${config}`);
+    expect(fs.readFileSync(config, 'utf8')).toContain('# edited by the operator');
+    expect(listTree(root)).toEqual(before); // no leftover .new / .old directories
+  },
+  INSTALL_TIMEOUT_MS,
+);
 
 test('refuses to replace a prefix that install.sh did not make', () => {
   const other = path.join(dir, 'other');
@@ -171,25 +204,26 @@ test('refuses clearly when not root and not staging', () => {
   }
 });
 
-test('--platform macos stages the launchd plist and the directories the daemon writes', () => {
-  const mac = path.join(dir, 'mac');
-  const r = sh(INSTALL, ['--root', mac, '--platform', 'macos', '--prefix', '/usr/local/chronotick']);
-  expect(r.code).toBe(0);
-  const plist = path.join(mac, 'Library/LaunchDaemons/com.chronotick.mcp.plist');
-  const script = 'import json, plistlib, sys; print(json.dumps(plistlib.load(open(sys.argv[1], "rb"))))';
-  const parsed = JSON.parse(mustSh('/usr/bin/python3', ['-c', script, plist])) as { ProgramArguments: string[] };
-  expect(parsed.ProgramArguments.slice(0, 2)).toEqual([
-    process.execPath,
-    '/usr/local/chronotick/packages/daemon/bin/chronotickd.js',
-  ]);
-  expect(fs.existsSync(path.join(mac, 'usr/local/etc/chronotick/config.yaml'))).toBe(true);
-  for (const d of ['run', 'lib', 'log']) {
-    expect(fs.statSync(path.join(mac, `usr/local/var/${d}/chronotick`)).mode & 0o777).toBe(0o750);
-  }
-  const purge = sh(UNINSTALL, ['--root', mac, '--platform', 'macos', '--prefix', '/usr/local/chronotick', '--purge']);
-  expect(purge.code).toBe(0);
-  expect(listTree(mac).filter((p) => p.includes('chronotick'))).toEqual([]);
-}, INSTALL_TIMEOUT_MS);
+test(
+  '--platform macos stages the launchd plist and the directories the daemon writes',
+  () => {
+    const mac = path.join(dir, 'mac');
+    const r = sh(INSTALL, ['--root', mac, '--platform', 'macos', '--prefix', '/usr/local/chronotick']);
+    expect(r.code).toBe(0);
+    const plist = path.join(mac, 'Library/LaunchDaemons/com.chronotick.mcp.plist');
+    const script = 'import json, plistlib, sys; print(json.dumps(plistlib.load(open(sys.argv[1], "rb"))))';
+    const parsed = JSON.parse(mustSh('/usr/bin/python3', ['-c', script, plist])) as { ProgramArguments: string[] };
+    expect(parsed.ProgramArguments.slice(0, 2)).toEqual([process.execPath, '/usr/local/chronotick/packages/daemon/bin/chronotickd.js']);
+    expect(fs.existsSync(path.join(mac, 'usr/local/etc/chronotick/config.yaml'))).toBe(true);
+    for (const d of ['run', 'lib', 'log']) {
+      expect(fs.statSync(path.join(mac, `usr/local/var/${d}/chronotick`)).mode & 0o777).toBe(0o750);
+    }
+    const purge = sh(UNINSTALL, ['--root', mac, '--platform', 'macos', '--prefix', '/usr/local/chronotick', '--purge']);
+    expect(purge.code).toBe(0);
+    expect(listTree(mac).filter((p) => p.includes('chronotick'))).toEqual([]);
+  },
+  INSTALL_TIMEOUT_MS,
+);
 
 test('uninstall.sh removes code and unit, keeps the config unless --purge', () => {
   const dry = sh(UNINSTALL, ['--root', root, '--dry-run']);
@@ -198,9 +232,7 @@ test('uninstall.sh removes code and unit, keeps the config unless --purge', () =
   expect(fs.existsSync(prefixDir())).toBe(true);
 
   expect(sh(UNINSTALL, ['--root', root]).code).toBe(0);
-  expect(listTree(root)).toEqual([
-    'etc', 'etc/chronotick', 'etc/chronotick/config.yaml', 'etc/systemd', 'etc/systemd/system', 'opt',
-  ]);
+  expect(listTree(root)).toEqual(['etc', 'etc/chronotick', 'etc/chronotick/config.yaml', 'etc/systemd', 'etc/systemd/system', 'opt']);
   expect(sh(UNINSTALL, ['--root', root, '--purge']).code).toBe(0);
   expect(listTree(root)).toEqual(['etc', 'etc/systemd', 'etc/systemd/system', 'opt']);
 });

@@ -77,8 +77,20 @@ test('run as a service account in a 0750 runtime directory, as the unit does: on
   const socketPath = path.join(runtimeDir, 'chronotickd.sock');
   const child = spawn(
     'setpriv',
-    ['--reuid', service, '--regid', service, '--init-groups', '--', process.execPath, BIN.daemon,
-     '--socket', socketPath, '--state-dir', path.join(runtimeDir, 'state')],
+    [
+      '--reuid',
+      service,
+      '--regid',
+      service,
+      '--init-groups',
+      '--',
+      process.execPath,
+      BIN.daemon,
+      '--socket',
+      socketPath,
+      '--state-dir',
+      path.join(runtimeDir, 'state'),
+    ],
     { cwd: '/', env: cleanEnv({ CHRONOTICK_NTP_SERVERS: '127.0.0.1:9' }), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -20,10 +20,7 @@ function requireTool(tool: string, pkg: string): void {
 
 /** The template with @NODE@ and @PREFIX@ filled as install.sh would, pointing at this checkout. */
 function renderUnit(dir: string, edit: (text: string) => string = (t) => t): string {
-  const text = fs
-    .readFileSync(UNIT_TEMPLATE, 'utf8')
-    .replaceAll('@NODE@', process.execPath)
-    .replaceAll('@PREFIX@', REPO_ROOT);
+  const text = fs.readFileSync(UNIT_TEMPLATE, 'utf8').replaceAll('@NODE@', process.execPath).replaceAll('@PREFIX@', REPO_ROOT);
   const file = path.join(dir, 'chronotick-mcp.service');
   fs.writeFileSync(file, edit(text));
   return file;
@@ -94,9 +91,16 @@ describe('systemd unit deploy/systemd/chronotick-mcp.service', () => {
   test('is hardened: never sets the clock, no capabilities, only UDP/TCP and Unix sockets', () => {
     const d = directives(fs.readFileSync(UNIT_TEMPLATE, 'utf8'));
     for (const key of [
-      'NoNewPrivileges', 'ProtectHome', 'PrivateTmp', 'PrivateDevices', 'ProtectClock',
-      'ProtectKernelTunables', 'ProtectKernelModules', 'ProtectControlGroups',
-      'RestrictNamespaces', 'LockPersonality',
+      'NoNewPrivileges',
+      'ProtectHome',
+      'PrivateTmp',
+      'PrivateDevices',
+      'ProtectClock',
+      'ProtectKernelTunables',
+      'ProtectKernelModules',
+      'ProtectControlGroups',
+      'RestrictNamespaces',
+      'LockPersonality',
     ]) {
       expect([key, d.get(key)]).toEqual([key, ['yes']]);
     }

@@ -46,7 +46,10 @@ test('chronyd on loopback answers with offsets near zero and sane delays', async
   // Same host clock on both sides: the offset is only timestamping asymmetry.
   // Judge the shorter-delay half, as a clock filter would: on a loaded machine
   // some exchanges catch a stall of our event loop, and their bound covers it.
-  const bestHalfUs = [...samples].sort((a, b) => a.delayS - b.delayS).slice(0, 10).map((s) => s.offsetS * 1e6);
+  const bestHalfUs = [...samples]
+    .sort((a, b) => a.delayS - b.delayS)
+    .slice(0, 10)
+    .map((s) => s.offsetS * 1e6);
   console.log(`chronyd interop: shorter-delay half offset median ${median(bestHalfUs).toFixed(1)} µs`);
   // "A few hundred µs" on a quiet machine; the bound allows for a loaded CI host.
   expect(Math.abs(median(bestHalfUs))).toBeLessThan(1000);

@@ -165,7 +165,8 @@ describe('sampler against four references', () => {
     const liar = await reference({ ...model, initialOffsetS: 0.15, seed: 4 });
     const rounds = await run([...honest, liar], 1500);
     const liarRounds = rounds.filter(
-      (r) => r.results.filter((x) => x.ok && x.server !== liar.server).length >= 3 && r.results.some((x) => x.ok && x.server === liar.server),
+      (r) =>
+        r.results.filter((x) => x.ok && x.server !== liar.server).length >= 3 && r.results.some((x) => x.ok && x.server === liar.server),
     );
     // Under CI load a query can time out and leave a round short; most rounds are whole.
     expect(liarRounds.length).toBeGreaterThan(4);

@@ -6,7 +6,8 @@ import { RawConnection } from './support/raw-connection';
 describe('per-connection rate limit', () => {
   test('a connection over server.rate_limit_per_second gets CT_RATE_LIMITED; others are served', async () => {
     const daemon = await startDaemon({
-      config: 'clock_measurement:\n  ntp: {servers: ["127.0.0.1:9"]}\n  timing: {warm_up: {duration_seconds: 0}}\nserver:\n  rate_limit_per_second: 50\n',
+      config:
+        'clock_measurement:\n  ntp: {servers: ["127.0.0.1:9"]}\n  timing: {warm_up: {duration_seconds: 0}}\nserver:\n  rate_limit_per_second: 50\n',
     });
     try {
       const flood = await RawConnection.open(daemon.socketPath);

@@ -17,9 +17,15 @@ async function main() {
   const dir = resolve(process.argv[2] ?? 'packages/tsfm/models');
   const recordedDir = resolve(__dirname, '../../../shared/data/recorded');
   const series = {};
-  for (const f of readdirSync(recordedDir).filter((f) => f.endsWith('.csv')).sort()) series[`recorded/${f}`] = parseReplayCsv(readFileSync(join(recordedDir, f), 'utf8'));
+  for (const f of readdirSync(recordedDir)
+    .filter((f) => f.endsWith('.csv'))
+    .sort())
+    series[`recorded/${f}`] = parseReplayCsv(readFileSync(join(recordedDir, f), 'utf8'));
   for (const s of SCENARIOS) series[`synthetic/${s} (seed 1)`] = simulateScenario(s, { seed: 1 }).measurements;
-  const config = { short_term: { enabled: true, model_name: 'chronotick-short', threads: 1 }, long_term: { enabled: true, model_name: 'chronotick-long', threads: 1 } };
+  const config = {
+    short_term: { enabled: true, model_name: 'chronotick-short', threads: 1 },
+    long_term: { enabled: true, model_name: 'chronotick-long', threads: 1 },
+  };
   const results = {};
   for (const [name, s] of Object.entries(series)) results[name] = await evaluateSeries(s, config);
   for (const model of ['chronotick-short', 'chronotick-long']) {
@@ -31,8 +37,13 @@ async function main() {
       const m = r.methods[key];
       figures[name] = {
         points: r.points,
-        mae_s: round(m.mae_s), rmse_s: round(m.rmse_s), p95_s: round(m.p95_s), coverage_95: round(m.coverage_95),
-        linear_mae_s: round(r.methods.linear.mae_s), kalman_mae_s: round(r.methods.kalman.mae_s), system_mae_s: round(r.methods.system.mae_s),
+        mae_s: round(m.mae_s),
+        rmse_s: round(m.rmse_s),
+        p95_s: round(m.p95_s),
+        coverage_95: round(m.coverage_95),
+        linear_mae_s: round(r.methods.linear.mae_s),
+        kalman_mae_s: round(r.methods.kalman.mae_s),
+        system_mae_s: round(r.methods.system.mae_s),
       };
     }
     card.evaluation = {

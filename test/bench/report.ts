@@ -21,7 +21,11 @@ export function statusOf(figure: Figure): Status {
   const judged = target.on === 'ratio' ? ratioOf(figure) : figure.value;
   if (judged === undefined) return 'MISSED';
   const met =
-    target.op === '<=' ? judged <= target.limit : target.op === '>=' ? judged >= target.limit : judged >= (target.lower ?? -Infinity) && judged <= target.limit;
+    target.op === '<='
+      ? judged <= target.limit
+      : target.op === '>='
+        ? judged >= target.limit
+        : judged >= (target.lower ?? -Infinity) && judged <= target.limit;
   return met ? 'ok' : 'MISSED';
 }
 

@@ -38,7 +38,9 @@ async function statusWhenLoaded(socketPath: string): Promise<Record<string, unkn
 describe('a corrupt ONNX model in the daemon', () => {
   test('without a fallback: the role is off, the status names the file and the checksum, time is served', async () => {
     const card = corruptCopy(tempDir());
-    const daemon = await startDaemon({ config: `clock_measurement: {ntp: {servers: ["127.0.0.1:9"]}}\nshort_term: {model_name: "${card}"}\n` });
+    const daemon = await startDaemon({
+      config: `clock_measurement: {ntp: {servers: ["127.0.0.1:9"]}}\nshort_term: {model_name: "${card}"}\n`,
+    });
     try {
       const models = await statusWhenLoaded(daemon.socketPath);
       const short = models.find((m) => m.role === 'short_term');

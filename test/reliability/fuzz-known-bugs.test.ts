@@ -35,11 +35,17 @@ describe('fuzz findings: contract breaks pinned until fixed', () => {
   test('an extension type in a request is refused with CT_BAD_REQUEST', async () => {
     const conn = await exchange(daemon.socketPath, frameOf(requestBytes(31, { params: ext(0, Buffer.from([0])) })), 1);
     conn.close();
-    expect(conn.responses).toEqual([expect.objectContaining({ ok: false, error: expect.objectContaining({ code: ErrorCode.BadRequest }) })]);
+    expect(conn.responses).toEqual([
+      expect.objectContaining({ ok: false, error: expect.objectContaining({ code: ErrorCode.BadRequest }) }),
+    ]);
   });
 
   test('an Error extension named "toString" is not read as the method "[object Object]"', async () => {
-    const conn = await exchange(daemon.socketPath, frameOf(requestBytes(32, { method: extThenValue(0x65, packValue(['toString', 'x'])) })), 1);
+    const conn = await exchange(
+      daemon.socketPath,
+      frameOf(requestBytes(32, { method: extThenValue(0x65, packValue(['toString', 'x'])) })),
+      1,
+    );
     conn.close();
     expect(conn.responses[0]).toMatchObject({ ok: false, error: { code: ErrorCode.BadRequest } });
   });

@@ -4,7 +4,19 @@ import { startDaemon, type RunningDaemon } from '../support/daemon-process';
 import { RawConnection } from '../support/raw-connection';
 import { requestBytes } from './support/fuzz-frames';
 import { newReport, runFuzzWorker, type WorkerReport } from './support/fuzz-worker';
-import { C1, ext, extThenValue, frameOf, lengthPrefix, nestedArrays, nestedMaps, packValue, rawMap, record, str32 } from './support/msgpack-bytes';
+import {
+  C1,
+  ext,
+  extThenValue,
+  frameOf,
+  lengthPrefix,
+  nestedArrays,
+  nestedMaps,
+  packValue,
+  rawMap,
+  record,
+  str32,
+} from './support/msgpack-bytes';
 import { RssSampler, readRssMb } from './support/proc-memory';
 import { Prng, seedFromEnv } from './support/prng';
 import { parseResponse } from './support/response-checks';
@@ -39,20 +51,38 @@ const SAMPLES: Sample[] = [
   { name: 'a float id', payload: requestBytes(0, { id: packValue(1.5) }), code: BAD, id: null, field: 'id' },
   { name: 'an object id', payload: requestBytes(0, { id: packValue({ id: 1 }) }), code: BAD, id: null, field: 'id' },
   { name: 'an id of 129 characters', payload: requestBytes(0, { id: packValue('x'.repeat(129)) }), code: BAD, id: null, field: 'id' },
-  { name: 'a uint64 id past 2^53', payload: requestBytes(0, { id: Buffer.from([0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]) }), code: BAD, id: null },
+  {
+    name: 'a uint64 id past 2^53',
+    payload: requestBytes(0, { id: Buffer.from([0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]) }),
+    code: BAD,
+    id: null,
+  },
   { name: 'a bigint extension id', payload: requestBytes(0, { id: ext(0x42, Buffer.alloc(8, 1)) }), code: BAD, id: null },
   { name: 'v: 2', payload: requestBytes(14, { v: packValue(2) }), code: ErrorCode.UnsupportedVersion, id: 14, field: 'v' },
-  { name: 'an unknown method', payload: requestBytes(15, { method: packValue('get_tiem') }), code: ErrorCode.UnknownMethod, id: 15, field: 'method' },
+  {
+    name: 'an unknown method',
+    payload: requestBytes(15, { method: packValue('get_tiem') }),
+    code: ErrorCode.UnknownMethod,
+    id: 15,
+    field: 'method',
+  },
   { name: 'method "__proto__"', payload: requestBytes(16, { method: packValue('__proto__') }), code: ErrorCode.UnknownMethod, id: 16 },
   {
     name: 'future_seconds past 3600',
     payload: requestBytes(17, { method: packValue('get_time_with_future_uncertainty'), params: packValue({ future_seconds: 3601 }) }),
-    code: BAD, id: 17, field: 'params.future_seconds',
+    code: BAD,
+    id: 17,
+    field: 'params.future_seconds',
   },
   { name: 'an unknown param', payload: requestBytes(18, { params: packValue({ x: 1 }) }), code: BAD, id: 18, field: 'params' },
   { name: '50,000 nested arrays', payload: nestedArrays(50_000), code: BAD, id: null },
   { name: '20,000 nested maps', payload: nestedMaps(20_000), code: BAD, id: null },
-  { name: '200 nested arrays as include_stats', payload: requestBytes(19, { params: rawMap([['include_stats', nestedArrays(200)]]) }), code: BAD, id: null },
+  {
+    name: '200 nested arrays as include_stats',
+    payload: requestBytes(19, { params: rawMap([['include_stats', nestedArrays(200)]]) }),
+    code: BAD,
+    id: null,
+  },
   { name: 'a method of 65,400 characters', payload: requestBytes(20, { method: str32(65_400) }), code: BAD, id: 20, field: 'method' },
   { name: 'a payload of exactly 65,536 bytes', payload: str32(65_536 - 5), code: BAD, id: null },
   { name: '0xC1 alone', payload: C1, code: BAD, id: null },
@@ -60,13 +90,24 @@ const SAMPLES: Sample[] = [
   { name: '0xC1 as a key', payload: requestBytes(22, {}, [[C1, packValue(1)]]), code: BAD, id: null },
   { name: 'an invalid regexp extension', payload: extThenValue(0x78, packValue(['(', ''])), code: BAD, id: null },
   { name: 'an error extension', payload: extThenValue(0x65, packValue(['TypeError', 'boom'])), code: BAD, id: null },
-  { name: 'an error extension named "constructor" as params', payload: requestBytes(23, { params: extThenValue(0x65, packValue(['constructor', 'x'])) }), code: BAD, id: null },
+  {
+    name: 'an error extension named "constructor" as params',
+    payload: requestBytes(23, { params: extThenValue(0x65, packValue(['constructor', 'x'])) }),
+    code: BAD,
+    id: null,
+  },
   { name: 'an unknown extension type', payload: ext(5, Buffer.from([1])), code: BAD, id: null },
-  { name: 'a dangling pointer extension', payload: requestBytes(24, { params: ext(0x70, Buffer.from([0, 0, 0, 9])) }), code: BAD, id: null },
+  {
+    name: 'a dangling pointer extension',
+    payload: requestBytes(24, { params: ext(0x70, Buffer.from([0, 0, 0, 9])) }),
+    code: BAD,
+    id: null,
+  },
   {
     name: 'a msgpackr record with v as a string',
     payload: record(0x40, packValue(['v', 'id', 'method']), [packValue('1'), packValue(25), packValue('get_time')]),
-    code: BAD, id: null,
+    code: BAD,
+    id: null,
   },
 ];
 
@@ -193,7 +234,10 @@ describe('fuzz: malformed frames against one daemon', () => {
       [
         `fuzz: ${frames} malformed frames (${(reports.reduce((n, r) => n + r.bytes, 0) / 1e6).toFixed(1)} MB) ` +
           `over ${reports.reduce((n, r) => n + r.connections, 0)} connections from ${FUZZ_WORKERS} workers in ${(fuzzMs / 1000).toFixed(1)} s`,
-        `by kind: ${Object.entries(byKind).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+        `by kind: ${Object.entries(byKind)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ')}`,
         `well-behaved client: ${answers} get_time answers, ${clientFailures.length} failures`,
         `fuzz failures: ${failures.length}`,
         `daemon RSS before ${rssBeforeMb.toFixed(1)} MB, peak ${peakRssMb.toFixed(1)} MB, after ${rssAfterMb.toFixed(1)} MB`,

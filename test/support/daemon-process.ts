@@ -55,10 +55,7 @@ export async function startDaemon(
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  const ready = await Promise.race([
-    waitForSocket(socketPath, 15_000).then(() => true),
-    exited.then(() => false),
-  ]);
+  const ready = await Promise.race([waitForSocket(socketPath, 15_000).then(() => true), exited.then(() => false)]);
   if (!ready) throw new Error(`chronotickd exited before listening:\n${output}`);
   return {
     process: child,

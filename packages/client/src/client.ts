@@ -133,9 +133,7 @@ export class ChronoTickClient {
     socket.on('error', () => undefined); // 'close' follows and fails what is pending
     socket.on('close', () => {
       if (this.socket === socket) this.socket = undefined;
-      this.failAll(
-        new ClientError(ClientErrorCode.ConnectionLost, 'the connection to chronotickd was lost', START_DAEMON_HINT),
-      );
+      this.failAll(new ClientError(ClientErrorCode.ConnectionLost, 'the connection to chronotickd was lost', START_DAEMON_HINT));
     });
   }
 

@@ -17,10 +17,7 @@ export const ENV_OVERRIDES = [
  * overrides written in. Values are checked for shape here so that an error names the
  * variable; ranges are checked by the schema afterwards like any file value.
  */
-export function applyEnvOverrides(
-  raw: Record<string, unknown>,
-  env: ConfigEnv,
-): Record<string, unknown> {
+export function applyEnvOverrides(raw: Record<string, unknown>, env: ConfigEnv): Record<string, unknown> {
   const out = structuredClone(raw);
   const model = env.CHRONOTICK_MODEL?.trim();
   if (model) {

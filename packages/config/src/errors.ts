@@ -25,10 +25,7 @@ export class ConfigError extends Error {
     readonly source: string,
     readonly problems: ConfigProblem[],
   ) {
-    super(
-      `${source}: ` +
-        problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; '),
-    );
+    super(`${source}: ` + problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; '));
     this.name = 'ConfigError';
   }
 }

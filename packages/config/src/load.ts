@@ -38,9 +38,7 @@ function readYamlFile(file: string): Record<string, unknown> {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new ConfigError(ConfigErrorCode.Unreadable, file, [
-      { path: '', message: `cannot read the file (${reason})` },
-    ]);
+    throw new ConfigError(ConfigErrorCode.Unreadable, file, [{ path: '', message: `cannot read the file (${reason})` }]);
   }
   return parseYaml(text, file);
 }
@@ -51,16 +49,12 @@ function parseYaml(text: string, source: string): Record<string, unknown> {
     doc = yaml.load(text, { filename: source, schema: yaml.CORE_SCHEMA });
   } catch (err) {
     const message = err instanceof yaml.YAMLException ? err.message : String(err);
-    throw new ConfigError(ConfigErrorCode.InvalidYaml, source, [
-      { path: '', message: `not valid YAML: ${message}` },
-    ]);
+    throw new ConfigError(ConfigErrorCode.InvalidYaml, source, [{ path: '', message: `not valid YAML: ${message}` }]);
   }
   // An empty file is a valid, all-defaults configuration.
   if (doc === undefined || doc === null) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new ConfigError(ConfigErrorCode.InvalidValue, source, [
-      { path: '', message: 'expected a mapping of settings at the top level' },
-    ]);
+    throw new ConfigError(ConfigErrorCode.InvalidValue, source, [{ path: '', message: 'expected a mapping of settings at the top level' }]);
   }
   return doc as Record<string, unknown>;
 }

@@ -14,10 +14,7 @@ const modelName = z.string().min(1);
 
 const ntpSchema = z
   .object({
-    servers: z
-      .array(z.string().min(1))
-      .min(1)
-      .default(['pool.ntp.org', 'time.google.com', 'time.cloudflare.com', 'time.nist.gov']),
+    servers: z.array(z.string().min(1)).min(1).default(['pool.ntp.org', 'time.google.com', 'time.cloudflare.com', 'time.nist.gov']),
     timeout_seconds: positiveSeconds.default(2),
     /** A sample whose uncertainty exceeds this (seconds) is rejected. */
     max_acceptable_uncertainty: positiveSeconds.default(0.05),
@@ -140,7 +137,11 @@ const auditSchema = z
     /** Default: audit.jsonl in the state directory. */
     file: z.string().min(1).optional(),
     /** Rotate when the file would pass this size, bytes. */
-    max_bytes: z.number().int().positive().default(10 * 1024 * 1024),
+    max_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(10 * 1024 * 1024),
     /** Rotated files kept. */
     keep: z.number().int().min(0).max(100).default(3),
   })

@@ -53,9 +53,7 @@ describe('configuration', () => {
   });
 
   test('out-of-range values and unknown keys are each reported', () => {
-    const p = problemsOf(() =>
-      parseConfigText('fusion:\n  coverage: 1.5\nshort_term:\n  modle_name: x\n', 'typo.yaml'),
-    );
+    const p = problemsOf(() => parseConfigText('fusion:\n  coverage: 1.5\nshort_term:\n  modle_name: x\n', 'typo.yaml'));
     expect(p.paths.sort()).toEqual(['fusion.coverage', 'short_term']);
     expect(p.message).toContain('modle_name');
   });
@@ -101,9 +99,7 @@ describe('environment overrides', () => {
 
   test('bad override values name the variable', () => {
     expect(problemsOf(() => loadConfig({ env: { CHRONOTICK_WARMUP: 'soon' } })).paths).toEqual(['CHRONOTICK_WARMUP']);
-    expect(problemsOf(() => loadConfig({ env: { CHRONOTICK_NTP_SERVERS: ' , ' } })).paths).toEqual([
-      'CHRONOTICK_NTP_SERVERS',
-    ]);
+    expect(problemsOf(() => loadConfig({ env: { CHRONOTICK_NTP_SERVERS: ' , ' } })).paths).toEqual(['CHRONOTICK_NTP_SERVERS']);
     expect(problemsOf(() => loadConfig({ env: { CHRONOTICK_LOG_LEVEL: 'loud' } })).paths).toEqual(['logging.level']);
   });
 });

@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-require("../dist/bin/chronotickctl.js");
+require('../dist/bin/chronotickctl.js');

@@ -21,7 +21,11 @@ export function formatPpm(rate: number): string {
 export function formatDuration(totalS: number): string {
   let s = Math.floor(totalS);
   const parts: string[] = [];
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60]] as const) {
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
     if (s >= size || parts.length > 0) {
       parts.push(`${Math.floor(s / size)}${unit}`);
       s %= size;
@@ -40,6 +44,10 @@ export function alignRows(rows: [string, string][]): string {
 /** A table with a header row, columns padded to their widest cell. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }

@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-require("../dist/bin/chronotick-eval.js");
+require('../dist/bin/chronotick-eval.js');

@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-require("../dist/bin/chronotickd.js");
+require('../dist/bin/chronotickd.js');

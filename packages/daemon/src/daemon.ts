@@ -177,8 +177,7 @@ export class Daemon {
         return answer;
       },
       get_daemon_status: () => this.status(),
-      get_time_with_future_uncertainty: ({ future_seconds }) =>
-        this.engine.getTimeWithFutureUncertainty(future_seconds),
+      get_time_with_future_uncertainty: ({ future_seconds }) => this.engine.getTimeWithFutureUncertainty(future_seconds),
       get_time_with_confidence_interval: ({ confidence_level }) =>
         this.engine.getTimeWithConfidenceInterval(confidence_level ?? DEFAULT_CONFIDENCE_LEVEL),
     };

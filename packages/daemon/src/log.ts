@@ -67,8 +67,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     info: (m, meta) => logger.log('info', m, meta),
     debug: (m, meta) => logger.log('debug', m, meta),
     trace: (m, meta) => logger.log('trace', m, meta),
-    isLevelEnabled: (level) =>
-      transports.some((t) => LEVELS[(t.level ?? 'info') as LogLevel] >= LEVELS[level]),
+    isLevelEnabled: (level) => transports.some((t) => LEVELS[(t.level ?? 'info') as LogLevel] >= LEVELS[level]),
     close: () =>
       new Promise<void>((resolve) => {
         logger.on('finish', () => resolve());

@@ -18,10 +18,21 @@ function entry(i: number): AuditEntry {
 describe('AuditLog', () => {
   test('writes one JSON object per line', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ct-audit-')), 'sub', 'audit.jsonl');
-    const log = new AuditLog({ file, maxBytes: 1_000_000, keep: 2, onError: (e) => { throw e; } });
+    const log = new AuditLog({
+      file,
+      maxBytes: 1_000_000,
+      keep: 2,
+      onError: (e) => {
+        throw e;
+      },
+    });
     for (let i = 0; i < 5; i++) log.write(entry(i));
     await log.flush();
-    const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditEntry);
+    const lines = fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditEntry);
     expect(lines.map((l) => l.time)).toEqual([0, 1, 2, 3, 4].map((i) => 1_800_000_000 + i));
   });
 
@@ -29,7 +40,14 @@ describe('AuditLog', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-audit-'));
     const file = path.join(dir, 'audit.jsonl');
     const lineBytes = Buffer.byteLength(`${JSON.stringify(entry(0))}\n`);
-    const log = new AuditLog({ file, maxBytes: lineBytes * 10, keep: 2, onError: (e) => { throw e; } });
+    const log = new AuditLog({
+      file,
+      maxBytes: lineBytes * 10,
+      keep: 2,
+      onError: (e) => {
+        throw e;
+      },
+    });
     for (let i = 0; i < 45; i++) log.write(entry(i));
     await log.flush();
     expect(fs.readdirSync(dir).sort()).toEqual(['audit.jsonl', 'audit.jsonl.1', 'audit.jsonl.2']);
@@ -37,7 +55,11 @@ describe('AuditLog', () => {
       expect(fs.statSync(path.join(dir, name)).size).toBeLessThanOrEqual(lineBytes * 10);
     }
     const read = (name: string) =>
-      fs.readFileSync(path.join(dir, name), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as AuditEntry).time - 1_800_000_000);
+      fs
+        .readFileSync(path.join(dir, name), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as AuditEntry).time - 1_800_000_000);
     // The newest lines survive as one unbroken run, in order, across the three files.
     const kept = [...read('audit.jsonl.2'), ...read('audit.jsonl.1'), ...read('audit.jsonl')];
     expect(kept[kept.length - 1]).toBe(44);

@@ -13,8 +13,7 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
       throw new Error('not in this test');
     },
     get_time_with_future_uncertainty: ({ future_seconds }) => engine.getTimeWithFutureUncertainty(future_seconds),
-    get_time_with_confidence_interval: ({ confidence_level }) =>
-      engine.getTimeWithConfidenceInterval(confidence_level ?? 0.9),
+    get_time_with_confidence_interval: ({ confidence_level }) => engine.getTimeWithConfidenceInterval(confidence_level ?? 0.9),
     ...overrides,
   };
 }

@@ -27,7 +27,13 @@ describe('chronotick-eval', () => {
     const json = JSON.parse(r.stdout) as { points: number; methods: Record<string, Record<string, number | null>> };
     expect(json.points).toBe(64);
     expect(Object.keys(json.methods)).toEqual(['system', 'hold_last', 'linear', 'kalman', 'chronotick_short', 'chronotick_long', 'fusion']);
-    expect(json.methods.system).toEqual({ mae_s: expect.any(Number), rmse_s: expect.any(Number), p95_s: expect.any(Number), coverage_95: null, mean_width_s: null });
+    expect(json.methods.system).toEqual({
+      mae_s: expect.any(Number),
+      rmse_s: expect.any(Number),
+      p95_s: expect.any(Number),
+      coverage_95: null,
+      mean_width_s: null,
+    });
   });
 
   test('the text table on a synthetic file, and a --config that disables the long-term model', () => {

@@ -47,7 +47,7 @@ describe('replay evaluation', () => {
     expect(lines.slice(1).map((l) => l.length)).toEqual(Array(lines.length - 1).fill(lines[1]!.length));
   });
 
-  test('methods predict from strictly earlier measurements only; extra methods (fusion\'s hook) are scored too', async () => {
+  test("methods predict from strictly earlier measurements only; extra methods (fusion's hook) are scored too", async () => {
     const series = simulateScenario('steps', { seed: 1, durationS: 1800 }).measurements;
     const seen: number[] = [];
     const spy: EvalMethod = {
@@ -70,7 +70,10 @@ describe('replay evaluation', () => {
   test('fewer than nine measurements: zero points, null figures', async () => {
     const series = simulateScenario('quartz_drift', { seed: 1, durationS: 300 }).measurements.slice(0, 8);
     const json = evalJson(await replaySeries(series, [systemMethod()]));
-    expect(json).toEqual({ points: 0, methods: { system: { mae_s: null, rmse_s: null, p95_s: null, coverage_95: null, mean_width_s: null } } });
+    expect(json).toEqual({
+      points: 0,
+      methods: { system: { mae_s: null, rmse_s: null, p95_s: null, coverage_95: null, mean_width_s: null } },
+    });
   });
 });
 
@@ -82,7 +85,12 @@ describe('long replays never diverge (predictions are never evidence)', () => {
     // 14.6× and 8.6× before cells were placed at their measurements' times and outlier
     // cells rejected). On the 4-hour recorded series every method is near 8×: there the
     // worst error is one network spike in the measurement being scored, not the forecast.
-    ['a 12-hour synthetic clock with temperature cycles', () => simulateScenario('temperature_cycles', { seed: 4, durationS: 12 * 3600 }).measurements, 4, 7],
+    [
+      'a 12-hour synthetic clock with temperature cycles',
+      () => simulateScenario('temperature_cycles', { seed: 4, durationS: 12 * 3600 }).measurements,
+      4,
+      7,
+    ],
   ] as const)('%s: the largest error of every model stays within a few times its MAE', async (_label, load, statFactor, onnxFactor) => {
     const result = await evaluateSeries(load(), DEFAULT_CONFIG);
     for (const name of ['linear', 'kalman']) expect(result.methods[name]!.max_s!).toBeLessThan(statFactor * result.methods[name]!.mae_s!);
@@ -96,7 +104,9 @@ describe('the shipped short-term model on temperature cycles', () => {
   test.each([1, 2, 3])('seed %i: lower MAE than the linear fit', async (seed) => {
     const series = simulateScenario('temperature_cycles', { seed }).measurements;
     const result = await evaluateSeries(series, DEFAULT_CONFIG);
-    console.log(`temperature_cycles seed ${seed}: chronotick_short ${(result.methods.chronotick_short!.mae_s! * 1e3).toFixed(3)} ms, linear ${(result.methods.linear!.mae_s! * 1e3).toFixed(3)} ms`);
+    console.log(
+      `temperature_cycles seed ${seed}: chronotick_short ${(result.methods.chronotick_short!.mae_s! * 1e3).toFixed(3)} ms, linear ${(result.methods.linear!.mae_s! * 1e3).toFixed(3)} ms`,
+    );
     expect(result.methods.chronotick_short!.mae_s!).toBeLessThan(result.methods.linear!.mae_s!);
   });
 });

@@ -33,7 +33,11 @@ describe('measurement noise', () => {
 
   test('without delays: read from the second differences, blind to offset and drift', () => {
     const rng = new SeededRandom(3);
-    const window = Array.from({ length: 2000 }, (_, k) => ({ tS: k * 10, offsetS: 0.05 + 1e-5 * k * 10 + 2e-4 * rng.normal(), delayS: null }));
+    const window = Array.from({ length: 2000 }, (_, k) => ({
+      tS: k * 10,
+      offsetS: 0.05 + 1e-5 * k * 10 + 2e-4 * rng.normal(),
+      delayS: null,
+    }));
     const { typicalS2 } = measurementNoise(window);
     expect(Math.sqrt(typicalS2)).toBeGreaterThan(1.9e-4);
     expect(Math.sqrt(typicalS2)).toBeLessThan(2.1e-4);

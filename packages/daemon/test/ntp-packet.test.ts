@@ -88,7 +88,7 @@ describe('NTP packet codec', () => {
     expect(buf.readUInt32BE(44)).toBe(6);
   });
 
-  test('stratum 0 carries a Kiss-o\'-Death code in the reference id', () => {
+  test("stratum 0 carries a Kiss-o'-Death code in the reference id", () => {
     expect(kissCode({ ...packet, stratum: 0, refId: ascii('RATE') })).toBe('RATE');
     expect(kissCode({ ...packet, stratum: 0, refId: ascii('DENY') })).toBe('DENY');
     expect(kissCode(packet)).toBeNull();

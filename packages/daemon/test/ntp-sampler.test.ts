@@ -55,14 +55,16 @@ const answer = (offsetS: number): Behaviour => {
     serverTransmit: { seconds: ++t, fraction: 0 },
   });
 };
-const fail = (reason: 'timeout' | 'kod', kodCode?: string): Behaviour => (req) => ({
-  ok: false,
-  server: req.server,
-  address: req.address,
-  reason,
-  detail: reason,
-  ...(kodCode ? { kodCode } : {}),
-});
+const fail =
+  (reason: 'timeout' | 'kod', kodCode?: string): Behaviour =>
+  (req) => ({
+    ok: false,
+    server: req.server,
+    address: req.address,
+    reason,
+    detail: reason,
+    ...(kodCode ? { kodCode } : {}),
+  });
 
 function setup(config: Partial<NtpSamplerConfig>, behaviours: Record<string, Behaviour>) {
   const timers = new FakeTimers();

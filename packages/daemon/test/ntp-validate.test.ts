@@ -74,7 +74,7 @@ describe('evaluateReply', () => {
     expect(evaluateReply(reply({ stratum: 16 }), ctx)).toMatchObject({ ok: false, reason: 'unsynchronized' });
   });
 
-  test.each(['RATE', 'DENY', 'RSTR'])('stratum 0 is a Kiss-o\'-Death with its code (%s)', (code) => {
+  test.each(['RATE', 'DENY', 'RSTR'])("stratum 0 is a Kiss-o'-Death with its code (%s)", (code) => {
     const r = evaluateReply(reply({ stratum: 0, leap: 3, refId: ascii(code) }), ctx);
     expect(r).toMatchObject({ ok: false, reason: 'kod', kodCode: code });
   });

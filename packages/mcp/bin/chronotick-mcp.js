@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-require("../dist/bin/chronotick-mcp.js");
+require('../dist/bin/chronotick-mcp.js');

@@ -35,16 +35,10 @@ export function createMcpServer(client: ChronoTickClient): McpServer {
   return server;
 }
 
-async function callTool(
-  client: ChronoTickClient,
-  tool: ToolSpec,
-  args: Record<string, unknown>,
-): Promise<CallToolResult> {
+async function callTool(client: ChronoTickClient, tool: ToolSpec, args: Record<string, unknown>): Promise<CallToolResult> {
   try {
     const result = (await client.request(tool.method, args as never)) as Record<string, unknown>;
-    const structured = tool.hasTime
-      ? { ...result, corrected_time_iso: isoFromUnixSeconds(Number(result.corrected_time)) }
-      : result;
+    const structured = tool.hasTime ? { ...result, corrected_time_iso: isoFromUnixSeconds(Number(result.corrected_time)) } : result;
     return {
       structuredContent: structured,
       content: [{ type: 'text', text: renderToolText(tool.name, structured) }],

@@ -36,7 +36,7 @@ export const TOOLS: ToolSpec[] = [
     method: 'get_time',
     title: 'Corrected time',
     description:
-      'The current true time, corrected for the host clock\'s measured error, with its ' +
+      "The current true time, corrected for the host clock's measured error, with its " +
       'uncertainty and an interval [earliest, latest] that holds the true time with the stated ' +
       'coverage. Use it instead of the system clock whenever the time matters: timestamps for ' +
       'logs or records, deadlines, or ordering events across machines (compare intervals, not ' +

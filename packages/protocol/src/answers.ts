@@ -1,25 +1,11 @@
 import { z } from 'zod';
 
 /** Where the served correction came from. */
-export const SourceSchema = z.enum([
-  'ntp',
-  'short_term',
-  'long_term',
-  'statistical',
-  'fusion',
-  'holdover',
-  'system',
-]);
+export const SourceSchema = z.enum(['ntp', 'short_term', 'long_term', 'statistical', 'fusion', 'holdover', 'system']);
 export type Source = z.infer<typeof SourceSchema>;
 
 /** The state of the host clock as the daemon sees it (ClockBound's vocabulary). */
-export const ClockStatusSchema = z.enum([
-  'synchronized',
-  'warming_up',
-  'free_running',
-  'disrupted',
-  'unknown',
-]);
+export const ClockStatusSchema = z.enum(['synchronized', 'warming_up', 'free_running', 'disrupted', 'unknown']);
 export type ClockStatus = z.infer<typeof ClockStatusSchema>;
 
 /** The state of the daemon itself. */

@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import {
-  ConfidenceIntervalSchema,
-  DaemonStatusAnswerSchema,
-  FutureUncertaintySchema,
-  TimeAnswerSchema,
-} from './answers';
+import { ConfidenceIntervalSchema, DaemonStatusAnswerSchema, FutureUncertaintySchema, TimeAnswerSchema } from './answers';
 
 /** The longest look-ahead get_time_with_future_uncertainty accepts, seconds. */
 export const MAX_FUTURE_SECONDS = 3600;

@@ -1,11 +1,4 @@
-import {
-  FrameDecoder,
-  FrameTooLargeError,
-  MAX_FRAME_BYTES,
-  PayloadDecodeError,
-  decodePayload,
-  encodeFrame,
-} from '../src';
+import { FrameDecoder, FrameTooLargeError, MAX_FRAME_BYTES, PayloadDecodeError, decodePayload, encodeFrame } from '../src';
 
 describe('framing', () => {
   test('a frame is a 4-byte big-endian payload length then the msgpack payload', () => {

@@ -5,7 +5,12 @@ const plain = new Packr({ useRecords: false });
 
 describe('plainMsgpackProblem', () => {
   test('plain requests of every msgpack type pass', () => {
-    const value = { v: 1, id: 'x', method: 'get_time', params: { a: [1, -1, 300, -300, 70000, 2 ** 40, 1.5, true, null, 'é'.repeat(40)], b: Buffer.alloc(300) } };
+    const value = {
+      v: 1,
+      id: 'x',
+      method: 'get_time',
+      params: { a: [1, -1, 300, -300, 70000, 2 ** 40, 1.5, true, null, 'é'.repeat(40)], b: Buffer.alloc(300) },
+    };
     expect(plainMsgpackProblem(plain.pack(value))).toBeNull();
   });
 

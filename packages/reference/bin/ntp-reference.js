@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-require("../dist/bin/ntp-reference.js");
+require('../dist/bin/ntp-reference.js');

@@ -24,17 +24,7 @@ export function sharedRealtimeClock(): () => number {
 }
 
 export type ReferenceFault =
-  | 'none'
-  | 'silent'
-  | 'kod_rate'
-  | 'kod_deny'
-  | 'kod_rstr'
-  | 'wrong_origin'
-  | 'li3'
-  | 'stratum16'
-  | 'garbage'
-  | 'short'
-  | 'repeat_transmit';
+  'none' | 'silent' | 'kod_rate' | 'kod_deny' | 'kod_rstr' | 'wrong_origin' | 'li3' | 'stratum16' | 'garbage' | 'short' | 'repeat_transmit';
 
 export interface ReferenceOptions extends OffsetModelParams {
   /** Loopback only. */

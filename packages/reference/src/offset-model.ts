@@ -37,9 +37,7 @@ export function offsetModel(params: OffsetModelParams, originS: number): (hostS:
   return (hostS) => {
     const elapsedS = hostS - originS;
     const sine =
-      params.sineAmplitudeS && params.sinePeriodS
-        ? params.sineAmplitudeS * Math.sin((2 * Math.PI * elapsedS) / params.sinePeriodS)
-        : 0;
-    return (params.initialOffsetS ?? 0) + ((params.driftPpm ?? 0) * 1e-6) * elapsedS + walkAt(elapsedS) + sine;
+      params.sineAmplitudeS && params.sinePeriodS ? params.sineAmplitudeS * Math.sin((2 * Math.PI * elapsedS) / params.sinePeriodS) : 0;
+    return (params.initialOffsetS ?? 0) + (params.driftPpm ?? 0) * 1e-6 * elapsedS + walkAt(elapsedS) + sine;
   };
 }

@@ -33,13 +33,7 @@ export {
   type LinearFitOptions,
   type LinearPredictOptions,
 } from './statistical/linear';
-export {
-  KalmanDriftFilter,
-  createKalmanForecaster,
-  kalmanSampleSigmasS,
-  type KalmanOptions,
-  type KalmanState,
-} from './statistical/kalman';
+export { KalmanDriftFilter, createKalmanForecaster, kalmanSampleSigmasS, type KalmanOptions, type KalmanState } from './statistical/kalman';
 export { createHoldLastForecaster, createMedianForecaster, type BaselineOptions } from './statistical/hold-last';
 export { MAD_TO_SIGMA, madSigma, median, noiseFromDifferences, sampleSigmasS } from './statistical/robust';
 export {
@@ -79,21 +73,9 @@ export {
 export { decodeForecast, outputRow, type QuantileGrid } from './onnx/decode';
 export { openModelSession, type ModelSession, type ModelSessionOptions } from './onnx/session';
 export { OnnxForecaster, canonicalModelName, type ForecastRequest, type PreparedRequest } from './onnx/forecaster';
-export {
-  SHIPPED_MODELS,
-  SHIPPED_MODELS_DIR,
-  createModelRegistry,
-  shippedCardPath,
-  type ShippedModelName,
-} from './onnx/shipped';
+export { SHIPPED_MODELS, SHIPPED_MODELS_DIR, createModelRegistry, shippedCardPath, type ShippedModelName } from './onnx/shipped';
 export { SeededRandom } from './prng';
-export {
-  simulate,
-  type SimClockModel,
-  type SimNetworkModel,
-  type SimulatedSeries,
-  type SimulationConfig,
-} from './simulator';
+export { simulate, type SimClockModel, type SimNetworkModel, type SimulatedSeries, type SimulationConfig } from './simulator';
 export {
   SCENARIO_NAMES,
   scenarioConfig,

@@ -40,7 +40,11 @@ export class UnknownForecasterError extends TsfmError {
   readonly known: string[];
 
   constructor(requested: string, known: string[]) {
-    super('TSFM_UNKNOWN_MODEL', `unknown forecaster "${requested}"; known: ${known.join(', ')}`, `set model_name to one of: ${known.join(', ')}`);
+    super(
+      'TSFM_UNKNOWN_MODEL',
+      `unknown forecaster "${requested}"; known: ${known.join(', ')}`,
+      `set model_name to one of: ${known.join(', ')}`,
+    );
     this.name = 'UnknownForecasterError';
     this.requested = requested;
     this.known = known;
@@ -148,7 +152,11 @@ export class ForecasterRegistry {
     const factory = this.factories.get(key);
     if (factory !== undefined) return factory(options);
     if (this.loaders.has(key)) {
-      throw new TsfmError('TSFM_MODEL_NOT_LOADED', `forecaster "${key}" is an ONNX model and must be loaded first`, 'call `await registry.load(name)` instead of create(name)');
+      throw new TsfmError(
+        'TSFM_MODEL_NOT_LOADED',
+        `forecaster "${key}" is an ONNX model and must be loaded first`,
+        'call `await registry.load(name)` instead of create(name)',
+      );
     }
     throw new UnknownForecasterError(name, this.names());
   }
@@ -179,6 +187,11 @@ function loadCardForecaster(cardPath: string, options: Record<string, unknown>):
  * read until {@link ForecasterRegistry.load}; options passed there (`threads`) reach
  * the session.
  */
-export function registerOnnxCard(registry: ForecasterRegistry, name: string, cardPath: string, options: { replace?: boolean } = {}): ForecasterRegistry {
+export function registerOnnxCard(
+  registry: ForecasterRegistry,
+  name: string,
+  cardPath: string,
+  options: { replace?: boolean } = {},
+): ForecasterRegistry {
   return registry.registerLoader(name, (o) => loadCardForecaster(cardPath, o), options);
 }

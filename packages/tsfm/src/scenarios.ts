@@ -15,34 +15,56 @@ const INTERNET = { baseDelayS: 0.02, queueMeanS: 0.001, spikeProbability: 0.02, 
 const SCENARIOS: Record<ScenarioName, Omit<SimulationConfig, 'seed'>> = {
   /** An undisciplined quartz oscillator: steady drift, slow wander. */
   quartz_drift: {
-    durationS: 4 * 3600, intervalS: 64,
+    durationS: 4 * 3600,
+    intervalS: 64,
     clock: { initialOffsetS: 0.0123, offsetDriftPpm: 12, driftWanderPpmPerSqrtHour: 0.05 },
-    network: INTERNET, timestampNoiseS: 2e-6,
+    network: INTERNET,
+    timestampNoiseS: 2e-6,
   },
   /** Drift that follows the room temperature: ±1.5 ppm on a two-hour cycle. */
   temperature_cycles: {
-    durationS: 6 * 3600, intervalS: 64,
-    clock: { initialOffsetS: -0.004, offsetDriftPpm: -8, driftWanderPpmPerSqrtHour: 0.05, temperature: { amplitudePpm: 1.5, periodS: 7200 } },
-    network: INTERNET, timestampNoiseS: 2e-6,
+    durationS: 6 * 3600,
+    intervalS: 64,
+    clock: {
+      initialOffsetS: -0.004,
+      offsetDriftPpm: -8,
+      driftWanderPpmPerSqrtHour: 0.05,
+      temperature: { amplitudePpm: 1.5, periodS: 7200 },
+    },
+    network: INTERNET,
+    timestampNoiseS: 2e-6,
   },
   /** A virtual machine's clock: fast drift that wanders, a noisier virtual network. */
   vm_fast_drift: {
-    durationS: 4 * 3600, intervalS: 32,
+    durationS: 4 * 3600,
+    intervalS: 32,
     clock: { initialOffsetS: 0.05, offsetDriftPpm: 150, driftWanderPpmPerSqrtHour: 1 },
-    network: { ...INTERNET, queueMeanS: 0.003, spikeProbability: 0.05 }, timestampNoiseS: 2e-5,
+    network: { ...INTERNET, queueMeanS: 0.003, spikeProbability: 0.05 },
+    timestampNoiseS: 2e-5,
   },
   /** A drifting clock that someone steps twice (+50 ms after one hour, −20 ms at 2.5 h). */
   steps: {
-    durationS: 4 * 3600, intervalS: 64,
-    clock: { initialOffsetS: 0.001, offsetDriftPpm: 5, driftWanderPpmPerSqrtHour: 0.05, steps: [{ atS: 3600, stepS: 0.05 }, { atS: 9000, stepS: -0.02 }] },
-    network: INTERNET, timestampNoiseS: 2e-6,
+    durationS: 4 * 3600,
+    intervalS: 64,
+    clock: {
+      initialOffsetS: 0.001,
+      offsetDriftPpm: 5,
+      driftWanderPpmPerSqrtHour: 0.05,
+      steps: [
+        { atS: 3600, stepS: 0.05 },
+        { atS: 9000, stepS: -0.02 },
+      ],
+    },
+    network: INTERNET,
+    timestampNoiseS: 2e-6,
   },
   /**
    * A clock the OS already disciplines, like the recorded series: a small offset pulled
    * back to zero, a fixed 3 ms path asymmetry and noisy delays. Nothing to predict.
    */
   disciplined_noise: {
-    durationS: 4 * 3600, intervalS: 120,
+    durationS: 4 * 3600,
+    intervalS: 120,
     clock: { initialOffsetS: 0, offsetDriftPpm: 0, offsetWanderSPerSqrtS: 2e-5, disciplineTimeConstantS: 600 },
     network: { ...INTERNET, fixedAsymmetryS: 0.002, queueMeanS: 0.0015, spikeProbability: 0.03, spikeMinS: 0.01 },
     timestampNoiseS: 2e-6,

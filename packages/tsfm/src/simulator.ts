@@ -91,7 +91,7 @@ export function simulate(config: SimulationConfig): SimulatedSeries {
   }
   const rng = new SeededRandom(config.seed);
   const startS = config.startTimeS ?? 1.7e9;
-  const wanderPerStep = (clock.driftWanderPpmPerSqrtHour ?? 0) * PPM / Math.sqrt(3600);
+  const wanderPerStep = ((clock.driftWanderPpmPerSqrtHour ?? 0) * PPM) / Math.sqrt(3600);
   const temp = clock.temperature;
   const omega = temp === undefined ? 0 : (2 * Math.PI) / temp.periodS;
   // ∫ A·sin(ωt + φ) dt, so the temperature term is exact whatever the interval.

@@ -16,14 +16,21 @@ export interface WalkForwardScore {
  * offset when known, else its measured offset.
  */
 export function walkForward(forecaster: SyncForecaster, series: readonly Measurement[], warmup = 8): WalkForwardScore {
-  let n = 0, sumAbs = 0, sumSq = 0, maxAbs = 0, covered = 0;
+  let n = 0,
+    sumAbs = 0,
+    sumSq = 0,
+    maxAbs = 0,
+    covered = 0;
   for (let i = warmup; i < series.length; i++) {
     const m = series[i];
     if (m === undefined) continue;
     const point = forecaster.forecast(series.slice(0, i), [m.tS]).points[0];
     if (point === undefined) throw new Error('no forecast point');
     const err = Math.abs(point.meanS - (m.trueOffsetS ?? m.offsetS));
-    n++; sumAbs += err; sumSq += err * err; maxAbs = Math.max(maxAbs, err);
+    n++;
+    sumAbs += err;
+    sumSq += err * err;
+    maxAbs = Math.max(maxAbs, err);
     if (err <= Z95 * point.sigmaS) covered++;
   }
   return { points: n, maeS: sumAbs / n, rmseS: Math.sqrt(sumSq / n), maxErrorS: maxAbs, coverage95: covered / n };

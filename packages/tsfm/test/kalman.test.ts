@@ -48,7 +48,13 @@ describe('Kalman drift filter', () => {
   });
 
   test('uncertainty grows in holdover and never goes negative', () => {
-    const { measurements } = simulate({ seed: 3, durationS: 3600, intervalS: 60, clock: { initialOffsetS: 0, offsetDriftPpm: 10 }, network: { baseDelayS: 0.01, queueMeanS: 0.0005 } });
+    const { measurements } = simulate({
+      seed: 3,
+      durationS: 3600,
+      intervalS: 60,
+      clock: { initialOffsetS: 0, offsetDriftPpm: 10 },
+      network: { baseDelayS: 0.01, queueMeanS: 0.0005 },
+    });
     const last = measurements[measurements.length - 1]!.tS;
     const f = createKalmanForecaster().forecast(measurements, [last + 60, last + 600, last + 3600]);
     const sigmas = f.points.map((p) => p.sigmaS);

@@ -1,4 +1,13 @@
-import { SeededRandom, TsfmError, createLinearForecaster, fitLinearDrift, predictLinearDrift, simulateScenario, simulate, type Measurement } from '../src';
+import {
+  SeededRandom,
+  TsfmError,
+  createLinearForecaster,
+  fitLinearDrift,
+  predictLinearDrift,
+  simulateScenario,
+  simulate,
+  type Measurement,
+} from '../src';
 
 /** A straight line plus seeded Gaussian noise, so the truth is exact. */
 function line(n: number, opts: { offsetS: number; driftPpm: number; noiseS?: number; intervalS?: number; t0S?: number }): Measurement[] {
@@ -53,7 +62,10 @@ describe('fitLinearDrift', () => {
     const biased = base.map((m, i) => (i % 3 === 0 ? { ...m, delayS: 0.06, offsetS: 0.02 } : m));
     const fit = fitLinearDrift(biased, { maxRejectFraction: 0 }); // rejection off: weighting alone
     expect(Math.abs(fit.offsetS)).toBeLessThan(0.001);
-    const unweighted = fitLinearDrift(biased.map((m) => ({ ...m, delayS: null })), { maxRejectFraction: 0 });
+    const unweighted = fitLinearDrift(
+      biased.map((m) => ({ ...m, delayS: null })),
+      { maxRejectFraction: 0 },
+    );
     expect(unweighted.offsetS).toBeGreaterThan(0.005);
   });
 
@@ -109,7 +121,13 @@ describe('fitLinearDrift', () => {
   });
 
   test('an unsorted history gives the same fit as a sorted one', () => {
-    const { measurements } = simulate({ seed: 9, durationS: 3600, intervalS: 60, clock: { initialOffsetS: 0, offsetDriftPpm: 3 }, network: { baseDelayS: 0.01, queueMeanS: 0.001 } });
+    const { measurements } = simulate({
+      seed: 9,
+      durationS: 3600,
+      intervalS: 60,
+      clock: { initialOffsetS: 0, offsetDriftPpm: 3 },
+      network: { baseDelayS: 0.01, queueMeanS: 0.001 },
+    });
     expect(fitLinearDrift([...measurements].reverse())).toEqual(fitLinearDrift(measurements));
   });
 });

@@ -31,7 +31,8 @@ describe('model cards', () => {
     expect(card.evaluation).toEqual(expect.objectContaining({ tool: expect.stringContaining('chronotick-eval') }));
   });
 
-  const base = (): Record<string, unknown> => JSON.parse(readFileSync(shippedCardPath('chronotick-short'), 'utf8')) as Record<string, unknown>;
+  const base = (): Record<string, unknown> =>
+    JSON.parse(readFileSync(shippedCardPath('chronotick-short'), 'utf8')) as Record<string, unknown>;
   const problems: [string, (c: Record<string, unknown>) => void, string][] = [
     ['wrong version', (c) => (c.card_version = 2), 'card_version'],
     ['upper-case name', (c) => (c.name = 'Chronos'), 'name'],
@@ -48,7 +49,9 @@ describe('model cards', () => {
   test.each(problems)('refuses %s, naming the field', (_label, damage, field) => {
     const c = base();
     damage(c);
-    expect(() => validateModelCard(c, '/x/card.json')).toThrow(expect.objectContaining({ code: 'TSFM_CARD_INVALID', path: '/x/card.json', message: expect.stringContaining(`"${field}"`) }));
+    expect(() => validateModelCard(c, '/x/card.json')).toThrow(
+      expect.objectContaining({ code: 'TSFM_CARD_INVALID', path: '/x/card.json', message: expect.stringContaining(`"${field}"`) }),
+    );
   });
 });
 
@@ -116,7 +119,10 @@ describe('bring your own foundation model through a card (interface test, not ac
   test('a template left unfilled is refused with the checksum error and the file named', async () => {
     copyFileSync(join(FIXTURES, 'chronos-bolt-signature.onnx'), join(dir, 'chronos-bolt-small.onnx'));
     copyFileSync(join(MODELS_DIR, 'byo', 'chronos-bolt.card.json'), join(dir, 'card.json'));
-    await expect(OnnxForecaster.load(join(dir, 'card.json'))).rejects.toMatchObject({ code: 'TSFM_MODEL_CHECKSUM', path: join(dir, 'chronos-bolt-small.onnx') });
+    await expect(OnnxForecaster.load(join(dir, 'card.json'))).rejects.toMatchObject({
+      code: 'TSFM_MODEL_CHECKSUM',
+      path: join(dir, 'chronos-bolt-small.onnx'),
+    });
     writeFileSync(join(dir, 'card.json'), '[]');
     await expect(OnnxForecaster.load(join(dir, 'card.json'))).rejects.toMatchObject({ code: 'TSFM_CARD_INVALID' });
   });

@@ -45,7 +45,10 @@ describe('shipped ONNX models', () => {
       // Beyond the horizon σ keeps growing.
       expect(fc.points[3]!.sigmaS).toBeGreaterThan(fc.points[2]!.sigmaS);
       // A batch answers exactly as single calls do.
-      const batch = await f.forecastBatch([{ history, targetTimesS: targets }, { history: history.slice(0, 20), targetTimesS: [lastS] }]);
+      const batch = await f.forecastBatch([
+        { history, targetTimesS: targets },
+        { history: history.slice(0, 20), targetTimesS: [lastS] },
+      ]);
       expect(batch[0]).toEqual(fc);
       expect(batch[1]!.points[0]!.sigmaS).toBeGreaterThan(0);
       // One measurement is enough to answer (warm-up), never NaN.
@@ -118,7 +121,7 @@ describe('damaged model files give typed errors naming the file, never a crash',
     expect(err.path).toBe(card());
   });
 
-  test('a card whose input name is not the graph\'s: TSFM_MODEL_SIGNATURE', async () => {
+  test("a card whose input name is not the graph's: TSFM_MODEL_SIGNATURE", async () => {
     const raw = JSON.parse(readFileSync(card(), 'utf8')) as { inputs: { name: string }[] };
     raw.inputs[0]!.name = 'past_values';
     writeFileSync(card(), JSON.stringify(raw));

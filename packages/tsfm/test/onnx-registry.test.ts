@@ -44,7 +44,10 @@ describe('fallback to a statistical model happens only when asked', () => {
     bytes[100] = (bytes[100] as number) ^ 0x55;
     writeFileSync(model, bytes);
     const logs: string[] = [];
-    const f = await createModelRegistry({ modelsDir: scratch.dir }).load('chronotick-short', { fallback: 'linear', log: (m) => logs.push(m) });
+    const f = await createModelRegistry({ modelsDir: scratch.dir }).load('chronotick-short', {
+      fallback: 'linear',
+      log: (m) => logs.push(m),
+    });
     expect(f.name).toBe('linear');
     expect(logs).toHaveLength(1);
     expect(logs[0]).toContain('TSFM_MODEL_CHECKSUM');
@@ -55,7 +58,10 @@ describe('fallback to a statistical model happens only when asked', () => {
   test('the same damage without fallback (the default): the typed error', async () => {
     rmSync(join(scratch.dir, 'chronotick-long.onnx'));
     const registry = createModelRegistry({ modelsDir: scratch.dir });
-    await expect(registry.load('chronotick-long')).rejects.toMatchObject({ code: 'TSFM_MODEL_MISSING', path: join(scratch.dir, 'chronotick-long.onnx') });
+    await expect(registry.load('chronotick-long')).rejects.toMatchObject({
+      code: 'TSFM_MODEL_MISSING',
+      path: join(scratch.dir, 'chronotick-long.onnx'),
+    });
     await expect(registry.load('chronotick-long', { fallback: null })).rejects.toMatchObject({ code: 'TSFM_MODEL_MISSING' });
   });
 
@@ -73,7 +79,10 @@ describe('fallback to a statistical model happens only when asked', () => {
 
   test('an intact model never falls back', async () => {
     const logs: string[] = [];
-    const f = await createModelRegistry({ modelsDir: scratch.dir }).load('chronotick-short', { fallback: 'kalman', log: (m) => logs.push(m) });
+    const f = await createModelRegistry({ modelsDir: scratch.dir }).load('chronotick-short', {
+      fallback: 'kalman',
+      log: (m) => logs.push(m),
+    });
     expect(f.name).toBe('chronotick_short');
     expect(logs).toEqual([]);
     await release(f);

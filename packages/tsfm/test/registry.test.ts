@@ -19,7 +19,11 @@ describe('forecaster registry', () => {
       expect(f.name).toBe(name);
       expect(f.mode).toBe('sync');
     }
-    expect(registry.create('hold_last').forecast(history, [1300]) ).toMatchObject({ model: 'hold_last', drift: null, points: [{ tS: 1300, meanS: 0.003 }] });
+    expect(registry.create('hold_last').forecast(history, [1300])).toMatchObject({
+      model: 'hold_last',
+      drift: null,
+      points: [{ tS: 1300, meanS: 0.003 }],
+    });
     const median5 = registry.create('median5');
     if (median5.mode !== 'sync') throw new Error('median5 is a sync forecaster');
     expect(median5.forecast(history, [1300]).points[0]!.meanS).toBeCloseTo(0.0015, 12);
@@ -67,7 +71,10 @@ describe('forecaster registry', () => {
     expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
     expect(normalQuantile(0.5)).toBeCloseTo(0, 12);
     expect(normalQuantile(0.001)).toBeCloseTo(-3.090232, 5);
-    expect(gaussianQuantiles(1, 2, [0.1, 0.9]).map((q) => q.valueS)).toEqual([expect.closeTo(1 - 2 * 1.281552, 5), expect.closeTo(1 + 2 * 1.281552, 5)]);
+    expect(gaussianQuantiles(1, 2, [0.1, 0.9]).map((q) => q.valueS)).toEqual([
+      expect.closeTo(1 - 2 * 1.281552, 5),
+      expect.closeTo(1 + 2 * 1.281552, 5),
+    ]);
     expect(() => normalQuantile(1)).toThrow(expect.objectContaining({ code: 'TSFM_BAD_OPTIONS' }));
   });
 });

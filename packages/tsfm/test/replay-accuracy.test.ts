@@ -45,7 +45,9 @@ describe('walk-forward accuracy on simulated clocks (error against the true offs
   test.each(SCENARIO_NAMES)('%s: the drift models beat the baselines and never diverge', (name) => {
     const { measurements } = simulateScenario(name, { seed: 1 });
     const scores = scoreAll(measurements);
-    console.log(`${name}: ${MODELS.map((m) => `${m} ${(scores[m].maeS * 1e3).toFixed(3)} ms max ${(scores[m].maxErrorS * 1e3).toFixed(1)}`).join(', ')}`);
+    console.log(
+      `${name}: ${MODELS.map((m) => `${m} ${(scores[m].maeS * 1e3).toFixed(3)} ms max ${(scores[m].maxErrorS * 1e3).toFixed(1)}`).join(', ')}`,
+    );
     for (const model of ['linear', 'kalman'] as const) {
       // At a step hold_last follows after one sample, the drift models only once the new
       // level is confirmed (3-4 samples), so there they are held to the median baseline.

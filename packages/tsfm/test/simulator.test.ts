@@ -1,4 +1,13 @@
-import { SCENARIO_NAMES, SeededRandom, parseReplayCsv, scenarioConfig, simulate, simulateScenario, simulationToReplayCsv, madSigma } from '../src';
+import {
+  SCENARIO_NAMES,
+  SeededRandom,
+  parseReplayCsv,
+  scenarioConfig,
+  simulate,
+  simulateScenario,
+  simulationToReplayCsv,
+  madSigma,
+} from '../src';
 
 describe('simulator', () => {
   test('the same seed gives the same series, another seed a different one', () => {
@@ -33,19 +42,37 @@ describe('simulator', () => {
 
   test('the true offset follows the configured drift, temperature term and steps', () => {
     const noNet = { baseDelayS: 0, queueMeanS: 0 };
-    const drift = simulate({ seed: 1, durationS: 1000, intervalS: 100, clock: { initialOffsetS: 0.5, offsetDriftPpm: -200 }, network: noNet });
+    const drift = simulate({
+      seed: 1,
+      durationS: 1000,
+      intervalS: 100,
+      clock: { initialOffsetS: 0.5, offsetDriftPpm: -200 },
+      network: noNet,
+    });
     const last = drift.measurements[drift.measurements.length - 1]!;
     expect(last.trueOffsetS).toBeCloseTo(0.5 - 200e-6 * 1000, 12);
     expect(last.offsetS).toBeCloseTo(last.trueOffsetS!, 12);
     // Host timestamps are reference time minus the offset.
     expect(last.tS).toBeCloseTo(1.7e9 + 1000 - last.trueOffsetS!, 6);
 
-    const cycle = simulate({ seed: 1, durationS: 3600, intervalS: 60, clock: { initialOffsetS: 0, offsetDriftPpm: 0, temperature: { amplitudePpm: 2, periodS: 3600 } }, network: noNet });
+    const cycle = simulate({
+      seed: 1,
+      durationS: 3600,
+      intervalS: 60,
+      clock: { initialOffsetS: 0, offsetDriftPpm: 0, temperature: { amplitudePpm: 2, periodS: 3600 } },
+      network: noNet,
+    });
     // A whole period of a sinusoidal drift integrates to zero.
     expect(cycle.measurements[cycle.measurements.length - 1]!.trueOffsetS).toBeCloseTo(0, 9);
     expect(Math.max(...cycle.measurements.map((m) => m.trueOffsetS!))).toBeGreaterThan(1e-3);
 
-    const stepped = simulate({ seed: 1, durationS: 600, intervalS: 60, clock: { initialOffsetS: 0, offsetDriftPpm: 0, steps: [{ atS: 300, stepS: 0.05 }] }, network: noNet });
+    const stepped = simulate({
+      seed: 1,
+      durationS: 600,
+      intervalS: 60,
+      clock: { initialOffsetS: 0, offsetDriftPpm: 0, steps: [{ atS: 300, stepS: 0.05 }] },
+      network: noNet,
+    });
     expect(stepped.measurements.map((m) => m.trueOffsetS)).toEqual([0, 0, 0, 0, 0, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]);
   });
 

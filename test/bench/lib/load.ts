@@ -31,9 +31,7 @@ export interface LoadResult {
 }
 
 export async function measureThroughput(spec: LoadSpec): Promise<LoadResult> {
-  const conns = await Promise.all(
-    Array.from({ length: spec.clients }, () => FramedConnection.connect(spec.socketPath)),
-  );
+  const conns = await Promise.all(Array.from({ length: spec.clients }, () => FramedConnection.connect(spec.socketPath)));
   let phase: 'warmup' | 'measure' | 'stop' = 'warmup';
   let counted = 0;
   let sent = 0;

@@ -22,7 +22,8 @@ export const evalAccuracy: Section = {
   async run(ctx: BenchContext): Promise<Figure[]> {
     const series: [string, Measurement[]][] = [];
     for (const file of fs.existsSync(RECORDED) ? fs.readdirSync(RECORDED).sort() : []) {
-      if (file.endsWith('.csv')) series.push([file.replace('.csv', ''), parseReplayCsv(fs.readFileSync(path.join(RECORDED, file), 'utf8'))]);
+      if (file.endsWith('.csv'))
+        series.push([file.replace('.csv', ''), parseReplayCsv(fs.readFileSync(path.join(RECORDED, file), 'utf8'))]);
     }
     for (const name of SCENARIOS) series.push([name, simulateScenario(name, { seed: 1 }).measurements]);
     const figures: Figure[] = [];

@@ -80,8 +80,14 @@ export const liveAccuracy: Section = {
       const restartMs = await restartToReady(ctx, firstArgs, env);
       return [
         figure('live_p50_error_us', 'p50 |corrected − true|, fused', fusedErrs, 0.5, linearErrs),
-        { ...figure('live_p95_error_us', 'p95 |corrected − true|, fused', fusedErrs, 0.95, linearErrs), target: { on: 'value', op: '<=', limit: 100 } },
-        { ...figure('live_single_p50_error_us', 'p50 |corrected − true|, fusion off (best single)', singleErrs, 0.5, linearErrs), note: `weights at the end: fused ${weights}; fusion off ${chosen}` },
+        {
+          ...figure('live_p95_error_us', 'p95 |corrected − true|, fused', fusedErrs, 0.95, linearErrs),
+          target: { on: 'value', op: '<=', limit: 100 },
+        },
+        {
+          ...figure('live_single_p50_error_us', 'p50 |corrected − true|, fusion off (best single)', singleErrs, 0.5, linearErrs),
+          note: `weights at the end: fused ${weights}; fusion off ${chosen}`,
+        },
         figure('live_single_p95_error_us', 'p95 |corrected − true|, fusion off (best single)', singleErrs, 0.95, linearErrs),
         {
           key: 'get_time_p99_while_inferring_us',
@@ -92,8 +98,21 @@ export const liveAccuracy: Section = {
           target: { on: 'ratio', op: '<=', limit: 1.2 },
           note: `${latency.withModelsUs.length} sequential get_time per daemon in 10 interleaved blocks; short-term inference every 1 s`,
         },
-        { key: 'rss_with_models_mb', label: 'daemon RSS, both models loaded', value: rssWithModelsMb, unit: 'MB', target: { on: 'value', op: '<=', limit: 150 } },
-        { key: 'restart_to_ready_ms', label: 'restart on saved state to ready', value: restartMs, unit: 'ms', target: { on: 'value', op: '<=', limit: 10_000 }, note: `warm-up configured ${warmUpS} s` },
+        {
+          key: 'rss_with_models_mb',
+          label: 'daemon RSS, both models loaded',
+          value: rssWithModelsMb,
+          unit: 'MB',
+          target: { on: 'value', op: '<=', limit: 150 },
+        },
+        {
+          key: 'restart_to_ready_ms',
+          label: 'restart on saved state to ready',
+          value: restartMs,
+          unit: 'ms',
+          target: { on: 'value', op: '<=', limit: 10_000 },
+          note: `warm-up configured ${warmUpS} s`,
+        },
       ];
     } finally {
       await ref.close();
@@ -113,7 +132,10 @@ async function interleavedLatencyUs(
   let id = 0;
   try {
     for (let block = 0; block < 10; block++) {
-      for (const [conn, out] of [[a, withModelsUs], [b, withoutUs]] as const) {
+      for (const [conn, out] of [
+        [a, withModelsUs],
+        [b, withoutUs],
+      ] as const) {
         for (let i = 0; i < total / 10; i++) {
           const startNs = process.hrtime.bigint();
           expectOk(await conn.request('get_time', ++id), id, 'get_time');
@@ -149,7 +171,12 @@ async function modelWeights(server: ServerHandle): Promise<string> {
   const client = new ChronoTickClient({ socketPaths: [server.socketPath] });
   try {
     const status = await client.request('get_daemon_status');
-    return status.models.filter((m) => m.weight > 0).map((m) => `${m.name} ${m.weight.toFixed(2)}`).join(', ') || 'none';
+    return (
+      status.models
+        .filter((m) => m.weight > 0)
+        .map((m) => `${m.name} ${m.weight.toFixed(2)}`)
+        .join(', ') || 'none'
+    );
   } finally {
     client.close();
   }

@@ -53,7 +53,13 @@ export const models: Section = {
       const note = `${iterations} forecasts, 200-measurement history, 1 thread, fresh process`;
       figures.push(
         { key: `${key}_inference_p50_us`, label: `${name} forecast p50`, value: p.p50Us, unit: 'us', note },
-        { key: `${key}_inference_p99_us`, label: `${name} forecast p99`, value: p.p99Us, unit: 'us', target: { on: 'value', op: '<=', limit: 1000 } },
+        {
+          key: `${key}_inference_p99_us`,
+          label: `${name} forecast p99`,
+          value: p.p99Us,
+          unit: 'us',
+          target: { on: 'value', op: '<=', limit: 1000 },
+        },
         { key: `${key}_load_ms`, label: `${name} load (card, sha256, session, warm-up)`, value: p.loadMs, unit: 'ms' },
         { key: `${key}_session_mb`, label: `${name} memory added by the session`, value: p.addedMb, unit: 'MB' },
       );

@@ -45,7 +45,12 @@ export async function runFuzzWorker(socketPath: string, rng: Prng, quota: number
         cases.forEach((c) => count(report, c.category));
         const oversize = cases.find((c) => c.payload.length > MAX_FRAME_BYTES);
         if (oversize) throw new Error(`test bug: a ${oversize.category} case of ${oversize.payload.length} bytes`);
-        send(conn, rng, cases.map((c) => frameOf(c.payload)), report);
+        send(
+          conn,
+          rng,
+          cases.map((c) => frameOf(c.payload)),
+          report,
+        );
         failures = await collect(conn, base, size).then((responses) => matchBatch(cases, responses));
       } else {
         const payloads: Buffer[] = [];
@@ -116,7 +121,12 @@ function checkChaos(responses: unknown[], frames: number): string[] {
 }
 
 /** Ends a connection the way a broken client would, and checks the daemon's side of it. */
-async function endBadly(conn: RawConnection, ending: Exclude<keyof typeof ENDINGS, 'keep'>, rng: Prng, report: WorkerReport): Promise<string[]> {
+async function endBadly(
+  conn: RawConnection,
+  ending: Exclude<keyof typeof ENDINGS, 'keep'>,
+  rng: Prng,
+  report: WorkerReport,
+): Promise<string[]> {
   count(report, ending);
   const base = conn.responses.length;
   const failures: string[] = [];

@@ -53,7 +53,10 @@ export class IdCheckingConnection {
         this.pending.delete(id);
         reject(new Error(`no response for id ${id} (${method}) within ${timeoutMs} ms`));
       }, timeoutMs);
-      const settle = { resolve: (r: Response) => (clearTimeout(timer), resolve(r)), reject: (e: Error) => (clearTimeout(timer), reject(e)) };
+      const settle = {
+        resolve: (r: Response) => (clearTimeout(timer), resolve(r)),
+        reject: (e: Error) => (clearTimeout(timer), reject(e)),
+      };
       this.pending.set(id, settle);
       this.socket.write(encodeFrame({ v: PROTOCOL_VERSION, id, method, params }));
     });

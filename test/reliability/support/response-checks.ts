@@ -45,8 +45,7 @@ export function matchBatch(cases: readonly FuzzCase[], rawResponses: readonly un
       continue;
     }
     const index =
-      (byId.get(idKey(response.id)) ?? []).find((i) => !matched.has(i)) ??
-      cases.findIndex((c, i) => c.anyId === true && !matched.has(i));
+      (byId.get(idKey(response.id)) ?? []).find((i) => !matched.has(i)) ?? cases.findIndex((c, i) => c.anyId === true && !matched.has(i));
     if (index === undefined || index < 0) {
       failures.push(`response for id ${JSON.stringify(response.id)} that no frame carried`);
       continue;
@@ -59,11 +58,13 @@ export function matchBatch(cases: readonly FuzzCase[], rawResponses: readonly un
   for (const c of left) {
     if (!c.ids.includes(null) && c.anyId !== true) failures.push(`${c.category} frame ${describe(c)} got no response with its id`);
   }
-  if (nullResponses.length !== left.length) failures.push(`${nullResponses.length} id-null responses for ${left.length} frames without an answer`);
+  if (nullResponses.length !== left.length)
+    failures.push(`${nullResponses.length} id-null responses for ${left.length} frames without an answer`);
   const allowedNull = new Set(left.flatMap((c) => c.codes));
   for (const response of nullResponses) {
     if (response.ok) failures.push(`a success with id null: ${JSON.stringify(response).slice(0, 200)}`);
-    else if (!allowedNull.has(response.error.code)) failures.push(`id-null ${response.error.code} (${response.error.message.slice(0, 120)})`);
+    else if (!allowedNull.has(response.error.code))
+      failures.push(`id-null ${response.error.code} (${response.error.message.slice(0, 120)})`);
   }
   return failures;
 }

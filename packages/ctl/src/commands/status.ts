@@ -4,9 +4,7 @@ import { alignRows, formatDuration, formatPpm, formatSeconds, table } from '../f
 /** `chronotickctl status`: what an operator needs at a glance. */
 export function renderStatus(s: DaemonStatusAnswer): string {
   const warmup =
-    s.status === 'warming_up'
-      ? `${Math.round(s.warmup_progress * 100)}% (${Math.ceil(s.warmup_remaining_seconds)} s left)`
-      : 'done';
+    s.status === 'warming_up' ? `${Math.round(s.warmup_progress * 100)}% (${Math.ceil(s.warmup_remaining_seconds)} s left)` : 'done';
   const head = alignRows([
     ['Status', `${s.status} (clock ${s.clock_status})`],
     ['Warm-up', warmup],

@@ -1,7 +1,17 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from '@chronotick/config';
 import { TsfmError, createModelRegistry } from '@chronotick/tsfm';
-import { EVAL_USAGE, EvalUsageError, ReplayFileError, evalJson, evalTable, evaluateSeries, parseEvalArgs, readReplayFile, standardMethods } from '../eval';
+import {
+  EVAL_USAGE,
+  EvalUsageError,
+  ReplayFileError,
+  evalJson,
+  evalTable,
+  evaluateSeries,
+  parseEvalArgs,
+  readReplayFile,
+  standardMethods,
+} from '../eval';
 import { fusionEvalMethod } from '../engine/fusion/eval-method';
 import { VERSION } from '../version';
 import { Exit } from './exit-codes';

@@ -1,9 +1,4 @@
-import type {
-  ConfidenceIntervalAnswer,
-  DaemonStatus,
-  FutureUncertaintyAnswer,
-  TimeAnswer,
-} from '@chronotick/protocol';
+import type { ConfidenceIntervalAnswer, DaemonStatus, FutureUncertaintyAnswer, TimeAnswer } from '@chronotick/protocol';
 import { extrapolate, type Correction } from './correction';
 import { twoSidedZ } from './normal';
 
@@ -79,11 +74,7 @@ function validityS(correction: Correction, maxDriftPpm: number, sigmaS: number):
 }
 
 /** get_time_with_future_uncertainty: the answer now plus its projection `futureS` ahead. */
-export function buildFutureAnswer(
-  correction: Correction,
-  ctx: AnswerContext,
-  futureS: number,
-): FutureUncertaintyAnswer {
+export function buildFutureAnswer(correction: Correction, ctx: AnswerContext, futureS: number): FutureUncertaintyAnswer {
   const now = buildTimeAnswer(correction, ctx);
   const projectedAtS = ctx.systemTimeS + futureS;
   const projected = extrapolate(correction, projectedAtS, ctx.maxDriftPpm);
@@ -99,11 +90,7 @@ export function buildFutureAnswer(
 }
 
 /** get_time_with_confidence_interval: a two-sided interval at `level` around now. */
-export function buildConfidenceAnswer(
-  correction: Correction,
-  ctx: AnswerContext,
-  level: number,
-): ConfidenceIntervalAnswer {
+export function buildConfidenceAnswer(correction: Correction, ctx: AnswerContext, level: number): ConfidenceIntervalAnswer {
   const now = buildTimeAnswer(correction, ctx);
   const halfWidthS = twoSidedZ(level) * now.time_uncertainty;
   return {

@@ -74,8 +74,7 @@ export function extrapolate(correction: Correction, atS: number, maxDriftPpm: nu
   const sinceRefS = atS - correction.refTimeS;
   const offsetS = correction.offsetS + correction.driftRate * sinceRefS;
   const statisticalSigmaS = Math.hypot(correction.offsetSigmaS, correction.driftSigma * sinceRefS);
-  const sinceMeasurementS =
-    correction.lastMeasurementS === null ? 0 : Math.max(0, atS - correction.lastMeasurementS);
+  const sinceMeasurementS = correction.lastMeasurementS === null ? 0 : Math.max(0, atS - correction.lastMeasurementS);
   const holdoverS = maxDriftPpm * 1e-6 * sinceMeasurementS;
   return { offsetS, sigmaS: statisticalSigmaS + holdoverS };
 }

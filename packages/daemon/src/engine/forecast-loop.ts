@@ -1,12 +1,6 @@
 import type { Config } from '@chronotick/config';
 import type { ModelStatusSchema } from '@chronotick/protocol';
-import {
-  createModelRegistry,
-  runForecast,
-  type Forecaster,
-  type ForecasterRegistry,
-  type Measurement,
-} from '@chronotick/tsfm';
+import { createModelRegistry, runForecast, type Forecaster, type ForecasterRegistry, type Measurement } from '@chronotick/tsfm';
 import type { z } from 'zod';
 import type { Logger } from '../log';
 import type { ClockDiscipline, RoundMeasurement } from './clock-discipline';
@@ -238,7 +232,14 @@ export class ForecastLoop {
     // The linear fit alone: serve it as it is, with its own σ.
     if (now.dominant === LINEAR && (now.weights[LINEAR] ?? 0) >= 1) return base;
     const contributors = Object.values(now.weights).filter((w) => w > 0).length;
-    const made = contributors > 1 ? 'fusion' : now.dominant === LINEAR ? base.source : isStatistical(now.dominant) ? 'statistical' : (now.dominant as Role);
+    const made =
+      contributors > 1
+        ? 'fusion'
+        : now.dominant === LINEAR
+          ? base.source
+          : isStatistical(now.dominant)
+            ? 'statistical'
+            : (now.dominant as Role);
     return {
       ...base,
       refTimeS: nowS,

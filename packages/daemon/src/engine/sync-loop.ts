@@ -332,7 +332,9 @@ export class SyncLoop {
     if (clockStatus !== current.clockStatus || status !== this.deps.engine.status) {
       const source = servedSource(current.source, clockStatus);
       if (clockStatus === 'free_running' && current.clockStatus !== 'free_running') {
-        this.deps.logger.warn(`no NTP measurement for ${Math.round(nowS - (current.lastMeasurementS ?? nowS))} s: free-running on the last drift estimate`);
+        this.deps.logger.warn(
+          `no NTP measurement for ${Math.round(nowS - (current.lastMeasurementS ?? nowS))} s: free-running on the last drift estimate`,
+        );
       }
       this.deps.engine.relabel({ clockStatus, source }, status);
     }
@@ -351,8 +353,6 @@ export class SyncLoop {
     const s = this.sampler.status();
     if (s.state !== 'warming_up' || monoS - this.lastProgressLogS < PROGRESS_LOG_INTERVAL_S) return;
     this.lastProgressLogS = monoS;
-    this.deps.logger.info(
-      `warm-up ${Math.round(s.warmup_progress * 100)}% complete, ${Math.ceil(s.warmup_remaining_s)} s remaining`,
-    );
+    this.deps.logger.info(`warm-up ${Math.round(s.warmup_progress * 100)}% complete, ${Math.ceil(s.warmup_remaining_s)} s remaining`);
   }
 }

@@ -1,9 +1,4 @@
-import type {
-  ConfidenceIntervalAnswer,
-  DaemonStatus,
-  FutureUncertaintyAnswer,
-  TimeAnswer,
-} from '@chronotick/protocol';
+import type { ConfidenceIntervalAnswer, DaemonStatus, FutureUncertaintyAnswer, TimeAnswer } from '@chronotick/protocol';
 import type { HostClock } from '../clock/host-clock';
 import { buildConfidenceAnswer, buildFutureAnswer, buildTimeAnswer, type AnswerContext } from './answer';
 import { extrapolate, hostOnlyCorrection, type Correction } from './correction';

@@ -51,7 +51,13 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
   } catch (err) {
     throw new EvalUsageError((err as Error).message);
   }
-  const args: EvalArgs = { data: values.data, json: values.json ?? false, config: values.config, help: values.help ?? false, version: values.version ?? false };
+  const args: EvalArgs = {
+    data: values.data,
+    json: values.json ?? false,
+    config: values.config,
+    help: values.help ?? false,
+    version: values.version ?? false,
+  };
   if (!args.help && !args.version && (args.data === undefined || args.data === '')) throw new EvalUsageError('--data FILE is required');
   return args;
 }

@@ -52,7 +52,11 @@ export async function standardMethods(config: Pick<Config, ModelRole>, registry:
 }
 
 /** Replay a parsed series with the standard methods (and any extra ones). */
-export async function evaluateSeries(series: readonly Measurement[], config: Pick<Config, ModelRole>, options: EvaluateOptions = {}): Promise<EvalResult> {
+export async function evaluateSeries(
+  series: readonly Measurement[],
+  config: Pick<Config, ModelRole>,
+  options: EvaluateOptions = {},
+): Promise<EvalResult> {
   const registry = options.registry ?? createModelRegistry();
   const methods = [...(await standardMethods(config, registry)), ...(options.extraMethods ?? [])];
   try {

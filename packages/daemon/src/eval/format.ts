@@ -26,12 +26,21 @@ const frac = (v: number | null): string => (v === null ? '—' : v.toFixed(3));
 /** An aligned table for people: milliseconds, coverage as a fraction. */
 export function evalTable(result: EvalResult, source: string): string {
   const header = ['method', 'MAE ms', 'RMSE ms', 'p95 ms', 'cov95', 'width95 ms'];
-  const rows = Object.entries(result.methods).map(([name, r]) => [name, ms(r.mae_s), ms(r.rmse_s), ms(r.p95_s), frac(r.coverage_95), ms(r.mean_width_s)]);
+  const rows = Object.entries(result.methods).map(([name, r]) => [
+    name,
+    ms(r.mae_s),
+    ms(r.rmse_s),
+    ms(r.p95_s),
+    frac(r.coverage_95),
+    ms(r.mean_width_s),
+  ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
-  const line = (cells: string[]): string => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join('  ').trimEnd();
-  return [
-    `${source}: ${result.points} points scored (the first 8 measurements warm up)`,
-    line(header),
-    ...rows.map(line),
-  ].join('\n') + '\n';
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number)))
+      .join('  ')
+      .trimEnd();
+  return (
+    [`${source}: ${result.points} points scored (the first 8 measurements warm up)`, line(header), ...rows.map(line)].join('\n') + '\n'
+  );
 }

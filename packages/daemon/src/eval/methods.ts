@@ -1,4 +1,11 @@
-import { GridCells, prepareFromCells, type AsyncForecaster, type Forecaster, type Measurement, type OnnxForecaster } from '@chronotick/tsfm';
+import {
+  GridCells,
+  prepareFromCells,
+  type AsyncForecaster,
+  type Forecaster,
+  type Measurement,
+  type OnnxForecaster,
+} from '@chronotick/tsfm';
 
 /** One prediction of the replay: the expected offset and its σ (null: no uncertainty). */
 export interface Prediction {
@@ -124,7 +131,9 @@ function onnxMethod(forecaster: OnnxForecaster, name: string): EvalMethod {
     historySpanS: forecaster.contextSpanS,
     predict: async (requests) => {
       const preps = requests.map((r) => prepared(r) ?? forecaster.prepare(r.history));
-      const out = await forecaster.forecastPrepared(preps.map((prep, j) => ({ prep, targetTimesS: [(requests[j] as PredictionRequest).tS] })));
+      const out = await forecaster.forecastPrepared(
+        preps.map((prep, j) => ({ prep, targetTimesS: [(requests[j] as PredictionRequest).tS] })),
+      );
       return out.map((f) => ({ meanS: f.points[0]?.meanS ?? NaN, sigmaS: f.points[0]?.sigmaS ?? null }));
     },
   };

@@ -51,7 +51,11 @@ function lazyRequest(series: readonly Measurement[], lo: number, index: number, 
  * knows it (with the method's σ about the truth, if it states one), else against the
  * measured offset (with its σ about the measurement).
  */
-export async function replaySeries(series: readonly Measurement[], methods: readonly EvalMethod[], warmup = WARMUP_MEASUREMENTS): Promise<EvalResult> {
+export async function replaySeries(
+  series: readonly Measurement[],
+  methods: readonly EvalMethod[],
+  warmup = WARMUP_MEASUREMENTS,
+): Promise<EvalResult> {
   const acc = methods.map(() => new ErrorAccumulator());
   for (let start = warmup; start < series.length; start += CHUNK) {
     const end = Math.min(series.length, start + CHUNK);
@@ -60,7 +64,8 @@ export async function replaySeries(series: readonly Measurement[], methods: read
       for (let i = start; i < end; i++) {
         const m = series[i] as Measurement;
         let lo = Math.max(0, i - method.historySamples);
-        if (Number.isFinite(method.historySpanS)) lo = Math.max(lo, firstAtOrAfter(series, (series[i - 1] as Measurement).tS - method.historySpanS, i - 1));
+        if (Number.isFinite(method.historySpanS))
+          lo = Math.max(lo, firstAtOrAfter(series, (series[i - 1] as Measurement).tS - method.historySpanS, i - 1));
         requests.push(lazyRequest(series, lo, i, m.tS));
       }
       const predictions = await method.predict(requests);

@@ -73,7 +73,5 @@ export type Resolver = (host: string) => Promise<ResolvedAddress[]>;
 /** The system resolver (getaddrinfo via dns.promises.lookup), both families, in its order. */
 export const systemResolver: Resolver = async (host) => {
   const found = await lookup(host, { all: true, verbatim: true });
-  return found
-    .filter((a) => a.family === 4 || a.family === 6)
-    .map((a) => ({ address: a.address, family: a.family as 4 | 6 }));
+  return found.filter((a) => a.family === 4 || a.family === 6).map((a) => ({ address: a.address, family: a.family as 4 | 6 }));
 };

@@ -132,9 +132,7 @@ export function queryNtp(req: NtpQueryRequest): Promise<NtpQueryResult> {
     });
 
     timer = timers.setTimeout(() => {
-      finish(
-        lastBad ?? { ...base, reason: 'timeout', detail: `no reply from ${req.address}:${req.port} within ${req.timeoutMs} ms` },
-      );
+      finish(lastBad ?? { ...base, reason: 'timeout', detail: `no reply from ${req.address}:${req.port} within ${req.timeoutMs} ms` });
     }, req.timeoutMs);
 
     // A connected socket only receives datagrams from the server's address and

@@ -111,10 +111,13 @@ export class NtpSampler {
   }
 
   private later(delayMs: number, fn: () => void): unknown {
-    const handle = this.timers.setTimeout(() => {
-      this.pendingTimers.delete(handle);
-      if (this.running) fn();
-    }, Math.max(0, delayMs));
+    const handle = this.timers.setTimeout(
+      () => {
+        this.pendingTimers.delete(handle);
+        if (this.running) fn();
+      },
+      Math.max(0, delayMs),
+    );
     this.pendingTimers.add(handle);
     return handle;
   }
@@ -281,7 +284,7 @@ export class NtpSampler {
       case 'no_usable_servers':
         return this.servers.length === 0
           ? 'no NTP servers configured; add some under ntp.servers'
-          : 'every NTP server refused service (Kiss-o\'-Death DENY/RSTR); configure other servers';
+          : "every NTP server refused service (Kiss-o'-Death DENY/RSTR); configure other servers";
       case 'warming_up':
         return 'warming up: sampling densely';
       case 'running':

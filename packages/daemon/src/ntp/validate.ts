@@ -14,16 +14,7 @@ import {
 } from './packet';
 
 export type NtpRejectReason =
-  | 'timeout'
-  | 'bad_origin'
-  | 'duplicate'
-  | 'unsynchronized'
-  | 'kod'
-  | 'malformed'
-  | 'uncertainty_exceeded'
-  | 'dns'
-  | 'network'
-  | 'bad_mode';
+  'timeout' | 'bad_origin' | 'duplicate' | 'unsynchronized' | 'kod' | 'malformed' | 'uncertainty_exceeded' | 'dns' | 'network' | 'bad_mode';
 
 export const NTP_REJECT_REASONS: readonly NtpRejectReason[] = [
   'timeout',

@@ -49,7 +49,10 @@ export class AuditLog {
     const bytes = Buffer.byteLength(line);
     if (this.sizeBytes === undefined) {
       await fs.promises.mkdir(path.dirname(this.opts.file), { recursive: true, mode: 0o750 });
-      this.sizeBytes = await fs.promises.stat(this.opts.file).then((s) => s.size, () => 0);
+      this.sizeBytes = await fs.promises.stat(this.opts.file).then(
+        (s) => s.size,
+        () => 0,
+      );
     }
     if (this.sizeBytes > 0 && this.sizeBytes + bytes > this.opts.maxBytes) {
       await this.rotate();

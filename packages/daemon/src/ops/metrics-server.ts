@@ -8,11 +8,7 @@ import type { DaemonStatusAnswer } from '@chronotick/protocol';
  * checks that speak HTTP but not our socket protocol. Gauges are read from the status
  * at scrape time, so nothing is updated on the request path.
  */
-export async function startMetricsServer(opts: {
-  port: number;
-  host?: string;
-  status: () => DaemonStatusAnswer;
-}): Promise<http.Server> {
+export async function startMetricsServer(opts: { port: number; host?: string; status: () => DaemonStatusAnswer }): Promise<http.Server> {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'chronotick_process_' });
   const gauge = (name: string, help: string, read: (s: DaemonStatusAnswer) => number): void => {
@@ -32,8 +28,10 @@ export async function startMetricsServer(opts: {
   gauge('chronotick_warmup_progress', 'Warm-up progress, 0–1', (s) => s.warmup_progress);
   gauge('chronotick_corrections_total', 'Corrections installed since start', (s) => s.total_corrections);
   gauge('chronotick_request_success_ratio', 'Share of requests answered without error', (s) => s.success_rate);
-  gauge('chronotick_ntp_servers_reachable', 'NTP servers that answered recently', (s) =>
-    s.ntp.servers.filter((srv) => srv.reach !== 0).length,
+  gauge(
+    'chronotick_ntp_servers_reachable',
+    'NTP servers that answered recently',
+    (s) => s.ntp.servers.filter((srv) => srv.reach !== 0).length,
   );
 
   const server = http.createServer((req, res) => {

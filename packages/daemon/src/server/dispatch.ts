@@ -40,11 +40,10 @@ export async function dispatch(message: unknown, handlers: Handlers): Promise<Re
     }
     const request = envelope.data;
     if (request.v !== PROTOCOL_VERSION) {
-      throw new ProtocolError(
-        ErrorCode.UnsupportedVersion,
-        `protocol version ${request.v} is not supported`,
-        { field: 'v', hint: `this daemon speaks v${PROTOCOL_VERSION}` },
-      );
+      throw new ProtocolError(ErrorCode.UnsupportedVersion, `protocol version ${request.v} is not supported`, {
+        field: 'v',
+        hint: `this daemon speaks v${PROTOCOL_VERSION}`,
+      });
     }
     if (!isMethodName(request.method)) {
       throw new ProtocolError(ErrorCode.UnknownMethod, `unknown method "${request.method}"`, {
@@ -59,18 +58,12 @@ export async function dispatch(message: unknown, handlers: Handlers): Promise<Re
   }
 }
 
-async function runMethod<M extends MethodName>(
-  method: M,
-  rawParams: Record<string, unknown>,
-  handlers: Handlers,
-): Promise<unknown> {
+async function runMethod<M extends MethodName>(method: M, rawParams: Record<string, unknown>, handlers: Handlers): Promise<unknown> {
   const spec = methods[method];
   const params = spec.params.safeParse(rawParams);
   if (!params.success) {
     const first = params.error.issues[0];
-    const { field, message } = first
-      ? formatZodIssue(first, 'params')
-      : { field: 'params', message: 'invalid params' };
+    const { field, message } = first ? formatZodIssue(first, 'params') : { field: 'params', message: 'invalid params' };
     throw new ProtocolError(ErrorCode.BadRequest, `${method}: ${message}`, { field });
   }
   const handler = handlers[method] as (p: unknown) => unknown;
@@ -79,10 +72,7 @@ async function runMethod<M extends MethodName>(
   const checked = spec.result.safeParse(result);
   if (!checked.success) {
     const first = checked.error.issues[0];
-    throw new ProtocolError(
-      ErrorCode.Internal,
-      `${method} produced an invalid result${first ? `: ${formatZodIssue(first).message}` : ''}`,
-    );
+    throw new ProtocolError(ErrorCode.Internal, `${method} produced an invalid result${first ? `: ${formatZodIssue(first).message}` : ''}`);
   }
   return checked.data;
 }

@@ -1,4 +1,4 @@
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import {
   ErrorCode,
   FrameDecoder,
@@ -146,7 +146,11 @@ export class SocketServer {
       return;
     }
     if (!limiter.tryTake(startS)) {
-      this.finish(socket, this.refusal(message, ErrorCode.RateLimited, 'too many requests on this connection', 'slow down: see server.rate_limit_per_second'), startS);
+      this.finish(
+        socket,
+        this.refusal(message, ErrorCode.RateLimited, 'too many requests on this connection', 'slow down: see server.rate_limit_per_second'),
+        startS,
+      );
       return;
     }
     this.inFlight++;

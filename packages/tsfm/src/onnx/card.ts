@@ -141,13 +141,19 @@ export function validateModelCard(raw: unknown, cardPath: string): LoadedCard {
     throw invalid(path, 'name', 'must be lower case letters, digits, "-" and "_", starting with a letter');
   }
   if (typeof raw.file !== 'string' || raw.file === '') throw invalid(path, 'file', 'must name the .onnx file');
-  if (typeof raw.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(raw.sha256)) throw invalid(path, 'sha256', 'must be 64 lower-case hex digits');
+  if (typeof raw.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(raw.sha256))
+    throw invalid(path, 'sha256', 'must be 64 lower-case hex digits');
   const contextLength = positiveInt(path, raw, 'context_length');
   const horizon = positiveInt(path, raw, 'horizon');
   const firstStep = raw.first_step === undefined ? 1 : positiveInt(path, raw, 'first_step', 0);
-  if (typeof raw.step_s !== 'number' || !(raw.step_s > 0) || !Number.isFinite(raw.step_s)) throw invalid(path, 'step_s', 'must be a positive number of seconds');
+  if (typeof raw.step_s !== 'number' || !(raw.step_s > 0) || !Number.isFinite(raw.step_s))
+    throw invalid(path, 'step_s', 'must be a positive number of seconds');
   const levels = raw.quantile_levels;
-  if (!Array.isArray(levels) || levels.length === 0 || levels.some((l, i) => typeof l !== 'number' || !(l > 0 && l < 1) || (i > 0 && !(l > (levels[i - 1] as number))))) {
+  if (
+    !Array.isArray(levels) ||
+    levels.length === 0 ||
+    levels.some((l, i) => typeof l !== 'number' || !(l > 0 && l < 1) || (i > 0 && !(l > (levels[i - 1] as number))))
+  ) {
     throw invalid(path, 'quantile_levels', 'must be a non-empty, strictly increasing list of levels in (0, 1)');
   }
   if (!Array.isArray(raw.inputs) || raw.inputs.length !== 1) throw invalid(path, 'inputs', 'must list exactly one input (the context)');
@@ -178,9 +184,12 @@ export function validateModelCard(raw: unknown, cardPath: string): LoadedCard {
   if (s.detrend !== 'resistant_line' && s.detrend !== 'none') throw invalid(path, 'scaling.detrend', 'must be "resistant_line" or "none"');
   if (s.scale !== 'residual_mad' && s.scale !== 'none') throw invalid(path, 'scaling.scale', 'must be "residual_mad" or "none"');
   if (s.missing !== 'nan' && s.missing !== 'zero') throw invalid(path, 'scaling.missing', 'must be "nan" or "zero"');
-  if (s.min_scale_s !== undefined && !(typeof s.min_scale_s === 'number' && s.min_scale_s > 0)) throw invalid(path, 'scaling.min_scale_s', 'must be a positive number');
-  if (s.clip !== undefined && s.clip !== null && !(typeof s.clip === 'number' && s.clip > 0)) throw invalid(path, 'scaling.clip', 'must be a positive number or null');
-  if (s.spread_scale !== undefined && !(typeof s.spread_scale === 'number' && s.spread_scale > 0 && Number.isFinite(s.spread_scale))) throw invalid(path, 'scaling.spread_scale', 'must be a positive number');
+  if (s.min_scale_s !== undefined && !(typeof s.min_scale_s === 'number' && s.min_scale_s > 0))
+    throw invalid(path, 'scaling.min_scale_s', 'must be a positive number');
+  if (s.clip !== undefined && s.clip !== null && !(typeof s.clip === 'number' && s.clip > 0))
+    throw invalid(path, 'scaling.clip', 'must be a positive number or null');
+  if (s.spread_scale !== undefined && !(typeof s.spread_scale === 'number' && s.spread_scale > 0 && Number.isFinite(s.spread_scale)))
+    throw invalid(path, 'scaling.spread_scale', 'must be a positive number');
 
   const card = { ...raw, first_step: firstStep, inputs: [input], outputs } as unknown as ModelCard;
   const modelPath = isAbsolute(card.file) ? card.file : resolve(dirname(cardPath), card.file);
@@ -197,7 +206,12 @@ export function readModelCard(cardPath: string): LoadedCard {
   try {
     text = readFileSync(cardPath, 'utf8');
   } catch (err) {
-    throw new ModelFileError('TSFM_MODEL_MISSING', cardPath, `cannot read model card: ${(err as Error).message}`, 'check the path in model_name, or reinstall @chronotick/tsfm for the shipped models');
+    throw new ModelFileError(
+      'TSFM_MODEL_MISSING',
+      cardPath,
+      `cannot read model card: ${(err as Error).message}`,
+      'check the path in model_name, or reinstall @chronotick/tsfm for the shipped models',
+    );
   }
   let raw: unknown;
   try {

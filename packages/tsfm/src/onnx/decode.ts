@@ -19,7 +19,11 @@ export function outputRow(data: ArrayLike<number>, card: ModelCard, row: number)
       const at = layout === 'batch_horizon_quantile' ? base + j * q + k : base + k * h + j;
       const v = data[at] as number;
       if (!Number.isFinite(v)) {
-        throw new TsfmError('TSFM_INFERENCE_FAILED', `model ${card.name} produced a non-finite value (row ${row}, step ${j})`, 'the model misbehaves on this input; use a statistical model or fallback');
+        throw new TsfmError(
+          'TSFM_INFERENCE_FAILED',
+          `model ${card.name} produced a non-finite value (row ${row}, step ${j})`,
+          'the model misbehaves on this input; use a statistical model or fallback',
+        );
       }
       col[k] = v;
     }

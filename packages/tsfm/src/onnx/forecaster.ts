@@ -126,5 +126,8 @@ export class OnnxForecaster implements AsyncForecaster {
 function driftOf(prep: PreparedContext, card: ModelCard): Forecast['drift'] {
   if (card.scaling.detrend !== 'resistant_line') return null;
   const spanS = Math.max(prep.availableCells - 1, 1) * card.step_s;
-  return { rateSPerS: prep.slopeSPerStep / card.step_s, sigmaSPerS: (prep.scatterS * Math.sqrt(12 / Math.max(prep.availableCells, 1))) / spanS };
+  return {
+    rateSPerS: prep.slopeSPerStep / card.step_s,
+    sigmaSPerS: (prep.scatterS * Math.sqrt(12 / Math.max(prep.availableCells, 1))) / spanS,
+  };
 }

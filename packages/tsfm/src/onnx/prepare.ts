@@ -76,7 +76,14 @@ export function gridCells(history: readonly Measurement[], contextLength: number
     while (i >= 0 && cellIndexOf((history[i] as Measurement).tS, stepS) === index) i--;
     // Oldest first, as GridCells adds them: the mean time is summed in the same order.
     const inCell = history.slice(i + 1, end + 1);
-    cells.push(summariseCell(index, stepS, inCell.map((m) => m.offsetS), inCell.map((m) => m.tS)));
+    cells.push(
+      summariseCell(
+        index,
+        stepS,
+        inCell.map((m) => m.offsetS),
+        inCell.map((m) => m.tS),
+      ),
+    );
   }
   return cells.reverse();
 }
@@ -101,7 +108,12 @@ function rejectCells(residuals: readonly number[]): boolean[] {
   const sigma = MAD_TO_SIGMA * median(residuals.map(Math.abs));
   const out = residuals.map((r) => sigma > 0 && Math.abs(r) > CELL_REJECT_SIGMAS * sigma);
   let run = 0;
-  for (let j = out.length - 1; j >= 0 && out[j] && Math.sign(residuals[j] as number) === Math.sign(residuals[out.length - 1] as number); j--) run++;
+  for (
+    let j = out.length - 1;
+    j >= 0 && out[j] && Math.sign(residuals[j] as number) === Math.sign(residuals[out.length - 1] as number);
+    j--
+  )
+    run++;
   if (run >= CELL_STEP_RUN) for (let j = out.length - run; j < out.length; j++) out[j] = false;
   return out;
 }
@@ -154,7 +166,8 @@ export function prepareFromCells(cells: readonly GridCell[], endTimeS: number, s
   const slope = detrend ? line.slope : 0;
   const values = detrend ? residuals : ys;
   let scaleS = 1;
-  if (scaling.scale === 'residual_mad') scaleS = Math.max(MAD_TO_SIGMA * median(values.filter((_, j) => !rejected[j]).map(Math.abs)), minScaleS);
+  if (scaling.scale === 'residual_mad')
+    scaleS = Math.max(MAD_TO_SIGMA * median(values.filter((_, j) => !rejected[j]).map(Math.abs)), minScaleS);
 
   // Place the kept cells in their slots, interpolate between them.
   const grid = new Float64Array(n).fill(NaN);
@@ -166,7 +179,8 @@ export function prepareFromCells(cells: readonly GridCell[], endTimeS: number, s
   let left = first;
   for (let k = first + 1; k < n; k++) {
     if (Number.isNaN(grid[k] as number)) continue;
-    for (let j = left + 1; j < k; j++) grid[j] = (grid[left] as number) + (((grid[k] as number) - (grid[left] as number)) * (j - left)) / (k - left);
+    for (let j = left + 1; j < k; j++)
+      grid[j] = (grid[left] as number) + (((grid[k] as number) - (grid[left] as number)) * (j - left)) / (k - left);
     left = k;
   }
   // A rejected newest cell leaves trailing slots empty: hold the last kept value.

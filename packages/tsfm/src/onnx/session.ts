@@ -51,7 +51,12 @@ export async function openModelSession(cardPath: string, options: ModelSessionOp
   try {
     bytes = readFileSync(modelPath);
   } catch (err) {
-    throw new ModelFileError('TSFM_MODEL_MISSING', modelPath, `cannot read model file: ${(err as Error).message}`, `restore the file named by "file" in ${cardPath}, or reinstall @chronotick/tsfm`);
+    throw new ModelFileError(
+      'TSFM_MODEL_MISSING',
+      modelPath,
+      `cannot read model file: ${(err as Error).message}`,
+      `restore the file named by "file" in ${cardPath}, or reinstall @chronotick/tsfm`,
+    );
   }
   const digest = createHash('sha256').update(bytes).digest('hex');
   if (digest !== card.sha256) {
@@ -63,7 +68,8 @@ export async function openModelSession(cardPath: string, options: ModelSessionOp
     );
   }
   const threads = options.threads ?? 1;
-  if (!(Number.isInteger(threads) && threads >= 1)) throw new TsfmError('TSFM_BAD_OPTIONS', `threads must be a positive integer, got ${threads}`);
+  if (!(Number.isInteger(threads) && threads >= 1))
+    throw new TsfmError('TSFM_BAD_OPTIONS', `threads must be a positive integer, got ${threads}`);
   let session: InferenceSession;
   try {
     session = await InferenceSession.create(bytes, {
@@ -75,7 +81,12 @@ export async function openModelSession(cardPath: string, options: ModelSessionOp
       logSeverityLevel: 3,
     });
   } catch (err) {
-    throw new ModelFileError('TSFM_MODEL_CORRUPT', modelPath, `onnxruntime cannot load the model: ${(err as Error).message}`, 'the file is not a valid ONNX model for this onnxruntime (opset ≤ 21); re-export or restore it');
+    throw new ModelFileError(
+      'TSFM_MODEL_CORRUPT',
+      modelPath,
+      `onnxruntime cannot load the model: ${(err as Error).message}`,
+      'the file is not a valid ONNX model for this onnxruntime (opset ≤ 21); re-export or restore it',
+    );
   }
   const inputName = card.inputs[0]?.name ?? '';
   const outputName = card.outputs[0]?.name ?? '';
@@ -96,7 +107,11 @@ export async function openModelSession(cardPath: string, options: ModelSessionOp
       const result = await session.run({ [inputName]: new Tensor('float32', contexts, inputDims(card, rows)) }, [outputName]);
       out = result[outputName];
     } catch (err) {
-      throw new TsfmError('TSFM_INFERENCE_FAILED', `model ${card.name} failed to run: ${(err as Error).message}`, `check the shapes in ${cardPath} against the graph`);
+      throw new TsfmError(
+        'TSFM_INFERENCE_FAILED',
+        `model ${card.name} failed to run: ${(err as Error).message}`,
+        `check the shapes in ${cardPath} against the graph`,
+      );
     }
     const data = out?.data;
     if (out?.type !== 'float32' || !ArrayBuffer.isView(data) || (data as Float32Array).length !== expectedOutputLength(card, rows)) {

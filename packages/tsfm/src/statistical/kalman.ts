@@ -77,7 +77,8 @@ export class KalmanDriftFilter {
   /** Propagate the state to `tS` without a measurement (holdover); the covariance grows. */
   predict(tS: number): KalmanState {
     const s = this.state;
-    if (s === null) throw new TsfmError('TSFM_INSUFFICIENT_HISTORY', 'kalman: no measurement yet', 'feed a measurement with update() first');
+    if (s === null)
+      throw new TsfmError('TSFM_INSUFFICIENT_HISTORY', 'kalman: no measurement yet', 'feed a measurement with update() first');
     // Never run the model backwards: a target before the estimate gets the estimate itself.
     const dt = Math.max(0, tS - s.tS);
     const [[p00, p01], [, p11]] = s.covariance;
@@ -101,7 +102,17 @@ export class KalmanDriftFilter {
   update(m: Measurement, sigmaS: number): KalmanUpdate {
     const r = Math.max(sigmaS, 1e-9) ** 2;
     if (this.state === null) {
-      this.state = { tS: m.tS, offsetS: m.offsetS, driftSPerS: 0, covariance: [[r, 0], [0, this.initialDriftVar]], accepted: 1, rejected: 0 };
+      this.state = {
+        tS: m.tS,
+        offsetS: m.offsetS,
+        driftSPerS: 0,
+        covariance: [
+          [r, 0],
+          [0, this.initialDriftVar],
+        ],
+        accepted: 1,
+        rejected: 0,
+      };
       return { accepted: true, normalizedInnovation: null };
     }
     const prior = this.predict(m.tS);
@@ -118,7 +129,15 @@ export class KalmanDriftFilter {
       // The data have disagreed with the model for several samples running: the clock
       // stepped. Re-anchor the offset on this sample, keep the drift, reset the offset's certainty.
       this.consecutiveRejects = 0;
-      this.state = { ...prior, offsetS: m.offsetS, covariance: [[r, 0], [0, p11]], accepted: prior.accepted + 1 };
+      this.state = {
+        ...prior,
+        offsetS: m.offsetS,
+        covariance: [
+          [r, 0],
+          [0, p11],
+        ],
+        accepted: prior.accepted + 1,
+      };
       return { accepted: true, normalizedInnovation };
     }
     this.consecutiveRejects = 0;

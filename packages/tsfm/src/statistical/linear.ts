@@ -140,17 +140,24 @@ export function fitLinearDrift(history: readonly Measurement[], options: LinearF
 
   const { line, keep, residuals, sigmas } = fit;
   const n = window.length;
-  let used = 0, chi2 = 0, sumSq = 0;
+  let used = 0,
+    chi2 = 0,
+    sumSq = 0;
   residuals.forEach((r, i) => {
     if (!keep[i]) return;
-    used++; chi2 += r * r / (sigmas[i] ?? 1) ** 2; sumSq += r * r;
+    used++;
+    chi2 += (r * r) / (sigmas[i] ?? 1) ** 2;
+    sumSq += r * r;
   });
   const hasSlope = line.sTT > 0;
   const dof = used - (hasSlope ? 2 : 1);
   // Below one degree of freedom the residuals say nothing about the noise: assume it.
   const knownSigmaS = window.every((m) => m.uncertaintyS !== undefined) ? median(sigmas) : fallbackNoiseS;
   // Noise-free data would claim zero error; no sample is trusted beyond minSigmaS.
-  const phi2 = Math.max(dof > 0 ? chi2 / dof : knownSigmaS ** 2 * (line.sumW / Math.max(used, 1)), minSigmaS ** 2 * (line.sumW / Math.max(used, 1)));
+  const phi2 = Math.max(
+    dof > 0 ? chi2 / dof : knownSigmaS ** 2 * (line.sumW / Math.max(used, 1)),
+    minSigmaS ** 2 * (line.sumW / Math.max(used, 1)),
+  );
   // The scatter of the next measurement: the inliers' RMS, but never less than what
   // makes the nominal 95% interval cover 95% of this window's own residuals, rejected
   // ones included, because the next sample may be an outlier too.

@@ -12,15 +12,20 @@ export interface WeightedLine {
 
 /** Weighted least-squares line through the kept samples (at least one must be kept). */
 export function weightedLine(ts: readonly number[], ys: readonly number[], ws: readonly number[], keep: readonly boolean[]): WeightedLine {
-  let sumW = 0, sumT = 0, sumY = 0;
+  let sumW = 0,
+    sumT = 0,
+    sumY = 0;
   ts.forEach((t, i) => {
     if (!keep[i]) return;
     const w = ws[i] ?? 0;
-    sumW += w; sumT += w * t; sumY += w * (ys[i] ?? 0);
+    sumW += w;
+    sumT += w * t;
+    sumY += w * (ys[i] ?? 0);
   });
   const tBarS = sumT / sumW;
   const yBarS = sumY / sumW;
-  let sTT = 0, sTY = 0;
+  let sTT = 0,
+    sTY = 0;
   ts.forEach((t, i) => {
     if (!keep[i]) return;
     const w = ws[i] ?? 0;
@@ -50,7 +55,12 @@ export function theilSenLine(ts: readonly number[], ys: readonly number[], ws: r
     for (let i = 0; i + half < n; i++) addPair(i, i + half);
   }
   const slope = slopes.length > 0 ? median(slopes) : 0;
-  const base = weightedLine(ts, ys, ws, ts.map(() => true));
+  const base = weightedLine(
+    ts,
+    ys,
+    ws,
+    ts.map(() => true),
+  );
   const yBarS = base.yBarS + median(ys.map((y, i) => y - base.yBarS - slope * ((ts[i] ?? 0) - base.tBarS)));
   return { ...base, slope, yBarS };
 }
@@ -95,7 +105,9 @@ export function robustLine(
     const limits = sigmas.map((s) => Math.max(options.rejectSigmas * scale, 1e-9 / s));
     const worst = z.map((v, i) => ({ i, excess: Math.abs(v - centre) / (limits[i] ?? 1) })).sort((a, b) => b.excess - a.excess);
     const next = ts.map(() => true);
-    worst.slice(0, maxRejected).forEach(({ i, excess }) => { if (excess > 1) next[i] = false; });
+    worst.slice(0, maxRejected).forEach(({ i, excess }) => {
+      if (excess > 1) next[i] = false;
+    });
     if (round > 0 && next.every((k, i) => k === keep[i])) break;
     keep = next;
     line = weightedLine(ts, ys, ws, keep);

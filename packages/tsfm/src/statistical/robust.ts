@@ -26,7 +26,9 @@ function selectKth(a: Float64Array, k: number): number {
   while (right > left) {
     // Median of three as the pivot keeps sorted and nearly sorted input linear.
     const m = (left + right) >> 1;
-    const x = a[left] as number, y = a[m] as number, z = a[right] as number;
+    const x = a[left] as number,
+      y = a[m] as number,
+      z = a[right] as number;
     const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
     let i = left;
     let j = right;
@@ -87,9 +89,7 @@ export function noiseFromDifferences(history: readonly Measurement[], fallbackS:
 export function sampleSigmasS(window: readonly Measurement[], minSigmaS: number): number[] {
   let minDelayS = Infinity;
   for (const m of window) if (m.delayS !== null && m.uncertaintyS === undefined) minDelayS = Math.min(minDelayS, m.delayS);
-  const excessS = window.map((m) =>
-    m.uncertaintyS === undefined && m.delayS !== null ? (m.delayS - minDelayS) / 2 : undefined,
-  );
+  const excessS = window.map((m) => (m.uncertaintyS === undefined && m.delayS !== null ? (m.delayS - minDelayS) / 2 : undefined));
   const known = excessS.filter((e): e is number => e !== undefined);
   const floorS = Math.max(minSigmaS, median(known));
   return window.map((m, i) => {

@@ -23,7 +23,14 @@ export interface CalibrationSettings {
   outlierSigmas: number;
 }
 
-export const DEFAULT_CALIBRATION: CalibrationSettings = { window: 64, delayMemory: 1024, minScored: 8, clipSigmas: 5, outlierRun: 2, outlierSigmas: 4 };
+export const DEFAULT_CALIBRATION: CalibrationSettings = {
+  window: 64,
+  delayMemory: 1024,
+  minScored: 8,
+  clipSigmas: 5,
+  outlierRun: 2,
+  outlierSigmas: 4,
+};
 
 /** What the record says about one source. */
 export interface SourceRecord {
@@ -190,7 +197,9 @@ export class Calibrator {
     const errors = newest.map((e) => e.errors[source]);
     if (errors.length < outlierRun || errors.some((e) => e === undefined)) return false;
     const side = Math.sign(errors[0] as number);
-    return errors.every((e, i) => Math.sign(e as number) === side && Math.abs(e as number) > outlierSigmas * Math.sqrt(truthMseS2 + (noise[i] as number)));
+    return errors.every(
+      (e, i) => Math.sign(e as number) === side && Math.abs(e as number) > outlierSigmas * Math.sqrt(truthMseS2 + (noise[i] as number)),
+    );
   }
 
   /** Plain data for the state file. */
