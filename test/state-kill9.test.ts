@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { loadState } from '../packages/daemon/src/state/state-file';
+import * as fs from 'node:fs';
+import { loadState, removeStaleTemps } from '../packages/daemon/src/state/state-file';
 import { REPO_ROOT } from './support/paths';
 import { tempDir } from './support/daemon-process';
 
@@ -31,5 +32,13 @@ describe('state file under kill -9', () => {
       }
     }
     expect(sawState).toBeGreaterThan(0);
+    // The temp files the killed writers left are removed at the next start; a live
+    // writer's is not.
+    const live = path.join(dir, `.state.json.${process.pid}.tmp`);
+    fs.writeFileSync(live, 'in progress');
+    const removed = removeStaleTemps(dir);
+    expect(fs.readdirSync(dir).sort()).toEqual([path.basename(live), 'state.json'].sort());
+    expect(removed.every((name) => /^\.state\.json\.\d+\.tmp$/.test(name))).toBe(true);
+    fs.unlinkSync(live);
   }, 60_000);
 });

@@ -8,7 +8,7 @@ import { ForecastLoop } from './engine/forecast-loop';
 import { SyncLoop } from './engine/sync-loop';
 import { TimeEngine } from './engine/time-engine';
 import { AuditLog } from './ops/audit-log';
-import { loadState, saveState, type SavedState } from './state/state-file';
+import { loadState, removeStaleTemps, saveState, type SavedState } from './state/state-file';
 import { startMetricsServer } from './ops/metrics-server';
 import type { Logger } from './log';
 import type { Handlers } from './server/dispatch';
@@ -124,6 +124,7 @@ export class Daemon {
   /** Saved state younger than state.max_age_seconds spares a full warm-up. */
   private restoreState(): void {
     const nowS = this.opts.clock.now().realtimeS;
+    for (const name of removeStaleTemps(this.opts.stateDir)) this.opts.logger.info(`removed ${name}, left by an interrupted state write`);
     const loaded = loadState(this.opts.stateDir, nowS, this.opts.config.state.max_age_seconds);
     if (!loaded.ok) {
       const log = loaded.reason === 'missing' ? this.opts.logger.debug : this.opts.logger.warn;

@@ -105,6 +105,23 @@ describe('NtpServerState', () => {
     expect(s.snapshot(0, 64)).toMatchObject({ kod: 'RATE', rejects: { kod: 2 } });
   });
 
+  test('after KoD RATE, each run of eight accepted replies halves the stretch again', () => {
+    const s = new NtpServerState('127.0.0.1', policy);
+    s.record(rejection('kod', 'RATE'));
+    s.record(rejection('kod', 'RATE'));
+    for (let i = 0; i < 7; i++) s.record(sample(0));
+    expect(s.intervalS(64)).toBe(256);
+    s.record(sample(0));
+    expect(s.intervalS(64)).toBe(128);
+    // Another RATE starts the count over.
+    for (let i = 0; i < 7; i++) s.record(sample(0));
+    s.record(rejection('kod', 'RATE'));
+    s.record(sample(0));
+    expect(s.intervalS(64)).toBe(256);
+    for (let i = 0; i < 15; i++) s.record(sample(0));
+    expect(s.intervalS(64)).toBe(64);
+  });
+
   test.each(['DENY', 'RSTR'])('KoD %s stops the server for good', (code) => {
     const s = new NtpServerState('127.0.0.1', policy);
     s.record(rejection('kod', code));

@@ -39,6 +39,12 @@ export interface ServerSnapshot {
 
 /** Offsets kept for the jitter estimate. */
 const JITTER_WINDOW = 8;
+/**
+ * Replies accepted at a RATE-stretched interval before it is halved again: the server
+ * asked us to slow down, not to stay slow for ever, and this many quiet polls at the
+ * slower pace show the pressure has passed.
+ */
+const RATE_RECOVERY_REPLIES = 8;
 /** Failures that count as "no answer" for back-off; the others are answers we refused. */
 const NO_ANSWER: ReadonlySet<NtpRejectReason> = new Set(['timeout', 'network', 'dns']);
 
@@ -58,6 +64,7 @@ export class NtpServerState {
   private kod: string | null = null;
   private denied = false;
   private rateFactor = 1;
+  private repliesSinceRate = 0;
   private backoffFactor = 1;
   private consecutiveFailures = 0;
   private lastPollAtS: number | null = null;
@@ -143,6 +150,10 @@ export class NtpServerState {
       if (this.recentOffsetsS.length > JITTER_WINDOW) this.recentOffsetsS.shift();
       this.consecutiveFailures = 0;
       this.backoffFactor = 1;
+      if (this.rateFactor > 1 && ++this.repliesSinceRate >= RATE_RECOVERY_REPLIES) {
+        this.rateFactor /= 2;
+        this.repliesSinceRate = 0;
+      }
       return;
     }
     this.rejects.set(result.reason, (this.rejects.get(result.reason) ?? 0) + 1);
@@ -165,6 +176,7 @@ export class NtpServerState {
       this.denied = true;
     } else if (code === 'RATE') {
       this.rateFactor = Math.min(this.rateFactor * 2, 2 ** 16);
+      this.repliesSinceRate = 0;
     }
   }
 

@@ -59,6 +59,42 @@ export async function saveState(dir: string, state: SavedState): Promise<void> {
   }
 }
 
+/**
+ * Removes temp files that a daemon killed mid-write (kill -9, power loss) left in the
+ * state directory, those whose writer is no longer running. Returns the files removed.
+ */
+export function removeStaleTemps(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  const pattern = new RegExp(`^\\.${STATE_FILE_NAME.replace('.', '\\.')}\\.(\\d+)\\.tmp$`);
+  for (const name of names) {
+    const pid = Number(pattern.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || isRunning(pid)) continue;
+    try {
+      fs.unlinkSync(path.join(dir, name));
+      removed.push(name);
+    } catch {
+      // Gone already, or not ours to remove: either way nothing to do.
+    }
+  }
+  return removed;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Reads saved state, refusing what is unreadable, malformed, too old, or dated ahead of now. */
 export function loadState(dir: string, nowS: number, maxAgeS: number): StateLoadResult {
   const file = path.join(dir, STATE_FILE_NAME);
