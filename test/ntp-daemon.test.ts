@@ -32,8 +32,13 @@ describe('chronotickd against a drifting reference (+50 ms, +50 ppm, 0.2 ms jitt
       console.log(`reference error: p50 ${(p50 * 1e6).toFixed(1)} µs, p95 ${(p95 * 1e6).toFixed(1)} µs`);
       expect(p95).toBeLessThanOrEqual(ACCURACY_BOUND_S);
 
-      const answer = await client.request('get_time');
+      const answer = await client.request('get_time', { include_stats: true });
       expect(answer.source).toBe('ntp');
+      // The stats say what the linear fit alone would have served at that instant; with
+      // the fit serving, that is the answer itself.
+      const stats = answer.detailed_stats as { linear_fit_offset_correction: number; source_weights: Record<string, number> };
+      expect(Math.abs(stats.linear_fit_offset_correction - answer.offset_correction)).toBeLessThan(1e-6);
+      expect(stats.source_weights.linear).toBe(1);
       expect(Math.abs(answer.drift_rate - 50e-6)).toBeLessThan(20e-6);
       const trueTime = answer.system_time + ref.trueOffsetAt(answer.system_time);
       expect(answer.earliest).toBeLessThanOrEqual(trueTime);

@@ -53,7 +53,8 @@ const QUICK: BenchSizes = {
 
 export const USAGE = `usage: npm run bench -- [--quick] [--json] [--only SECTION[,SECTION...]]
 
-  --quick   a ~20 s run with fewer samples (default: the full run, under ~2 min)
+  --quick   a ~20 s run with fewer samples (default: the full run, about 10 min; the
+            live run against the NTP reference takes 6 of them)
   --json    print one JSON object on stdout instead of the table
   --only    run only these section ids (see the table's first column)
 `;

@@ -4,6 +4,7 @@ import { DEFAULT_CONFIDENCE_LEVEL, type DaemonStatusAnswer } from '@chronotick/p
 import type { HostClock } from './clock/host-clock';
 import * as path from 'node:path';
 import type * as http from 'node:http';
+import { extrapolate } from './engine/correction';
 import { ForecastLoop } from './engine/forecast-loop';
 import { SyncLoop } from './engine/sync-loop';
 import { TimeEngine } from './engine/time-engine';
@@ -174,7 +175,7 @@ export class Daemon {
       ping: () => ({ pong: true, version: VERSION, uptime_seconds: this.uptimeS() }),
       get_time: ({ include_stats }) => {
         const answer = this.engine.getTime();
-        if (include_stats) answer.detailed_stats = this.detailedStats();
+        if (include_stats) answer.detailed_stats = this.detailedStats(answer.system_time);
         return answer;
       },
       get_daemon_status: () => this.status(),
@@ -184,9 +185,19 @@ export class Daemon {
     };
   }
 
-  private detailedStats(): Record<string, unknown> {
+  /** What lies behind an answer made at host time `atS`, for `include_stats`. */
+  private detailedStats(atS: number): Record<string, unknown> {
     const c = this.engine.current;
+    const discipline = this.sync.discipline;
+    // What the NTP linear fit alone would have served at the same instant: the baseline
+    // fusion has to beat, comparable answer by answer.
+    const linear =
+      discipline.measurements.length > 0
+        ? extrapolate(discipline.correctionAt(atS), atS, this.opts.config.clock_measurement.max_drift_ppm).offsetS
+        : null;
     return {
+      linear_fit_offset_correction: linear,
+      source_weights: Object.fromEntries(this.forecasts.status().map((m) => [m.name, m.weight])),
       reference_time: c.refTimeS,
       offset_at_reference: c.offsetS,
       last_measurement_time: c.lastMeasurementS,

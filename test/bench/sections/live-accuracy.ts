@@ -15,7 +15,9 @@ import type { BenchContext, Figure, Section } from '../section';
  * linear`, no models), one with fusion off and no models (it serves whichever
  * statistical source has the smallest calibrated error) — so their errors against
  * the reference's truth are compared in the same run. Then the fusing daemon is
- * restarted on its saved state and timed to `ready`.
+ * restarted on its saved state and timed to `ready`. Each fused answer also carries
+ * (include_stats) what the daemon's own linear fit would have served at that instant,
+ * the fairest comparison: the same measurements, only the fusion differs.
  */
 export const liveAccuracy: Section = {
   id: 'live-accuracy',
@@ -61,11 +63,18 @@ export const liveAccuracy: Section = {
       await Promise.all([fused, linear, single].map((d) => waitReady(d, warmUpS + 30)));
       ctx.progress(`live accuracy: ready; ${settleS} s on 10 s polls before sampling`);
       await new Promise((r) => setTimeout(r, settleS * 1000));
-      const [fusedErrs, linearErrs, singleErrs] = await Promise.all([
+      const [fusedRun, linearRun, singleRun] = await Promise.all([
         sampleErrors(fused, ref.trueOffsetAt, sampleS),
         sampleErrors(linear, ref.trueOffsetAt, sampleS),
         sampleErrors(single, ref.trueOffsetAt, sampleS),
       ]);
+      const fusedErrs = fusedRun.served;
+      const sameDaemonLinear = fusedRun.linearFit;
+      const linearErrs = linearRun.served;
+      const singleErrs = singleRun.served;
+      const sources = Object.entries(fusedRun.sources)
+        .map(([source, n]) => `${source} ${((100 * n) / fusedErrs.length).toFixed(0)}%`)
+        .join(', ');
       const rssWithModelsMb = rssMb(fused.pid);
       const weights = await modelWeights(fused);
       const chosen = await modelWeights(single);
@@ -78,17 +87,31 @@ export const liveAccuracy: Section = {
       await ctx.registry.stop(linear.child);
       await ctx.registry.stop(single.child);
       const restartMs = await restartToReady(ctx, firstArgs, env);
+      const sameRun = 'its own linear fit, same answers';
+      const otherDaemon = 'linear-only daemon, same run';
       return [
-        figure('live_p50_error_us', 'p50 |corrected − true|, fused', fusedErrs, 0.5, linearErrs),
         {
-          ...figure('live_p95_error_us', 'p95 |corrected − true|, fused', fusedErrs, 0.95, linearErrs),
+          ...figure('live_p50_error_us', 'p50 |corrected − true|, fused', fusedErrs, 0.5, sameDaemonLinear, sameRun),
+          note: `fused answers by source: ${sources}`,
+        },
+        {
+          ...figure('live_p95_error_us', 'p95 |corrected − true|, fused', fusedErrs, 0.95, sameDaemonLinear, sameRun),
           target: { on: 'value', op: '<=', limit: 100 },
         },
+        figure('live_fused_vs_daemon_p50_error_us', 'p50 |corrected − true|, fused', fusedErrs, 0.5, linearErrs, otherDaemon),
+        figure('live_fused_vs_daemon_p95_error_us', 'p95 |corrected − true|, fused', fusedErrs, 0.95, linearErrs, otherDaemon),
         {
-          ...figure('live_single_p50_error_us', 'p50 |corrected − true|, fusion off (best single)', singleErrs, 0.5, linearErrs),
+          ...figure(
+            'live_single_p50_error_us',
+            'p50 |corrected − true|, fusion off (best single)',
+            singleErrs,
+            0.5,
+            linearErrs,
+            otherDaemon,
+          ),
           note: `weights at the end: fused ${weights}; fusion off ${chosen}`,
         },
-        figure('live_single_p95_error_us', 'p95 |corrected − true|, fusion off (best single)', singleErrs, 0.95, linearErrs),
+        figure('live_single_p95_error_us', 'p95 |corrected − true|, fusion off (best single)', singleErrs, 0.95, linearErrs, otherDaemon),
         {
           key: 'get_time_p99_while_inferring_us',
           label: 'get_time p99 while both models infer',
@@ -150,13 +173,13 @@ async function interleavedLatencyUs(
   return { withModelsUs, withoutUs };
 }
 
-function figure(key: string, label: string, errs: number[], q: number, baseline: number[]): Figure {
+function figure(key: string, label: string, errs: number[], q: number, baseline: number[], baselineLabel: string): Figure {
   return {
     key,
     label,
     value: quantile(errs, q) * 1e6,
     unit: 'us',
-    baseline: { label: 'linear fit only, same run', value: quantile(baseline, q) * 1e6 },
+    baseline: { label: baselineLabel, value: quantile(baseline, q) * 1e6 },
     note: `${errs.length} queries 100 ms apart; reference +50 ms, +50 ppm, 0.2 ms sine, 0.2 ms jitter, polled every 10 s`,
   };
 }
@@ -196,20 +219,31 @@ async function waitReady(server: ServerHandle, timeoutS: number): Promise<void> 
   }
 }
 
-async function sampleErrors(server: ServerHandle, trueOffsetAt: (t: number) => number, seconds: number): Promise<number[]> {
+/** One daemon's answers over a run: errors of what it served and of its linear fit alone, and the sources it served from. */
+interface SampledRun {
+  served: number[];
+  linearFit: number[];
+  sources: Record<string, number>;
+}
+
+async function sampleErrors(server: ServerHandle, trueOffsetAt: (t: number) => number, seconds: number): Promise<SampledRun> {
   const client = new ChronoTickClient({ socketPaths: [server.socketPath] });
-  const errs: number[] = [];
+  const run: SampledRun = { served: [], linearFit: [], sources: {} };
   try {
     const end = Date.now() + seconds * 1000;
     while (Date.now() < end) {
-      const a = await client.request('get_time');
-      errs.push(Math.abs(a.offset_correction - trueOffsetAt(a.system_time)));
+      const a = await client.request('get_time', { include_stats: true });
+      const truth = trueOffsetAt(a.system_time);
+      run.served.push(Math.abs(a.offset_correction - truth));
+      const linear = (a.detailed_stats as { linear_fit_offset_correction?: number | null } | undefined)?.linear_fit_offset_correction;
+      if (typeof linear === 'number') run.linearFit.push(Math.abs(linear - truth));
+      run.sources[a.source] = (run.sources[a.source] ?? 0) + 1;
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
     client.close();
   }
-  return errs;
+  return run;
 }
 
 /**
