@@ -78,6 +78,8 @@ export const liveAccuracy: Section = {
       const rssWithModelsMb = rssMb(fused.pid);
       const weights = await modelWeights(fused);
       const chosen = await modelWeights(single);
+      // Two cores: the third daemon would only add its own noise to the latency figures.
+      await ctx.registry.stop(single.child);
       // get_time while the models infer on their schedules, against the same daemon
       // without models: interleaved blocks, sequential requests, one connection each.
       ctx.progress('live accuracy: get_time latency with models inferring vs without');
@@ -85,7 +87,6 @@ export const liveAccuracy: Section = {
       const firstArgs = fused.child.spawnargs;
       await ctx.registry.stop(fused.child);
       await ctx.registry.stop(linear.child);
-      await ctx.registry.stop(single.child);
       const restartMs = await restartToReady(ctx, firstArgs, env);
       const sameRun = 'its own linear fit, same answers';
       const otherDaemon = 'linear-only daemon, same run';
