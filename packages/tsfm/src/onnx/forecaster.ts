@@ -1,7 +1,7 @@
 import { requireHistory, type AsyncForecaster, type Forecast } from '../forecaster';
 import { timeOrdered, type Measurement } from '../measurement';
 import type { ModelCard } from './card';
-import { decodeForecast, outputRow } from './decode';
+import { decodeOutputRow } from './decode';
 import { prepareContext, type PrepareSpec, type PreparedContext } from './prepare';
 import { openModelSession, type ModelSession, type ModelSessionOptions } from './session';
 
@@ -99,14 +99,25 @@ export class OnnxForecaster implements AsyncForecaster {
     const out: Forecast[] = [];
     const rowsPerCall = Math.min(BATCH_ROWS, this.model.maxBatch);
     for (let start = 0; start < requests.length; start += rowsPerCall) {
-      const chunk = requests.slice(start, start + rowsPerCall);
-      const input = new Float32Array(chunk.length * c);
-      chunk.forEach((r, i) => input.set(r.prep.input, i * c));
-      const data = await this.model.run(input, chunk.length);
-      chunk.forEach((r, i) => {
-        const grid = outputRow(data, this.card, i);
-        out.push({ model: this.name, points: decodeForecast(grid, this.card, r.prep, r.targetTimesS), drift: driftOf(r.prep, this.card) });
-      });
+      const rows = Math.min(rowsPerCall, requests.length - start);
+      const one = (requests[start] as PreparedRequest).prep.input;
+      let input: Float32Array;
+      // One context that is already a whole tensor's worth (prepare's own array): run it as it is.
+      if (rows === 1 && one instanceof Float32Array && one.length === c && one.byteOffset === 0 && one.buffer.byteLength === 4 * c) {
+        input = one;
+      } else {
+        input = new Float32Array(rows * c);
+        for (let i = 0; i < rows; i++) input.set((requests[start + i] as PreparedRequest).prep.input, i * c);
+      }
+      const data = await this.model.run(input, rows);
+      for (let i = 0; i < rows; i++) {
+        const r = requests[start + i] as PreparedRequest;
+        out.push({
+          model: this.name,
+          points: decodeOutputRow(data, this.card, i, r.prep, r.targetTimesS),
+          drift: driftOf(r.prep, this.card),
+        });
+      }
     }
     return out;
   }

@@ -60,62 +60,238 @@ export function summariseCell(index: number, stepS: number, offsetsS: readonly n
   return { index, offsetS: median(offsetsS), meanTimeS: sum / timesS.length, count: timesS.length };
 }
 
-/**
- * The cells of the newest `contextLength` grid slots ending with the one holding the
- * newest measurement; empty slots are absent. `history` sorted by time, non-empty.
+/*
+ * The daemon forecasts on a timer and the bench times each call, so preparation works
+ * in module-level scratch arrays instead of allocating a few dozen short-lived arrays
+ * per call: that garbage made a young-generation GC land in one forecast in ~25, and
+ * those GCs were the forecast's p99. Everything here is synchronous, so one set of
+ * scratch arrays serves every caller. The arithmetic is the same, operation for
+ * operation, as the array version it replaced (kept equal by the golden fixture and
+ * by GridCells/prepareFromCells agreeing with prepareContext).
  */
-export function gridCells(history: readonly Measurement[], contextLength: number, stepS: number): GridCell[] {
+
+/** Grows to the largest cell count seen. Cells in time order: index, median offset, mean time, count. */
+let cap = 0;
+let cellIndex: Float64Array = new Float64Array(0);
+let cellOffset: Float64Array = new Float64Array(0);
+let cellMeanTime: Float64Array = new Float64Array(0);
+let cellCount: Float64Array = new Float64Array(0);
+/** Per cell: position on the trend's axis (grid steps from the newest measurement), residual, rejected. */
+let cellU: Float64Array = new Float64Array(0);
+let cellResidual: Float64Array = new Float64Array(0);
+let cellRejected = new Uint8Array(0);
+/** The kept cells' u and offset, for the refit without outliers. */
+let keptU: Float64Array = new Float64Array(0);
+let keptY: Float64Array = new Float64Array(0);
+/** The context grid before scaling (NaN where empty). */
+let gridScratch: Float64Array = new Float64Array(0);
+/** Quickselect's workspace. */
+let selectScratch: Float64Array = new Float64Array(0);
+
+function ensureCells(m: number): void {
+  if (m <= cap) return;
+  const next = Math.max(m, 2 * cap, 64);
+  // fillCells grows them as it goes: keep what they hold.
+  const grow = (a: Float64Array): Float64Array => {
+    const b = new Float64Array(next);
+    b.set(a);
+    return b;
+  };
+  cellIndex = grow(cellIndex);
+  cellOffset = grow(cellOffset);
+  cellMeanTime = grow(cellMeanTime);
+  cellCount = grow(cellCount);
+  cellU = new Float64Array(next);
+  cellResidual = new Float64Array(next);
+  cellRejected = new Uint8Array(next);
+  keptU = new Float64Array(next);
+  keptY = new Float64Array(next);
+  cap = next;
+}
+
+function selectSpace(n: number): Float64Array {
+  if (selectScratch.length < n) selectScratch = new Float64Array(Math.max(n, 2 * selectScratch.length, 64));
+  return selectScratch;
+}
+
+/**
+ * Median of the first `n` values of `a`, reordering them (0 for none): the mean of the
+ * two middle ones for an even count. The same quickselect as statistical/robust's
+ * `median`, which runs it on a copy, so the two agree to the bit.
+ */
+function medianInPlace(a: Float64Array, n: number): number {
+  if (n === 0) return 0;
+  const mid = n >> 1;
+  const hi = selectKth(a, n, mid);
+  if (n % 2 === 1) return hi;
+  let lo = -Infinity;
+  for (let i = 0; i < mid; i++) if ((a[i] as number) > lo) lo = a[i] as number;
+  return (lo + hi) / 2;
+}
+
+/** Hoare's quickselect over a[0..n): reorders so that a[k] is the k-th smallest, and returns it. */
+function selectKth(a: Float64Array, n: number, k: number): number {
+  let left = 0;
+  let right = n - 1;
+  while (right > left) {
+    const m = (left + right) >> 1;
+    const x = a[left] as number,
+      y = a[m] as number,
+      z = a[right] as number;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return a[k] as number;
+  }
+  return a[k] as number;
+}
+
+/** Median of src[from..to), leaving src as it is. */
+function medianOf(src: Float64Array, from: number, to: number): number {
+  const n = to - from;
+  const a = selectSpace(n);
+  for (let i = 0; i < n; i++) a[i] = src[from + i] as number;
+  return medianInPlace(a, n);
+}
+
+/** Median of |src[j]| over the cells not rejected (all of them when `rejected` is null). */
+function medianAbsKept(src: Float64Array, m: number, rejected: Uint8Array | null): number {
+  const a = selectSpace(m);
+  let n = 0;
+  for (let j = 0; j < m; j++) if (rejected === null || rejected[j] === 0) a[n++] = Math.abs(src[j] as number);
+  return medianInPlace(a, n);
+}
+
+/**
+ * Summarise the newest `contextLength` slots of `history` into the cell scratch arrays,
+ * oldest cell first, as {@link gridCells} describes; returns the cell count.
+ */
+function fillCells(history: readonly Measurement[], contextLength: number, stepS: number): number {
   const last = history[history.length - 1] as Measurement;
   const lastIndex = cellIndexOf(last.tS, stepS);
-  const cells: GridCell[] = [];
+  let m = 0;
   let i = history.length - 1;
   while (i >= 0) {
     const index = cellIndexOf((history[i] as Measurement).tS, stepS);
     if (index <= lastIndex - contextLength) break;
     const end = i;
     while (i >= 0 && cellIndexOf((history[i] as Measurement).tS, stepS) === index) i--;
-    // Oldest first, as GridCells adds them: the mean time is summed in the same order.
-    const inCell = history.slice(i + 1, end + 1);
-    cells.push(
-      summariseCell(
-        index,
-        stepS,
-        inCell.map((m) => m.offsetS),
-        inCell.map((m) => m.tS),
-      ),
-    );
+    // Oldest first, as GridCells adds them (summariseCell's order): the mean time is summed in the same order.
+    const count = end - i;
+    const a = selectSpace(count);
+    const startS = index * stepS;
+    let sum = 0;
+    for (let k = 0; k < count; k++) {
+      const meas = history[i + 1 + k] as Measurement;
+      a[k] = meas.offsetS;
+      sum += meas.tS - startS;
+    }
+    ensureCells(m + 1);
+    cellIndex[m] = index;
+    cellOffset[m] = medianInPlace(a, count);
+    cellMeanTime[m] = sum / count;
+    cellCount[m] = count;
+    m++;
   }
-  return cells.reverse();
+  // Found newest first.
+  for (let lo = 0, hi = m - 1; lo < hi; lo++, hi--) {
+    swap(cellIndex, lo, hi);
+    swap(cellOffset, lo, hi);
+    swap(cellMeanTime, lo, hi);
+    swap(cellCount, lo, hi);
+  }
+  return m;
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i] as number;
+  a[i] = a[j] as number;
+  a[j] = t;
+}
+
+/**
+ * The cells of the newest `contextLength` grid slots ending with the one holding the
+ * newest measurement; empty slots are absent. `history` sorted by time, non-empty.
+ */
+export function gridCells(history: readonly Measurement[], contextLength: number, stepS: number): GridCell[] {
+  const m = fillCells(history, contextLength, stepS);
+  const cells: GridCell[] = [];
+  for (let j = 0; j < m; j++)
+    cells.push({
+      index: cellIndex[j] as number,
+      offsetS: cellOffset[j] as number,
+      meanTimeS: cellMeanTime[j] as number,
+      count: cellCount[j] as number,
+    });
+  return cells;
+}
+
+/** Result of {@link fitLine}, kept here so the fit allocates nothing. */
+let lineIntercept = 0;
+let lineSlope = 0;
+
+/** Tukey's resistant line through (us[j], ys[j]), j < n, into lineIntercept/lineSlope. */
+function fitLine(us: Float64Array, ys: Float64Array, n: number): void {
+  if (n < 3) {
+    lineIntercept = medianOf(ys, 0, n);
+    lineSlope = 0;
+    return;
+  }
+  const third = Math.floor(n / 3);
+  const du = medianOf(us, n - third, n) - medianOf(us, 0, third);
+  if (!(du > 0)) {
+    lineIntercept = medianOf(ys, 0, n);
+    lineSlope = 0;
+    return;
+  }
+  const slope = (medianOf(ys, n - third, n) - medianOf(ys, 0, third)) / du;
+  const a = selectSpace(n);
+  for (let j = 0; j < n; j++) a[j] = (ys[j] as number) - slope * (us[j] as number);
+  lineIntercept = medianInPlace(a, n);
+  lineSlope = slope;
 }
 
 /**
  * Tukey's resistant line through (u, y): the slope joins the medians of the first and
  * last thirds, the intercept is the median of y − slope·u. Fewer than 3 points: flat
- * through their median.
+ * through their median. `us` and `ys` are paired: the same length.
  */
 export function resistantLine(us: readonly number[], ys: readonly number[]): { intercept: number; slope: number } {
-  const n = ys.length;
-  if (n < 3) return { intercept: median(ys), slope: 0 };
-  const third = Math.floor(n / 3);
-  const du = median(us.slice(-third)) - median(us.slice(0, third));
-  if (!(du > 0)) return { intercept: median(ys), slope: 0 };
-  const slope = (median(ys.slice(-third)) - median(ys.slice(0, third))) / du;
-  return { intercept: median(ys.map((y, j) => y - slope * (us[j] as number))), slope };
+  fitLine(Float64Array.from(us), Float64Array.from(ys), ys.length);
+  return { intercept: lineIntercept, slope: lineSlope };
 }
 
-/** Which cells are outliers against the line: beyond CELL_REJECT_SIGMAS, except a trailing same-sign run (a step). */
-function rejectCells(residuals: readonly number[]): boolean[] {
-  const sigma = MAD_TO_SIGMA * median(residuals.map(Math.abs));
-  const out = residuals.map((r) => sigma > 0 && Math.abs(r) > CELL_REJECT_SIGMAS * sigma);
+/**
+ * Mark the outliers among the m cells' residuals in cellRejected: beyond
+ * CELL_REJECT_SIGMAS, except a trailing same-sign run (a step). Returns how many.
+ */
+function rejectCells(m: number): number {
+  const sigma = MAD_TO_SIGMA * medianAbsKept(cellResidual, m, null);
+  for (let j = 0; j < m; j++) cellRejected[j] = sigma > 0 && Math.abs(cellResidual[j] as number) > CELL_REJECT_SIGMAS * sigma ? 1 : 0;
   let run = 0;
   for (
-    let j = out.length - 1;
-    j >= 0 && out[j] && Math.sign(residuals[j] as number) === Math.sign(residuals[out.length - 1] as number);
+    let j = m - 1;
+    j >= 0 && cellRejected[j] === 1 && Math.sign(cellResidual[j] as number) === Math.sign(cellResidual[m - 1] as number);
     j--
   )
     run++;
-  if (run >= CELL_STEP_RUN) for (let j = out.length - run; j < out.length; j++) out[j] = false;
-  return out;
+  if (run >= CELL_STEP_RUN) for (let j = m - run; j < m; j++) cellRejected[j] = 0;
+  let count = 0;
+  for (let j = 0; j < m; j++) count += cellRejected[j] as number;
+  return count;
 }
 
 /**
@@ -139,41 +315,66 @@ function rejectCells(residuals: readonly number[]): boolean[] {
  */
 export function prepareContext(history: readonly Measurement[], spec: PrepareSpec): PreparedContext {
   const last = history[history.length - 1] as Measurement;
-  return prepareFromCells(gridCells(history, spec.contextLength, spec.stepS), last.tS, spec);
+  const m = fillCells(history, spec.contextLength, spec.stepS);
+  return prepareFilledCells(m, last.tS, spec);
 }
 
 /** {@link prepareContext} from cell summaries (time-ordered, the newest holding `endTimeS`). */
 export function prepareFromCells(cells: readonly GridCell[], endTimeS: number, spec: PrepareSpec): PreparedContext {
+  const m = cells.length;
+  ensureCells(m);
+  cells.forEach((c, j) => {
+    cellIndex[j] = c.index;
+    cellOffset[j] = c.offsetS;
+    cellMeanTime[j] = c.meanTimeS;
+    cellCount[j] = c.count;
+  });
+  return prepareFilledCells(m, endTimeS, spec);
+}
+
+/** The preparation proper, on the m cells in the scratch arrays. */
+function prepareFilledCells(m: number, endTimeS: number, spec: PrepareSpec): PreparedContext {
   const { contextLength: n, stepS, scaling } = spec;
+  ensureCells(m);
   const lastIndex = cellIndexOf(endTimeS, stepS);
-  const slots = cells.map((c) => n - 1 - (lastIndex - c.index));
-  const us = cells.map((c) => (c.index * stepS + c.meanTimeS - endTimeS) / stepS);
-  const ys = cells.map((c) => c.offsetS);
+  const us = cellU;
+  const ys = cellOffset;
+  const residuals = cellResidual;
+  for (let j = 0; j < m; j++) us[j] = ((cellIndex[j] as number) * stepS + (cellMeanTime[j] as number) - endTimeS) / stepS;
   const detrend = scaling.detrend === 'resistant_line';
-  let line = resistantLine(us, ys);
-  let residuals = ys.map((y, j) => y - line.intercept - line.slope * (us[j] as number));
-  const rejected = detrend ? rejectCells(residuals) : residuals.map(() => false);
-  const rejectedCells = rejected.filter(Boolean).length;
+  fitLine(us, ys, m);
+  for (let j = 0; j < m; j++) residuals[j] = (ys[j] as number) - lineIntercept - lineSlope * (us[j] as number);
+  let rejectedCells = 0;
+  if (detrend) rejectedCells = rejectCells(m);
+  else cellRejected.fill(0, 0, m);
   if (rejectedCells > 0) {
-    const keep = (_: number, j: number): boolean => !rejected[j];
-    line = resistantLine(us.filter(keep), ys.filter(keep));
-    residuals = ys.map((y, j) => y - line.intercept - line.slope * (us[j] as number));
+    let k = 0;
+    for (let j = 0; j < m; j++) {
+      if (cellRejected[j] === 1) continue;
+      keptU[k] = us[j] as number;
+      keptY[k] = ys[j] as number;
+      k++;
+    }
+    fitLine(keptU, keptY, k);
+    for (let j = 0; j < m; j++) residuals[j] = (ys[j] as number) - lineIntercept - lineSlope * (us[j] as number);
   }
   const minScaleS = scaling.min_scale_s ?? 1e-6;
-  const kept = residuals.filter((_, j) => !rejected[j]);
-  const scatterS = Math.max(MAD_TO_SIGMA * median(kept.map(Math.abs)), minScaleS);
-  const interceptS = detrend ? line.intercept : 0;
-  const slope = detrend ? line.slope : 0;
+  const scatterS = Math.max(MAD_TO_SIGMA * medianAbsKept(residuals, m, cellRejected), minScaleS);
+  const interceptS = detrend ? lineIntercept : 0;
+  const slope = detrend ? lineSlope : 0;
   const values = detrend ? residuals : ys;
   let scaleS = 1;
-  if (scaling.scale === 'residual_mad')
-    scaleS = Math.max(MAD_TO_SIGMA * median(values.filter((_, j) => !rejected[j]).map(Math.abs)), minScaleS);
+  if (scaling.scale === 'residual_mad') scaleS = Math.max(MAD_TO_SIGMA * medianAbsKept(values, m, cellRejected), minScaleS);
 
-  // Place the kept cells in their slots, interpolate between them.
-  const grid = new Float64Array(n).fill(NaN);
-  cells.forEach((_, j) => {
-    if (!rejected[j]) grid[slots[j] as number] = values[j] as number;
-  });
+  // Place the kept cells in their slots, interpolate between them. A slot outside
+  // [0, n) (a cell outside the window) is dropped, as a write past a typed array's end is.
+  if (gridScratch.length < n) gridScratch = new Float64Array(Math.max(n, 2 * gridScratch.length));
+  const grid = gridScratch;
+  grid.fill(NaN, 0, n);
+  for (let j = 0; j < m; j++) {
+    const slot = n - 1 - (lastIndex - (cellIndex[j] as number));
+    if (cellRejected[j] === 0 && Number.isInteger(slot) && slot >= 0 && slot < n) grid[slot] = values[j] as number;
+  }
   let first = 0;
   while (first < n && Number.isNaN(grid[first] as number)) first++;
   let left = first;
