@@ -1,5 +1,5 @@
 import type { Measurement } from '../measurement';
-import { MAD_TO_SIGMA, median } from '../statistical/robust';
+import { MAD_TO_SIGMA, median, medianInPlace } from '../statistical/robust';
 import type { CardScaling } from './card';
 
 /** How a context was normalised, so the output can be mapped back to seconds. */
@@ -112,51 +112,6 @@ function ensureCells(m: number): void {
 function selectSpace(n: number): Float64Array {
   if (selectScratch.length < n) selectScratch = new Float64Array(Math.max(n, 2 * selectScratch.length, 64));
   return selectScratch;
-}
-
-/**
- * Median of the first `n` values of `a`, reordering them (0 for none): the mean of the
- * two middle ones for an even count. The same quickselect as statistical/robust's
- * `median`, which runs it on a copy, so the two agree to the bit.
- */
-function medianInPlace(a: Float64Array, n: number): number {
-  if (n === 0) return 0;
-  const mid = n >> 1;
-  const hi = selectKth(a, n, mid);
-  if (n % 2 === 1) return hi;
-  let lo = -Infinity;
-  for (let i = 0; i < mid; i++) if ((a[i] as number) > lo) lo = a[i] as number;
-  return (lo + hi) / 2;
-}
-
-/** Hoare's quickselect over a[0..n): reorders so that a[k] is the k-th smallest, and returns it. */
-function selectKth(a: Float64Array, n: number, k: number): number {
-  let left = 0;
-  let right = n - 1;
-  while (right > left) {
-    const m = (left + right) >> 1;
-    const x = a[left] as number,
-      y = a[m] as number,
-      z = a[right] as number;
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while ((a[i] as number) < pivot) i++;
-      while ((a[j] as number) > pivot) j--;
-      if (i <= j) {
-        const t = a[i] as number;
-        a[i] = a[j] as number;
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else return a[k] as number;
-  }
-  return a[k] as number;
 }
 
 /** Median of src[from..to), leaving src as it is. */

@@ -7,11 +7,18 @@ import type { Measurement } from '../measurement';
  * most of the replay's time.
  */
 export function median(values: readonly number[] | Float64Array): number {
-  const n = values.length;
+  return medianInPlace(Float64Array.from(values), values.length);
+}
+
+/**
+ * Median of the first `n` values of `a`, reordering them (0 for none): the mean of the
+ * two middle ones for an even count. For hot paths that keep a scratch array, so a
+ * median allocates nothing; {@link median} is this on a copy.
+ */
+export function medianInPlace(a: Float64Array, n: number): number {
   if (n === 0) return 0;
-  const a = Float64Array.from(values);
   const mid = n >> 1;
-  const hi = selectKth(a, mid);
+  const hi = selectKth(a, n, mid);
   if (n % 2 === 1) return hi;
   // After selection everything left of `mid` is ≤ a[mid]: the lower middle is their maximum.
   let lo = -Infinity;
@@ -19,10 +26,10 @@ export function median(values: readonly number[] | Float64Array): number {
   return (lo + hi) / 2;
 }
 
-/** Hoare's quickselect: reorders `a` so that a[k] is its k-th smallest value, and returns it. */
-function selectKth(a: Float64Array, k: number): number {
+/** Hoare's quickselect over a[0..n): reorders so that a[k] is the k-th smallest, and returns it. */
+function selectKth(a: Float64Array, n: number, k: number): number {
   let left = 0;
-  let right = a.length - 1;
+  let right = n - 1;
   while (right > left) {
     // Median of three as the pivot keeps sorted and nearly sorted input linear.
     const m = (left + right) >> 1;
