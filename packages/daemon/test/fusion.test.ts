@@ -18,17 +18,33 @@ function calibrated(truthSigmaS: Record<string, number>, n = 64, seed = 7): Cali
     const excessS = rng.exponential(1e-3) + rng.exponential(1e-3);
     const noiseS = (rng.next() * 2 - 1) * (excessS / 2);
     const predicted = Object.fromEntries(Object.entries(truthSigmaS).map(([s, sigma]) => [s, sigma * rng.normal()]));
-    calibrator.score({ tS: k * 64, offsetS: noiseS, delayS: 0.02 + excessS }, predicted, 64);
+    calibrator.score({ tS: k * 64, offsetS: noiseS, delayS: 0.02 + excessS, server: 's' }, predicted, 64);
   }
   return calibrator;
 }
 
 describe('measurement noise', () => {
   test('with delays: a third of the squared half excess delay (uniform within the NTP bound)', () => {
-    const window = [0.02, 0.022, 0.026, 0.021].map((delayS, k) => ({ tS: k, offsetS: 0, delayS }));
+    const window = [0.02, 0.022, 0.026, 0.021].map((delayS, k) => ({ tS: k, offsetS: 0, delayS, server: 's' }));
     const { varianceS2 } = measurementNoise(window);
     expect(varianceS2[0]).toBeCloseTo(1e-12, 15);
     expect(varianceS2[2]).toBeCloseTo(0.003 ** 2 / 3 + 1e-12, 12);
+  });
+
+  test("each server's excess delay is over its own minimum: a distant path's round trip is not noise", () => {
+    const window = [
+      { tS: 0, offsetS: 0, delayS: 0.002, server: 'near' },
+      { tS: 1, offsetS: 0, delayS: 0.05, server: 'far' },
+      { tS: 2, offsetS: 0, delayS: 0.004, server: 'near' },
+      { tS: 3, offsetS: 0, delayS: 0.051, server: 'far' },
+    ];
+    const { varianceS2 } = measurementNoise(window);
+    expect(varianceS2[1]).toBeCloseTo(1e-12, 15);
+    expect(varianceS2[2]).toBeCloseTo(0.001 ** 2 / 3 + 1e-12, 12);
+    expect(varianceS2[3]).toBeCloseTo(0.0005 ** 2 / 3 + 1e-12, 12);
+    // A longer memory of a path's minimum moves its baseline down.
+    const remembered = measurementNoise(window, new Map([['far', 0.049]]));
+    expect(remembered.varianceS2[1]).toBeCloseTo(0.0005 ** 2 / 3 + 1e-12, 12);
   });
 
   test('without delays: read from the second differences, blind to offset and drift', () => {
@@ -37,6 +53,7 @@ describe('measurement noise', () => {
       tS: k * 10,
       offsetS: 0.05 + 1e-5 * k * 10 + 2e-4 * rng.normal(),
       delayS: null,
+      server: 's',
     }));
     const { typicalS2 } = measurementNoise(window);
     expect(Math.sqrt(typicalS2)).toBeGreaterThan(1.9e-4);
@@ -88,7 +105,7 @@ describe('online calibration', () => {
 
   test('a source whose newest errors run far outside its record, on one side, is broken', () => {
     const calibrator = calibrated({ a: 5e-5, b: 5e-5 }, 40);
-    for (let k = 0; k < 2; k++) calibrator.score({ tS: 4000 + k, offsetS: 0.05, delayS: 0.02 }, { a: 0, b: 0.05 }, 64);
+    for (let k = 0; k < 2; k++) calibrator.score({ tS: 4000 + k, offsetS: 0.05, delayS: 0.02, server: 's' }, { a: 0, b: 0.05 }, 64);
     const records = calibrator.assess('a')?.sources;
     expect(records?.a?.broken).toBe(true);
     expect(records?.b?.broken).toBe(false);
@@ -96,12 +113,12 @@ describe('online calibration', () => {
 
   test('when polling slows, the record of short-lead predictions no longer counts', () => {
     const calibrator = new Calibrator();
-    for (let k = 0; k < 40; k++) calibrator.score({ tS: k / 4, offsetS: 0, delayS: null }, { a: 1e-5 }, 0.25);
+    for (let k = 0; k < 40; k++) calibrator.score({ tS: k / 4, offsetS: 0, delayS: null, server: 's' }, { a: 1e-5 }, 0.25);
     expect(calibrator.assess('a')?.sources.a?.scored).toBe(38);
-    for (let k = 0; k < 9; k++) calibrator.score({ tS: 10 + 10 * k, offsetS: 0, delayS: null }, { a: 1e-3 }, 10);
+    for (let k = 0; k < 9; k++) calibrator.score({ tS: 10 + 10 * k, offsetS: 0, delayS: null, server: 's' }, { a: 1e-3 }, 10);
     // The newest nine are all the present has, one short of a record.
     expect(calibrator.assess('a')).toBeNull();
-    calibrator.score({ tS: 100, offsetS: 0, delayS: null }, { a: 1e-3 }, 10);
+    calibrator.score({ tS: 100, offsetS: 0, delayS: null, server: 's' }, { a: 1e-3 }, 10);
     expect(calibrator.assess('a')?.sources.a?.scored).toBe(8);
   });
 
@@ -178,7 +195,8 @@ describe('calibrated inverse-variance fusion', () => {
 
   test('when the baseline breaks (the clock stepped), the sources still in line take over', () => {
     const calibrator = calibrated({ linear: 50e-6, hold_last: 500e-6 }, 40);
-    for (let k = 0; k < 2; k++) calibrator.score({ tS: 4000 + k, offsetS: 0.05, delayS: 0.02 }, { linear: 0, hold_last: 0.05 }, 64);
+    for (let k = 0; k < 2; k++)
+      calibrator.score({ tS: 4000 + k, offsetS: 0.05, delayS: 0.02, server: 's' }, { linear: 0, hold_last: 0.05 }, 64);
     const fused = fusePredictions(predictions({ linear: 0, hold_last: 0.05 }), calibrator.assess('linear'), DEFAULT_RULES);
     expect(fused?.weights).toEqual({ linear: 0, hold_last: 1 });
     expect(fused?.excluded.linear).toMatch(/far outside/);
@@ -195,7 +213,7 @@ describe('fusion in the replay evaluation', () => {
 
   test('scores each prediction when the next history reveals the measurement, and learns to ignore a bad source', async () => {
     const fusion = fusionEvalMethod([constant('linear', 0.001, 1e-3), constant('liar', 0.5, 1e-6)]);
-    const history = Array.from({ length: 40 }, (_, i) => ({ tS: i, offsetS: 0.001, delayS: null }));
+    const history = Array.from({ length: 40 }, (_, i) => ({ tS: i, offsetS: 0.001, delayS: null, server: 's' }));
     const requests = Array.from({ length: 30 }, (_, k) => ({ tS: 10 + k, history: history.slice(0, 10 + k) }));
     const answers = await fusion.predict(requests);
     expect(answers.every((a) => a.meanS === 0.001)).toBe(true);

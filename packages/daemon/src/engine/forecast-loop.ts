@@ -183,8 +183,21 @@ export class ForecastLoop {
     for (const m of fresh) {
       const predictedS = Object.fromEntries(this.predictionsAt(m.tS, base).map((p) => [p.source, p.meanS]));
       predictedS[FUSED] = servedOffsetAt(m.tS);
-      this.calibrator.score(m, predictedS, knownUntilS === null ? 0 : m.tS - knownUntilS);
+      const measured = { tS: m.tS, offsetS: m.offsetS, delayS: m.delayS, server: m.servers.join(',') };
+      this.calibrator.score(measured, predictedS, knownUntilS === null ? 0 : m.tS - knownUntilS);
     }
+  }
+
+  /**
+   * Forgets every forecast and the whole calibration: after the history was discarded
+   * (the host clock stepped, saved state proved wrong), nothing predicted from it holds.
+   */
+  reset(): void {
+    this.kalmanPoint = undefined;
+    this.newest = undefined;
+    for (const slot of this.slots) slot.forecast = undefined;
+    this.calibrator.forget();
+    this.lastWeights = {};
   }
 
   /** Runs the Kalman filter over the history (cheap; once per NTP round). */
@@ -227,10 +240,14 @@ export class ForecastLoop {
     const assessment = this.calibrator.assess(LINEAR);
     const now = fusePredictions(this.predictionsAt(nowS, base), assessment, rules, FUSED);
     const later = fusePredictions(this.predictionsAt(nowS + DRIFT_SPAN_S, base), assessment, rules, FUSED);
-    if (!now || !later) return base;
+    if (!now || !later) {
+      this.lastWeights = { [LINEAR]: 1 };
+      return base;
+    }
     this.lastWeights = now.weights;
-    // The linear fit alone: serve it as it is, with its own σ.
-    if (now.dominant === LINEAR && (now.weights[LINEAR] ?? 0) >= 1) return base;
+    // The linear fit alone: serve it as it is, but with no smaller σ than its record.
+    if (now.dominant === LINEAR && (now.weights[LINEAR] ?? 0) >= 1)
+      return { ...base, offsetSigmaS: Math.max(base.offsetSigmaS, now.sigmaS) };
     const contributors = Object.values(now.weights).filter((w) => w > 0).length;
     const made =
       contributors > 1
@@ -245,7 +262,7 @@ export class ForecastLoop {
       refTimeS: nowS,
       offsetS: now.meanS,
       driftRate: (later.meanS - now.meanS) / DRIFT_SPAN_S,
-      offsetSigmaS: Math.max(now.sigmaS, base.offsetSigmaS),
+      offsetSigmaS: Math.max(now.sigmaS, linearSigmaAt(base, nowS)),
       predictionTimeS: nowS,
       source: servedSource(made, base.clockStatus),
     };
@@ -259,7 +276,10 @@ export class ForecastLoop {
       const r = records[p.source];
       if (r && !r.broken && (!best || r.truthMseS2 < best.mseS2)) best = { source: p.source, mseS2: r.truthMseS2 };
     }
-    if (!best || best.source === LINEAR) return base;
+    if (!best || best.source === LINEAR) {
+      this.lastWeights = { [LINEAR]: 1 };
+      return base;
+    }
     const chosen = best.source;
     const pick = (tS: number): number => this.predictionsAt(tS, base).find((p) => p.source === chosen)?.meanS ?? NaN;
     const a = pick(nowS);
@@ -271,7 +291,7 @@ export class ForecastLoop {
       refTimeS: nowS,
       offsetS: a,
       driftRate: (b - a) / DRIFT_SPAN_S,
-      offsetSigmaS: Math.max(Math.sqrt(best.mseS2), base.offsetSigmaS),
+      offsetSigmaS: Math.max(Math.sqrt(best.mseS2), linearSigmaAt(base, nowS)),
       predictionTimeS: nowS,
       source: servedSource(isStatistical(chosen) ? 'statistical' : (chosen as Role), base.clockStatus),
     };
@@ -321,4 +341,9 @@ function interpolate(forecast: StoredForecast, tS: number): { meanS: number; sig
 
 function isStatistical(source: string): boolean {
   return source === LINEAR || source === KALMAN || source === HOLD_LAST;
+}
+
+/** The linear fit's σ (with its NTP bound share) carried from its reference time to `tS`. */
+function linearSigmaAt(base: Correction, tS: number): number {
+  return Math.hypot(base.offsetSigmaS, base.driftSigma * (tS - base.refTimeS));
 }

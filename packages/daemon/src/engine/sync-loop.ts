@@ -243,6 +243,7 @@ export class SyncLoop {
     // What we served from the saved state was wrong by that much: a discontinuity,
     // stepped out (disrupted) rather than slewed for seconds at 5%.
     this.discipline.reset();
+    this.forecasts?.reset();
     this.disrupted = true;
     this.warmUpOverrideS = undefined;
     this.restartSampler();
@@ -307,6 +308,7 @@ export class SyncLoop {
       `host clock stepped by ${stepS.toFixed(6)} s: discarding ${this.discipline.measurements.length} measurements and warming up again`,
     );
     this.discipline.reset();
+    this.forecasts?.reset();
     this.latest.clear();
     this.disrupted = true;
     const nowS = this.deps.clock.now().realtimeS;

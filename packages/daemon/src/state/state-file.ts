@@ -5,7 +5,7 @@ import { z } from 'zod';
 /**
  * What the daemon learned, kept across restarts so that a restart is ready in seconds
  * rather than after a full warm-up: the recent measurements (never forecasts) with
- * their bounds, and each forecaster's calibration.
+ * their bounds, and the calibration of the forecasters' past predictions.
  */
 export const SavedStateSchema = z.object({
   format: z.literal(1),
@@ -22,7 +22,7 @@ export const SavedStateSchema = z.object({
       }),
     )
     .max(100_000),
-  /** Per forecaster: calibrated error statistics, opaque to the state file. */
+  /** The calibrator's record (scored predictions, path delays), opaque to the state file. */
   calibration: z.record(z.string(), z.unknown()).default({}),
 });
 export type SavedState = z.infer<typeof SavedStateSchema>;

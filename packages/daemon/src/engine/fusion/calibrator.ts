@@ -75,8 +75,8 @@ const RESOLUTION = 1;
 
 export class Calibrator {
   private entries: Entry[] = [];
-  /** Delays of the last `delayMemory` measurements, for the path's minimum. */
-  private delays: number[] = [];
+  /** Per server, delays of its last `delayMemory` measurements, for its path's minimum. */
+  private delays = new Map<string, number[]>();
 
   constructor(private readonly settings: CalibrationSettings = DEFAULT_CALIBRATION) {}
 
@@ -87,11 +87,14 @@ export class Calibrator {
   score(measurement: NoisyMeasurement, predictedS: Record<string, number>, leadS: number): void {
     const errors: Record<string, number> = {};
     for (const [source, p] of Object.entries(predictedS)) if (Number.isFinite(p)) errors[source] = measurement.offsetS - p;
-    this.entries.push({ tS: measurement.tS, offsetS: measurement.offsetS, delayS: measurement.delayS, errors, leadS });
+    const { tS, offsetS, delayS, server } = measurement;
+    this.entries.push({ tS, offsetS, delayS, server, errors, leadS });
     if (this.entries.length > this.settings.window) this.entries.shift();
-    if (measurement.delayS !== null) {
-      this.delays.push(measurement.delayS);
-      if (this.delays.length > this.settings.delayMemory) this.delays.shift();
+    if (delayS !== null) {
+      const list = this.delays.get(server) ?? [];
+      list.push(delayS);
+      if (list.length > this.settings.delayMemory) list.shift();
+      this.delays.set(server, list);
     }
   }
 
@@ -116,7 +119,8 @@ export class Calibrator {
     const { minScored } = this.settings;
     const entries = this.comparable();
     if (entries.length < minScored + 2) return null;
-    const noise = measurementNoise(entries, this.delays.length > 0 ? Math.min(...this.delays) : null);
+    const pathMin = new Map([...this.delays].map(([server, list]) => [server, Math.min(...list)]));
+    const noise = measurementNoise(entries, pathMin);
     const inner = entries.slice(1, -1).map((entry, i) => ({ entry, noiseS2: noise.varianceS2[i + 1] as number }));
     // The weights depend on the error being estimated (1/(τ² + v)², τ² the baseline's
     // MSE): a few rounds from the noise level settle it.
@@ -203,23 +207,28 @@ export class Calibrator {
   }
 
   /** Plain data for the state file. */
-  snapshot(): { entries: Entry[]; delays: number[] } {
-    return { entries: this.entries.map((e) => ({ ...e, errors: { ...e.errors } })), delays: [...this.delays] };
+  snapshot(): { entries: Entry[]; delays: Record<string, number[]> } {
+    return {
+      entries: this.entries.map((e) => ({ ...e, errors: { ...e.errors } })),
+      delays: Object.fromEntries([...this.delays].map(([server, list]) => [server, [...list]])),
+    };
   }
 
   /** Restores a snapshot; anything else (an older format, damage) is ignored. */
   restore(saved: unknown): void {
     const { entries, delays } = (saved ?? {}) as { entries?: unknown; delays?: unknown };
-    if (!Array.isArray(entries) || !Array.isArray(delays)) return;
+    if (!Array.isArray(entries) || typeof delays !== 'object' || delays === null) return;
+    const lists = Object.entries(delays as Record<string, unknown>);
     const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-    if (!entries.every(isEntry) || !delays.every(finite)) return;
+    const plausible = (x: unknown): x is number => finite(x) && x >= 0;
+    if (!entries.every(isEntry) || !lists.every(([, list]) => Array.isArray(list) && list.every(plausible))) return;
     this.entries = entries.slice(-this.settings.window);
-    this.delays = delays.slice(-this.settings.delayMemory);
+    this.delays = new Map(lists.map(([server, list]) => [server, (list as number[]).slice(-this.settings.delayMemory)]));
   }
 
   forget(): void {
     this.entries = [];
-    this.delays = [];
+    this.delays = new Map();
   }
 }
 
@@ -232,6 +241,8 @@ function isEntry(value: unknown): value is Entry {
     finite(e.tS) &&
     finite(e.offsetS) &&
     finite(e.leadS) &&
+    (e.leadS as number) >= 0 &&
+    typeof e.server === 'string' &&
     (e.delayS === null || finite(e.delayS)) &&
     typeof e.errors === 'object' &&
     e.errors !== null &&

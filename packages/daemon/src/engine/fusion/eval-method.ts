@@ -27,7 +27,8 @@ export function fusionEvalMethod(components: readonly EvalMethod[], rules: Fusio
         const newest = request.history[request.history.length - 1];
         if (pending && newest && newest.tS === pending.tS) {
           const before = request.history[request.history.length - 2];
-          calibrator.score(newest, pending.predictedS, before === undefined ? 0 : newest.tS - before.tS);
+          const measured = { tS: newest.tS, offsetS: newest.offsetS, delayS: newest.delayS, server: newest.server ?? '' };
+          calibrator.score(measured, pending.predictedS, before === undefined ? 0 : newest.tS - before.tS);
         }
         const predictions = components.map((c, i) => {
           const p = perComponent[i]?.[k];

@@ -3,6 +3,8 @@ export interface NoisyMeasurement {
   tS: number;
   offsetS: number;
   delayS: number | null;
+  /** Where it came from: each path has its own minimum delay. */
+  server: string;
 }
 
 /** Per-measurement noise variances of a window, and that of a typical next measurement. */
@@ -18,7 +20,7 @@ const FLOOR_S2 = 1e-12;
 
 /**
  * How noisy each measurement of a time-ordered window is. An NTP offset's error is
- * half its path asymmetry, which queueing shows as delay above the window's minimum:
+ * half its path asymmetry, which queueing shows as delay above that path's minimum:
  * the error lies within ±(delay − min delay)/2, and queueing alike in both directions
  * spreads it evenly there, so its variance is a third of that bound squared (the
  * same λ/√3 the clock discipline uses). Without delays all measurements are alike,
@@ -26,16 +28,18 @@ const FLOOR_S2 = 1e-12;
  * x_k − interp(x_{k−1}, x_{k+1}): they cancel offset and drift and leave only the
  * three measurements' noise. Pure.
  *
- * The minimum is best taken over a longer memory than the window (`pathMinDelayS`):
- * a window's quietest exchange still queued a little, and the noise of exactly those
- * exchanges, which calibration leans on most, would be taken for prediction error.
+ * Each server's minimum is best taken over a longer memory than the window
+ * (`pathMinDelayS`): a window's quietest exchange still queued a little, and the noise
+ * of exactly those exchanges, which calibration leans on most, would be taken for
+ * prediction error. Per server, because a distant server's extra round trip is
+ * propagation, not asymmetry.
  */
-export function measurementNoise(window: readonly NoisyMeasurement[], pathMinDelayS: number | null = null): NoiseModel {
+export function measurementNoise(window: readonly NoisyMeasurement[], pathMinDelayS: ReadonlyMap<string, number> = new Map()): NoiseModel {
   const n = window.length;
   const allDelays = window.every((m) => m.delayS !== null);
-  let minDelayS = pathMinDelayS ?? Infinity;
-  if (allDelays) for (const m of window) minDelayS = Math.min(minDelayS, m.delayS as number);
-  const shape = window.map((m) => (allDelays ? (((m.delayS as number) - minDelayS) / 2) ** 2 : 1));
+  const minDelayS = new Map(pathMinDelayS);
+  if (allDelays) for (const m of window) minDelayS.set(m.server, Math.min(minDelayS.get(m.server) ?? Infinity, m.delayS as number));
+  const shape = window.map((m) => (allDelays ? (((m.delayS as number) - (minDelayS.get(m.server) as number)) / 2) ** 2 : 1));
   let sumU2 = 0;
   let sumShape = 0;
   for (let k = 1; k < n - 1 && !allDelays; k++) {
