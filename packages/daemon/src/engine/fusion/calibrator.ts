@@ -77,6 +77,8 @@ export class Calibrator {
   private entries: Entry[] = [];
   /** Per server, delays of its last `delayMemory` measurements, for its path's minimum. */
   private delays = new Map<string, number[]>();
+  /** The last assessment, until the record changes (status, fusion and stats all ask). */
+  private cached: { baseline: string; assessment: Assessment | null } | null = null;
 
   constructor(private readonly settings: CalibrationSettings = DEFAULT_CALIBRATION) {}
 
@@ -87,6 +89,7 @@ export class Calibrator {
   score(measurement: NoisyMeasurement, predictedS: Record<string, number>, leadS: number): void {
     const errors: Record<string, number> = {};
     for (const [source, p] of Object.entries(predictedS)) if (Number.isFinite(p)) errors[source] = measurement.offsetS - p;
+    this.cached = null;
     const { tS, offsetS, delayS, server } = measurement;
     this.entries.push({ tS, offsetS, delayS, server, errors, leadS });
     if (this.entries.length > this.settings.window) this.entries.shift();
@@ -116,6 +119,11 @@ export class Calibrator {
    * its noise is read from its neighbours.
    */
   assess(baseline: string): Assessment | null {
+    if (this.cached?.baseline !== baseline) this.cached = { baseline, assessment: this.assessNow(baseline) };
+    return this.cached.assessment;
+  }
+
+  private assessNow(baseline: string): Assessment | null {
     const { minScored } = this.settings;
     const entries = this.comparable();
     if (entries.length < minScored + 2) return null;
@@ -222,11 +230,13 @@ export class Calibrator {
     const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
     const plausible = (x: unknown): x is number => finite(x) && x >= 0;
     if (!entries.every(isEntry) || !lists.every(([, list]) => Array.isArray(list) && list.every(plausible))) return;
+    this.cached = null;
     this.entries = entries.slice(-this.settings.window);
     this.delays = new Map(lists.map(([server, list]) => [server, (list as number[]).slice(-this.settings.delayMemory)]));
   }
 
   forget(): void {
+    this.cached = null;
     this.entries = [];
     this.delays = new Map();
   }
