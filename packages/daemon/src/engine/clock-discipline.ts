@@ -1,4 +1,4 @@
-import { fitLinearDrift, type Measurement } from '@chronotick/tsfm';
+import { fitLinearDrift, type LinearDriftFit, type Measurement } from '@chronotick/tsfm';
 import type { ClockStatus } from '@chronotick/protocol';
 import { servedSource, type Correction } from './correction';
 
@@ -40,6 +40,8 @@ const SQRT3 = Math.sqrt(3);
  */
 export class ClockDiscipline {
   private history: Measurement[] = [];
+  /** The fit of the current history; cleared whenever the history changes (it is asked for several times per round). */
+  private fitted: LinearDriftFit | null = null;
   private boundsS: number[] = [];
 
   constructor(private readonly settings: ClockDisciplineSettings) {}
@@ -60,6 +62,7 @@ export class ClockDiscipline {
   }
 
   private record(round: RoundMeasurement): void {
+    this.fitted = null;
     this.history.push({
       tS: round.tS,
       offsetS: round.offsetS,
@@ -77,6 +80,7 @@ export class ClockDiscipline {
 
   /** Restores measurements (from saved state) without counting them as new. */
   restore(measurements: readonly Measurement[], boundsS: readonly number[]): void {
+    this.fitted = null;
     this.history = measurements.slice(-this.settings.historyLimit);
     this.boundsS = boundsS.slice(-this.history.length);
   }
@@ -88,6 +92,7 @@ export class ClockDiscipline {
 
   /** Forgets everything: after a step of the host clock no old measurement holds. */
   reset(): void {
+    this.fitted = null;
     this.history = [];
     this.boundsS = [];
   }
@@ -95,7 +100,8 @@ export class ClockDiscipline {
   /** The correction the current history supports, as computed at host time `nowS`. */
   correctionAt(nowS: number): Correction {
     const window = this.history.slice(-this.settings.fitWindow);
-    const fit = fitLinearDrift(window, { maxSamples: this.settings.fitWindow });
+    this.fitted ??= fitLinearDrift(window, { maxSamples: this.settings.fitWindow });
+    const fit = this.fitted;
     const floorSigmaS = Math.min(...this.boundsS.slice(-this.settings.fitWindow)) / SQRT3;
     const clockStatus = this.clockStatusAt(nowS);
     return {

@@ -39,6 +39,7 @@ const FORECAST_POINTS = 9;
 const LINEAR = 'linear';
 const KALMAN = 'kalman';
 const HOLD_LAST = 'hold_last';
+const STATISTICAL = [LINEAR, KALMAN, HOLD_LAST] as const;
 const FUSED = 'fusion';
 
 export interface ForecastLoopDeps {
@@ -303,7 +304,7 @@ export class ForecastLoop {
       const r = records[source];
       return r === undefined ? null : Math.sqrt(r.truthMseS2);
     };
-    const statistical = [LINEAR, KALMAN, HOLD_LAST].map((name) => ({
+    const statistical = STATISTICAL.map((name) => ({
       role: 'statistical' as const,
       name,
       enabled: true,
@@ -340,7 +341,7 @@ function interpolate(forecast: StoredForecast, tS: number): { meanS: number; sig
 }
 
 function isStatistical(source: string): boolean {
-  return source === LINEAR || source === KALMAN || source === HOLD_LAST;
+  return (STATISTICAL as readonly string[]).includes(source);
 }
 
 /** The linear fit's σ (with its NTP bound share) carried from its reference time to `tS`. */

@@ -71,7 +71,7 @@ export function fusePredictions(
     return { meanS: baseline.meanS, sigmaS, measurementSigmaS: sigmaS, weights, dominant: baseline.source, excluded };
   }
   const records = assessment.sources;
-  const baselineBroken = records[rules.baseline]?.broken ?? true;
+  const baselineBroken = records[rules.baseline]?.broken === true;
   const kept: { source: string; meanS: number; w: number }[] = [];
   for (const p of usable) {
     const r = records[p.source];
