@@ -39,6 +39,8 @@ describe('chronotickd against a drifting reference (+50 ms, +50 ppm, 0.2 ms jitt
       const stats = answer.detailed_stats as { linear_fit_offset_correction: number; source_weights: Record<string, number> };
       expect(Math.abs(stats.linear_fit_offset_correction - answer.offset_correction)).toBeLessThan(1e-6);
       expect(stats.source_weights.linear).toBe(1);
+      // Keyed by source as fusion knows it: models by role, so two roles never share a key.
+      expect(Object.keys(stats.source_weights).sort()).toEqual(['hold_last', 'kalman', 'linear', 'long_term', 'short_term']);
       expect(Math.abs(answer.drift_rate - 50e-6)).toBeLessThan(20e-6);
       const trueTime = answer.system_time + ref.trueOffsetAt(answer.system_time);
       expect(answer.earliest).toBeLessThanOrEqual(trueTime);

@@ -197,7 +197,7 @@ export class Daemon {
         : null;
     return {
       linear_fit_offset_correction: linear,
-      source_weights: Object.fromEntries(this.forecasts.status().map((m) => [m.name, m.weight])),
+      source_weights: this.forecasts.weights(),
       reference_time: c.refTimeS,
       offset_at_reference: c.offsetS,
       last_measurement_time: c.lastMeasurementS,

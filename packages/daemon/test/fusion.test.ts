@@ -59,6 +59,20 @@ describe('measurement noise', () => {
     expect(Math.sqrt(typicalS2)).toBeGreaterThan(1.9e-4);
     expect(Math.sqrt(typicalS2)).toBeLessThan(2.1e-4);
   });
+
+  test('without delays, a step of the clock inside the window is not read as noise', () => {
+    const rng = new SeededRandom(5);
+    const window = Array.from({ length: 64 }, (_, k) => ({
+      tS: k * 64,
+      offsetS: (k >= 32 ? 0.05 : 0) + 2e-4 * rng.normal(),
+      delayS: null,
+      server: 's',
+    }));
+    // A plain mean of the squared second differences would read about 9 ms here.
+    const { typicalS2 } = measurementNoise(window);
+    expect(Math.sqrt(typicalS2)).toBeGreaterThan(1.5e-4);
+    expect(Math.sqrt(typicalS2)).toBeLessThan(4e-4);
+  });
 });
 
 describe('online calibration', () => {
@@ -109,6 +123,29 @@ describe('online calibration', () => {
     const records = calibrator.assess('a')?.sources;
     expect(records?.a?.broken).toBe(true);
     expect(records?.b?.broken).toBe(false);
+  });
+
+  test('one bad round of several servers is one event, not a broken source', () => {
+    const calibrator = calibrated({ a: 5e-5 }, 40);
+    // Three servers answered in one round (one newest measurement behind them all) and
+    // all read the same congestion.
+    const round = (tS: number): void => {
+      for (const server of ['s1', 's2', 's3']) calibrator.score({ tS, offsetS: 0.05, delayS: 0.02, server }, { a: 0 }, 64);
+    };
+    round(4000);
+    expect(calibrator.assess('a')?.sources.a?.broken).toBe(false);
+    round(4064);
+    expect(calibrator.assess('a')?.sources.a?.broken).toBe(true);
+  });
+
+  test('replies with no lead (a second server in the same instant) leave the record in place', () => {
+    const calibrator = new Calibrator();
+    for (let k = 0; k < 40; k++) {
+      calibrator.score({ tS: 64 * k, offsetS: 0, delayS: null, server: 's1' }, { a: 1e-5 }, 64);
+      calibrator.score({ tS: 64 * k, offsetS: 0, delayS: null, server: 's2' }, { a: 1e-5 }, 0);
+    }
+    // The window holds 64 entries, 32 of them with a lead: those are the record.
+    expect(calibrator.assess('a')?.sources.a?.scored).toBe(30);
   });
 
   test('when polling slows, the record of short-lead predictions no longer counts', () => {

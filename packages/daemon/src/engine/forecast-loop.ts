@@ -298,6 +298,14 @@ export class ForecastLoop {
     };
   }
 
+  /**
+   * Each source's current weight, keyed as fusion knows the source: a model by its role
+   * (two roles may run one model), a statistical source by its name.
+   */
+  weights(): Record<string, number> {
+    return Object.fromEntries(this.status().map((m) => [m.role === 'statistical' ? m.name : m.role, m.weight]));
+  }
+
   status(): ModelStatus[] {
     const records = this.calibrator.assess(LINEAR)?.sources ?? {};
     const calibratedErrorS = (source: string): number | null => {

@@ -70,6 +70,8 @@ interface Entry extends NoisyMeasurement {
 const MIN_MSE_S2 = 1e-12;
 /** τ² in the weights is at least this fraction of the median measurement's noise variance. */
 const WEIGHT_FLOOR = 0.1;
+/** Two predictions whose newest known measurement lies closer than this belong to one round, s. */
+const ROUND_TOLERANCE_S = 1e-3;
 /** A source's MSE is claimed no smaller than this many standard errors of its estimate. */
 const RESOLUTION = 1;
 
@@ -192,26 +194,38 @@ export class Calibrator {
   /**
    * The entries that speak for the present: those predicted at least half as far ahead
    * as the newest ones. A prediction a quarter second ahead (warm-up polling) says
-   * little about one ten seconds ahead, so when polling slows the record starts over.
+   * little about one ten seconds ahead, so when polling slows the record starts over;
+   * and a prediction with almost no lead (a second server's reply in the same instant)
+   * is left out wherever it sits, not taken for the start of a new record.
    */
   private comparable(): Entry[] {
+    // The upper quartile of the newest leads: robust to one long gap, and not pulled to
+    // zero when same-instant replies make up half of them.
     const newest = this.entries.slice(-this.settings.minScored).map((e) => e.leadS);
-    const typical = [...newest].sort((a, b) => a - b)[newest.length >> 1] ?? 0;
-    let from = this.entries.length;
-    while (from > 0 && (this.entries[from - 1] as Entry).leadS >= typical / 2) from--;
-    return this.entries.slice(from);
+    const typical = [...newest].sort((a, b) => a - b)[Math.floor(newest.length * 0.75)] ?? 0;
+    return this.entries.filter((e) => e.leadS >= typical / 2);
   }
 
+  /**
+   * Broken: the newest `outlierRun` rounds all missed by more than `outlierSigmas`, on
+   * one side. A round is the measurements that arrived together (several servers
+   * polled at once); they share one congestion event, so it counts once: a single bad
+   * moment of the network must not pass for a source gone wrong.
+   */
   private isBroken(entries: readonly Entry[], source: string, truthMseS2: number, noiseS2: readonly number[]): boolean {
     const { outlierRun, outlierSigmas } = this.settings;
-    const newest = entries.slice(-outlierRun);
-    const noise = noiseS2.slice(-outlierRun);
-    const errors = newest.map((e) => e.errors[source]);
-    if (errors.length < outlierRun || errors.some((e) => e === undefined)) return false;
-    const side = Math.sign(errors[0] as number);
-    return errors.every(
-      (e, i) => Math.sign(e as number) === side && Math.abs(e as number) > outlierSigmas * Math.sqrt(truthMseS2 + (noise[i] as number)),
-    );
+    let rounds = 0;
+    let side = 0;
+    for (let i = entries.length - 1; i >= 0 && rounds < outlierRun; i--) {
+      const entry = entries[i] as Entry;
+      const e = entry.errors[source];
+      if (e === undefined || Math.abs(e) <= outlierSigmas * Math.sqrt(truthMseS2 + (noiseS2[i] as number))) return false;
+      if (side !== 0 && Math.sign(e) !== side) return false;
+      side = Math.sign(e);
+      const previous = entries[i - 1];
+      if (previous === undefined || !sameRound(previous, entry)) rounds++;
+    }
+    return rounds >= outlierRun;
   }
 
   /** Plain data for the state file. */
@@ -240,6 +254,11 @@ export class Calibrator {
     this.entries = [];
     this.delays = new Map();
   }
+}
+
+/** Two measurements of one round: predicted from the same newest measurement. */
+function sameRound(a: Entry, b: Entry): boolean {
+  return Math.abs(a.tS - a.leadS - (b.tS - b.leadS)) < ROUND_TOLERANCE_S;
 }
 
 function isEntry(value: unknown): value is Entry {

@@ -26,7 +26,8 @@ const FLOOR_S2 = 1e-12;
  * same λ/√3 the clock discipline uses). Without delays all measurements are alike,
  * and the level comes from the data, from the second differences
  * x_k − interp(x_{k−1}, x_{k+1}): they cancel offset and drift and leave only the
- * three measurements' noise. Pure.
+ * three measurements' noise (their mean winsorized, so that a step of the clock inside
+ * the window does not read as noise). Pure.
  *
  * Each server's minimum is best taken over a longer memory than the window
  * (`pathMinDelayS`): a window's quietest exchange still queued a little, and the noise
@@ -40,8 +41,8 @@ export function measurementNoise(window: readonly NoisyMeasurement[], pathMinDel
   const minDelayS = new Map(pathMinDelayS);
   if (allDelays) for (const m of window) minDelayS.set(m.server, Math.min(minDelayS.get(m.server) ?? Infinity, m.delayS as number));
   const shape = window.map((m) => (allDelays ? (((m.delayS as number) - (minDelayS.get(m.server) as number)) / 2) ** 2 : 1));
-  let sumU2 = 0;
-  let sumShape = 0;
+  // Each second difference over the noise it carries, in units of the noise scale.
+  const ratios: number[] = [];
   for (let k = 1; k < n - 1 && !allDelays; k++) {
     const a = window[k - 1] as NoisyMeasurement;
     const b = window[k] as NoisyMeasurement;
@@ -49,11 +50,28 @@ export function measurementNoise(window: readonly NoisyMeasurement[], pathMinDel
     const span = c.tS - a.tS;
     const f = span > 0 ? (b.tS - a.tS) / span : 0.5;
     const u = b.offsetS - (a.offsetS + f * (c.offsetS - a.offsetS));
-    sumU2 += u * u;
-    sumShape += (shape[k] as number) + (1 - f) ** 2 * (shape[k - 1] as number) + f ** 2 * (shape[k + 1] as number);
+    const carried = (shape[k] as number) + (1 - f) ** 2 * (shape[k - 1] as number) + f ** 2 * (shape[k + 1] as number);
+    if (carried > 0) ratios.push((u * u) / carried);
   }
-  const scale = allDelays ? 1 / 3 : sumShape > 0 ? sumU2 / sumShape : 0;
+  const scale = allDelays ? 1 / 3 : winsorizedMean(ratios);
   const varianceS2 = shape.map((s) => scale * s + FLOOR_S2);
   const typicalS2 = n > 0 ? varianceS2.reduce((sum, v) => sum + v, 0) / n : FLOOR_S2;
   return { varianceS2, typicalS2 };
+}
+
+/** Median of a χ² variable with one degree of freedom: a normal square's median over its mean. */
+const CHI2_1_MEDIAN = 0.4549;
+/** Squared second differences count at most this many times the typical one (5σ). */
+const WINSOR_LIMIT = 25;
+
+/**
+ * Mean of squared-normal-like values, each capped at 25 times the level their median
+ * implies: heavy tails still count, but a step of the clock inside the window (two huge
+ * second differences) cannot pass for the noise of every measurement.
+ */
+function winsorizedMean(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const cap = (WINSOR_LIMIT * (sorted[sorted.length >> 1] as number)) / CHI2_1_MEDIAN;
+  return values.reduce((sum, v) => sum + Math.min(v, cap), 0) / values.length;
 }
