@@ -1,6 +1,6 @@
 import { buildTimeAnswer, type AnswerContext } from '../src/engine/answer';
 import { extrapolate, hostOnlyCorrection, type Correction } from '../src/engine/correction';
-import { erf, twoSidedZ } from '../src/engine/normal';
+import { twoSidedZ } from '../src/engine/normal';
 import { TimeEngine } from '../src/engine/time-engine';
 import { ManualHostClock, realtimeStepS } from '../src/clock/host-clock';
 
@@ -32,9 +32,7 @@ const ctx = (systemTimeS: number, extra: Partial<AnswerContext> = {}): AnswerCon
 });
 
 describe('normal quantiles', () => {
-  test('erf and the two-sided z match known values', () => {
-    expect(erf(1)).toBeCloseTo(0.8427007929, 9);
-    expect(erf(3)).toBeCloseTo(0.9999779095, 9);
+  test('the two-sided z matches known values', () => {
     expect(twoSidedZ(0.95)).toBeCloseTo(1.959964, 5);
     expect(twoSidedZ(0.999)).toBeCloseTo(3.290527, 5);
     expect(twoSidedZ(0.9)).toBeCloseTo(1.644854, 5);
