@@ -1,6 +1,6 @@
 import { SeededRandom } from '@chronotick/tsfm';
 import { Calibrator, DEFAULT_CALIBRATION } from '../src/engine/fusion/calibrator';
-import { DEFAULT_RULES, fusePredictions, type SourcePrediction } from '../src/engine/fusion/fuse';
+import { DEFAULT_RULES, fusePredictions, staleSigmaS, type SourcePrediction } from '../src/engine/fusion/fuse';
 import { measurementNoise } from '../src/engine/fusion/noise';
 import { fusionEvalMethod } from '../src/engine/fusion/eval-method';
 import type { EvalMethod } from '../src/eval/methods';
@@ -210,6 +210,29 @@ describe('calibrated inverse-variance fusion', () => {
     // No record of the fused answers yet: σ_fused = 1/√Σw.
     expect(fused?.sigmaS).toBeCloseTo(1 / Math.sqrt(wm + wk), 12);
     expect(fused?.measurementSigmaS).toBeGreaterThan(fused?.sigmaS ?? Infinity);
+  });
+
+  test('a stale prediction (a model that missed its runs) loses weight as its age grows', () => {
+    const assessment = calibrated({ linear: 400e-6, model: 40e-6, kalman: 45e-6 }).assess('linear');
+    const records = assessment?.sources ?? {};
+    const at = (ageS: number): number | undefined => {
+      const stale = staleSigmaS(ageS, 1, 50);
+      const list = predictions({ linear: 0.01, model: 0.02, kalman: 0.03 }).map((p) =>
+        p.source === 'model' ? { ...p, staleSigmaS: stale } : p,
+      );
+      return fusePredictions(list, assessment, DEFAULT_RULES)?.weights.model;
+    };
+    // Within twice its schedule the record covers it: no inflation.
+    expect(staleSigmaS(2, 1, 50)).toBe(0);
+    const wm = 1 / (records.model?.truthMseS2 ?? NaN);
+    const wk = 1 / (records.kalman?.truthMseS2 ?? NaN);
+    expect(at(2)).toBeCloseTo(wm / (wm + wk), 12);
+    // 3 s past that at 50 ppm: σ² grows by (150 µs)², and the weight follows w = 1/σ².
+    const stale = 1 / ((records.model?.truthMseS2 ?? NaN) + 150e-6 ** 2);
+    expect(at(5)).toBeCloseTo(stale / (stale + wk), 9);
+    expect(at(5) ?? 1).toBeLessThan(at(2) ?? 0);
+    // Minutes stale: over the 50 ms threshold, out.
+    expect(at(1200)).toBe(0);
   });
 
   test('once the fused answers have a record, σ_fused is that record, not 1/√Σw', () => {

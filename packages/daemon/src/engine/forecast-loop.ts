@@ -6,7 +6,7 @@ import type { Logger } from '../log';
 import type { ClockDiscipline, RoundMeasurement } from './clock-discipline';
 import { extrapolate, servedSource, type Correction } from './correction';
 import { Calibrator } from './fusion/calibrator';
-import { DEFAULT_RULES, fusePredictions, type FusionRules, type SourcePrediction } from './fusion/fuse';
+import { DEFAULT_RULES, fusePredictions, staleSigmaS, type FusionRules, type SourcePrediction } from './fusion/fuse';
 
 type ModelStatus = z.infer<typeof ModelStatusSchema>;
 type Role = 'short_term' | 'long_term';
@@ -219,8 +219,12 @@ export class ForecastLoop {
     if (k) out.push({ source: KALMAN, meanS: k.meanS + k.driftRate * (tS - k.tS), claimedSigmaS: k.sigmaS });
     if (this.newest) out.push({ source: HOLD_LAST, meanS: this.newest.offsetS, claimedSigmaS: null });
     for (const slot of this.slots) {
-      const point = slot.forecast ? interpolate(slot.forecast, tS) : undefined;
-      if (point) out.push({ source: slot.role, meanS: point.meanS, claimedSigmaS: point.sigmaS });
+      const forecast = slot.forecast;
+      const point = forecast ? interpolate(forecast, tS) : undefined;
+      if (!forecast || !point) continue;
+      const scheduleS = this.deps.config[slot.role].inference_interval;
+      const stale = staleSigmaS(tS - forecast.madeAtS, scheduleS, maxDriftPpm);
+      out.push({ source: slot.role, meanS: point.meanS, claimedSigmaS: point.sigmaS, staleSigmaS: stale });
     }
     return out;
   }
@@ -275,7 +279,8 @@ export class ForecastLoop {
     let best: { source: string; mseS2: number } | undefined;
     for (const p of this.predictionsAt(nowS, base)) {
       const r = records[p.source];
-      if (r && !r.broken && (!best || r.truthMseS2 < best.mseS2)) best = { source: p.source, mseS2: r.truthMseS2 };
+      const mseS2 = r === undefined ? Infinity : r.truthMseS2 + (p.staleSigmaS ?? 0) ** 2;
+      if (r && !r.broken && (!best || mseS2 < best.mseS2)) best = { source: p.source, mseS2 };
     }
     if (!best || best.source === LINEAR) {
       this.lastWeights = { [LINEAR]: 1 };

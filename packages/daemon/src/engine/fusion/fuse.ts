@@ -6,6 +6,8 @@ export interface SourcePrediction {
   meanS: number;
   /** What the source itself claims (measurement scatter included); null when it states none. */
   claimedSigmaS: number | null;
+  /** σ its age adds beyond what its record covers (a model that missed its runs); 0 when fresh. */
+  staleSigmaS?: number;
 }
 
 export interface FusedPrediction {
@@ -75,16 +77,17 @@ export function fusePredictions(
   const kept: { source: string; meanS: number; w: number }[] = [];
   for (const p of usable) {
     const r = records[p.source];
+    const mseS2 = r === undefined ? NaN : r.truthMseS2 + (p.staleSigmaS ?? 0) ** 2;
     if (r === undefined) {
       excluded[p.source] = 'not yet calibrated';
-    } else if (Math.sqrt(r.truthMseS2) > rules.maxSigmaS) {
-      excluded[p.source] = `σ ${Math.sqrt(r.truthMseS2).toExponential(2)} s over the threshold`;
+    } else if (Math.sqrt(mseS2) > rules.maxSigmaS) {
+      excluded[p.source] = `σ ${Math.sqrt(mseS2).toExponential(2)} s over the threshold`;
     } else if (r.broken) {
       excluded[p.source] = 'newest errors far outside its record';
     } else if (p.source !== rules.baseline && !baselineBroken && !beatsBaseline(r.vsBaseline, rules.betterSigmas)) {
       excluded[p.source] = `not better than ${rules.baseline} on recent measurements`;
     } else {
-      kept.push({ source: p.source, meanS: p.meanS, w: 1 / r.truthMseS2 });
+      kept.push({ source: p.source, meanS: p.meanS, w: 1 / mseS2 });
     }
   }
   if (kept.length === 0) return null;
@@ -116,6 +119,17 @@ export function fusePredictions(
     dominant: dominant.source,
     excluded,
   };
+}
+
+/**
+ * The σ a prediction's age adds. A source's record was earned at the ages its schedule
+ * gives its predictions (a model run every `scheduleS` is at most that old when scored);
+ * a prediction older than twice that (the model stalled or keeps failing) is coasting,
+ * and its error may grow as fast as the oscillator can drift, the holdover rule the
+ * served answer follows between measurements.
+ */
+export function staleSigmaS(ageS: number, scheduleS: number, maxDriftPpm: number): number {
+  return maxDriftPpm * 1e-6 * Math.max(0, ageS - 2 * scheduleS);
 }
 
 function beatsBaseline(vs: Paired | null, sigmas: number): boolean {
