@@ -1,4 +1,4 @@
-import { buildTimeAnswer, type AnswerContext } from '../src/engine/answer';
+import { buildFutureAnswer, buildTimeAnswer, type AnswerContext } from '../src/engine/answer';
 import { extrapolate, hostOnlyCorrection, type Correction } from '../src/engine/correction';
 import { twoSidedZ } from '../src/engine/normal';
 import { TimeEngine } from '../src/engine/time-engine';
@@ -80,6 +80,37 @@ describe('the time answer', () => {
     expect(a.corrected_time).toBe(T0 + 1);
     const d = buildTimeAnswer(measured({ clockStatus: 'disrupted' }), ctx(T0, { notBeforeS: T0 + 1 }));
     expect(d.corrected_time).toBeLessThan(T0 + 1);
+  });
+});
+
+describe('the future answer', () => {
+  test('without a forecast it follows the drift line, its σ growing with holdover', () => {
+    const c = measured();
+    const a = buildFutureAnswer(c, ctx(T0 + 10), 600);
+    expect(a.projected_time).toBeCloseTo(T0 + 610 + 0.05 + 50e-6 * 610, 6);
+    expect(a.projected_uncertainty).toBeCloseTo(extrapolate(c, T0 + 610, 50).sigmaS, 12);
+    expect(a.confidence_decay).toBeGreaterThan(1);
+  });
+
+  test('with a fused forecast it bends to the forecast, and beyond its end carries on along the drift', () => {
+    const line = (tS: number): number => 0.05 + 50e-6 * (tS - T0);
+    // The forecast departs from the drift line: +1 ms by T0+300, +3 ms by T0+900.
+    const projection = [
+      { tS: T0 + 300, offsetS: line(T0 + 300) + 1e-3 },
+      { tS: T0 + 900, offsetS: line(T0 + 900) + 3e-3 },
+    ];
+    const c = measured({ projection });
+    // Unix-epoch seconds carry ~0.2 µs of rounding: compare to the µs.
+    const at = (futureS: number): number => buildFutureAnswer(c, ctx(T0), futureS).projected_time - (T0 + futureS) - line(T0 + futureS);
+    expect(at(0)).toBeCloseTo(0, 6);
+    expect(at(150)).toBeCloseTo(0.5e-3, 6);
+    expect(at(300)).toBeCloseTo(1e-3, 6);
+    expect(at(600)).toBeCloseTo(2e-3, 6);
+    expect(at(1800)).toBeCloseTo(3e-3, 6);
+    // The uncertainty is the drift line's with holdover, forecast or not.
+    expect(buildFutureAnswer(c, ctx(T0), 600).projected_uncertainty).toBe(
+      buildFutureAnswer(measured(), ctx(T0), 600).projected_uncertainty,
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 import type { ConfidenceIntervalAnswer, DaemonStatus, FutureUncertaintyAnswer, TimeAnswer } from '@chronotick/protocol';
-import { extrapolate, type Correction } from './correction';
+import { extrapolate, projectionDeviationS, type Correction } from './correction';
 import { twoSidedZ } from './normal';
 
 /** What an answer needs besides the correction: the host clock read and the settings. */
@@ -77,13 +77,16 @@ function validityS(correction: Correction, maxDriftPpm: number, sigmaS: number):
 export function buildFutureAnswer(correction: Correction, ctx: AnswerContext, futureS: number): FutureUncertaintyAnswer {
   const now = buildTimeAnswer(correction, ctx);
   const projectedAtS = ctx.systemTimeS + futureS;
+  // The drift line, bent to the fused forecast where one reaches that far (the long-term
+  // model's, when its record earned it weight).
   const projected = extrapolate(correction, projectedAtS, ctx.maxDriftPpm);
+  const projectedOffsetS = projected.offsetS + projectionDeviationS(correction, projectedAtS);
   // Holdover counts from the last measurement, and none will have arrived by then.
   const projectedSigmaS = Math.max(projected.sigmaS, now.time_uncertainty);
   return {
     ...now,
     future_seconds: futureS,
-    projected_time: projectedAtS + projected.offsetS,
+    projected_time: projectedAtS + projectedOffsetS,
     projected_uncertainty: projectedSigmaS,
     confidence_decay: now.time_uncertainty > 0 ? projectedSigmaS / now.time_uncertainty : 1,
   };

@@ -20,6 +20,18 @@ export interface Correction {
   predictionTimeS: number;
   source: Source;
   clockStatus: ClockStatus;
+  /**
+   * The fused forecast at future host instants (the long-term model's grid), where it
+   * departs from the drift line: projections follow it. Absent when the drift line is
+   * the whole story (the linear fit alone, no forecast reaching that far).
+   */
+  projection?: readonly ProjectedOffset[];
+}
+
+/** A forecast offset at a future host instant. */
+export interface ProjectedOffset {
+  tS: number;
+  offsetS: number;
 }
 
 /**
@@ -77,4 +89,26 @@ export function extrapolate(correction: Correction, atS: number, maxDriftPpm: nu
   const sinceMeasurementS = correction.lastMeasurementS === null ? 0 : Math.max(0, atS - correction.lastMeasurementS);
   const holdoverS = maxDriftPpm * 1e-6 * sinceMeasurementS;
   return { offsetS, sigmaS: statisticalSigmaS + holdoverS };
+}
+
+/**
+ * How far the correction's forecast at `atS` lies from its drift line: 0 at the
+ * instant the correction was made, linear between the projection's points, and held at
+ * the last point's value beyond it (the drift line carries on from there). 0 without a
+ * projection.
+ */
+export function projectionDeviationS(correction: Correction, atS: number): number {
+  const points = correction.projection;
+  if (points === undefined || points.length === 0) return 0;
+  const deviation = (p: ProjectedOffset): number => p.offsetS - (correction.offsetS + correction.driftRate * (p.tS - correction.refTimeS));
+  let before = { tS: correction.predictionTimeS, d: 0 };
+  for (const p of points) {
+    const here = { tS: p.tS, d: deviation(p) };
+    if (atS <= here.tS) {
+      if (atS <= before.tS) return before.d;
+      return before.d + ((here.d - before.d) * (atS - before.tS)) / (here.tS - before.tS);
+    }
+    before = here;
+  }
+  return before.d;
 }

@@ -4,8 +4,8 @@ import { createModelRegistry, runForecast, type Forecaster, type ForecasterRegis
 import type { z } from 'zod';
 import type { Logger } from '../log';
 import type { ClockDiscipline, RoundMeasurement } from './clock-discipline';
-import { extrapolate, servedSource, type Correction } from './correction';
-import { Calibrator } from './fusion/calibrator';
+import { extrapolate, servedSource, type Correction, type ProjectedOffset } from './correction';
+import { Calibrator, type Assessment } from './fusion/calibrator';
 import { DEFAULT_RULES, fusePredictions, staleSigmaS, type FusionRules, type SourcePrediction } from './fusion/fuse';
 
 type ModelStatus = z.infer<typeof ModelStatusSchema>;
@@ -142,6 +142,11 @@ export class ForecastLoop {
     }
   }
 
+  /** Runs every loaded model once now, off its schedule (a test, a restore). */
+  async inferNow(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => this.run(slot)));
+  }
+
   /** One inference of one model over the measurements so far (measurements only, never forecasts). */
   private async run(slot: ModelSlot): Promise<void> {
     if (this.stopped || slot.busy || !slot.forecaster) return;
@@ -210,8 +215,13 @@ export class ForecastLoop {
     if (a && b) this.kalmanPoint = { tS: nowS, meanS: a.meanS, sigmaS: a.sigmaS, driftRate: (b.meanS - a.meanS) / DRIFT_SPAN_S };
   }
 
-  /** Each source's prediction of the offset at host time `tS`. */
-  private predictionsAt(tS: number, base: Correction): SourcePrediction[] {
+  /**
+   * Each source's prediction of the offset at host time `tS`, as known at `nowS` (a
+   * model's forecast is as stale as it is old now, however far ahead `tS` lies). With
+   * `withinHorizon`, a model whose forecast does not reach `tS` is left out rather than
+   * carried flat beyond its end.
+   */
+  private predictionsAt(tS: number, base: Correction, nowS = tS, withinHorizon = false): SourcePrediction[] {
     const maxDriftPpm = this.deps.config.clock_measurement.max_drift_ppm;
     const linear = extrapolate(base, tS, maxDriftPpm);
     const out: SourcePrediction[] = [{ source: LINEAR, meanS: linear.offsetS, claimedSigmaS: linear.sigmaS }];
@@ -220,11 +230,27 @@ export class ForecastLoop {
     if (this.newest) out.push({ source: HOLD_LAST, meanS: this.newest.offsetS, claimedSigmaS: null });
     for (const slot of this.slots) {
       const forecast = slot.forecast;
-      const point = forecast ? interpolate(forecast, tS) : undefined;
-      if (!forecast || !point) continue;
+      if (!forecast || (withinHorizon && !(tS <= (forecast.points.at(-1)?.tS ?? -Infinity)))) continue;
+      const point = interpolate(forecast, tS);
+      if (!point) continue;
       const scheduleS = this.deps.config[slot.role].inference_interval;
-      const stale = staleSigmaS(tS - forecast.madeAtS, scheduleS, maxDriftPpm);
+      const stale = staleSigmaS(nowS - forecast.madeAtS, scheduleS, maxDriftPpm);
       out.push({ source: slot.role, meanS: point.meanS, claimedSigmaS: point.sigmaS, staleSigmaS: stale });
+    }
+    return out;
+  }
+
+  /**
+   * The fused forecast at the long-term model's future instants (beyond the drift span),
+   * for projections. Empty when that model has no forecast or nothing fuses there.
+   */
+  private projection(base: Correction, nowS: number, assessment: Assessment | null, rules: FusionRules): ProjectedOffset[] {
+    const forecast = this.slots.find((slot) => slot.role === 'long_term')?.forecast;
+    const out: ProjectedOffset[] = [];
+    for (const { tS } of forecast?.points ?? []) {
+      if (tS <= nowS + DRIFT_SPAN_S) continue;
+      const fused = fusePredictions(this.predictionsAt(tS, base, nowS, true), assessment, rules, FUSED);
+      if (fused) out.push({ tS, offsetS: fused.meanS });
     }
     return out;
   }
@@ -244,7 +270,7 @@ export class ForecastLoop {
     const rules = { ...(this.deps.rules ?? DEFAULT_RULES), maxSigmaS: this.deps.config.fusion.uncertainty_threshold, baseline: LINEAR };
     const assessment = this.calibrator.assess(LINEAR);
     const now = fusePredictions(this.predictionsAt(nowS, base), assessment, rules, FUSED);
-    const later = fusePredictions(this.predictionsAt(nowS + DRIFT_SPAN_S, base), assessment, rules, FUSED);
+    const later = fusePredictions(this.predictionsAt(nowS + DRIFT_SPAN_S, base, nowS), assessment, rules, FUSED);
     if (!now || !later) {
       this.lastWeights = { [LINEAR]: 1 };
       return base;
@@ -262,6 +288,7 @@ export class ForecastLoop {
           : isStatistical(now.dominant)
             ? 'statistical'
             : (now.dominant as Role);
+    const projection = this.projection(base, nowS, assessment, rules);
     return {
       ...base,
       refTimeS: nowS,
@@ -270,6 +297,7 @@ export class ForecastLoop {
       offsetSigmaS: Math.max(now.sigmaS, linearSigmaAt(base, nowS)),
       predictionTimeS: nowS,
       source: servedSource(made, base.clockStatus),
+      ...(projection.length > 0 ? { projection } : {}),
     };
   }
 
@@ -287,7 +315,7 @@ export class ForecastLoop {
       return base;
     }
     const chosen = best.source;
-    const pick = (tS: number): number => this.predictionsAt(tS, base).find((p) => p.source === chosen)?.meanS ?? NaN;
+    const pick = (tS: number): number => this.predictionsAt(tS, base, nowS).find((p) => p.source === chosen)?.meanS ?? NaN;
     const a = pick(nowS);
     const b = pick(nowS + DRIFT_SPAN_S);
     if (!Number.isFinite(a) || !Number.isFinite(b)) return base;
