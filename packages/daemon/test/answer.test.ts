@@ -36,6 +36,9 @@ describe('normal quantiles', () => {
     expect(twoSidedZ(0.95)).toBeCloseTo(1.959964, 5);
     expect(twoSidedZ(0.999)).toBeCloseTo(3.290527, 5);
     expect(twoSidedZ(0.9)).toBeCloseTo(1.644854, 5);
+    // The largest coverage below 1 the protocol lets through still has a finite z.
+    expect(Number.isFinite(twoSidedZ(1 - 2 ** -53))).toBe(true);
+    expect(twoSidedZ(1 - 2 ** -53)).toBeGreaterThan(8);
   });
 });
 
@@ -107,10 +110,33 @@ describe('the future answer', () => {
     expect(at(300)).toBeCloseTo(1e-3, 6);
     expect(at(600)).toBeCloseTo(2e-3, 6);
     expect(at(1800)).toBeCloseTo(3e-3, 6);
+    // Asked later, the bend counts from the instant asked: zero seconds ahead is the
+    // served time itself, and past the forecast's last point nothing is left to bend.
+    const later = (askedAtS: number, futureS: number): number => {
+      const a = buildFutureAnswer(c, ctx(askedAtS), futureS);
+      return a.projected_time - (askedAtS + futureS) - line(askedAtS + futureS);
+    };
+    expect(buildFutureAnswer(c, ctx(T0 + 150), 0).projected_time).toBeCloseTo(buildTimeAnswer(c, ctx(T0 + 150)).corrected_time, 6);
+    expect(later(T0 + 150, 150)).toBeCloseTo(0.5e-3, 6);
+    expect(later(T0 + 1200, 600)).toBeCloseTo(0, 6);
     // The uncertainty is the drift line's with holdover, forecast or not.
     expect(buildFutureAnswer(c, ctx(T0), 600).projected_uncertainty).toBe(
       buildFutureAnswer(measured(), ctx(T0), 600).projected_uncertainty,
     );
+  });
+});
+
+describe('the future answer during a slew', () => {
+  test('serves what is left of the slew then, and never a time before the one served now', () => {
+    const c = measured();
+    const slewing = (futureS: number): number =>
+      buildFutureAnswer(c, ctx(T0, { pendingSlewS: 0.01 }), futureS).projected_time - (T0 + futureS) - (0.05 + 50e-6 * futureS);
+    expect(slewing(0)).toBeCloseTo(0.01, 6);
+    // Served time runs 5% slow: 10 ms is slewed out in 0.2 s.
+    expect(slewing(0.1)).toBeCloseTo(0.005, 6);
+    expect(slewing(0.4)).toBeCloseTo(0, 6);
+    const now = buildTimeAnswer(c, ctx(T0, { pendingSlewS: 0.01 })).corrected_time;
+    expect(buildFutureAnswer(c, ctx(T0, { pendingSlewS: 0.01 }), 0.05).projected_time).toBeGreaterThanOrEqual(now);
   });
 });
 

@@ -1,6 +1,6 @@
 import { DEFAULT_CONFIG, type Config } from '@chronotick/config';
 import { createModelRegistry, SeededRandom, type SyncForecaster } from '@chronotick/tsfm';
-import { buildFutureAnswer } from '../src/engine/answer';
+import { buildFutureAnswer, buildTimeAnswer } from '../src/engine/answer';
 import { ClockDiscipline } from '../src/engine/clock-discipline';
 import { extrapolate, type Correction } from '../src/engine/correction';
 import { ForecastLoop } from '../src/engine/forecast-loop';
@@ -110,13 +110,35 @@ describe('the forecasting loop', () => {
     // 15 minutes ahead the drift has moved by 2.5 ppm: the drift line misses by ~1 ms.
     expect(errorAt(driftLineOnly, 900)).toBeGreaterThan(500e-6);
     expect(errorAt(served, 900)).toBeLessThan(50e-6);
+    // Asked a minute later, from the same correction, the projection still follows it.
+    const laterCtx = { ...ctx, systemTimeS: rig.nowS + 60 };
+    const laterError = Math.abs(
+      buildFutureAnswer(served, laterCtx, 840).projected_time -
+        (rig.nowS + 900 + trueOffsetS(rig.nowS + 900)) -
+        (buildTimeAnswer(served, laterCtx).corrected_time - (rig.nowS + 60 + trueOffsetS(rig.nowS + 60))),
+    );
+    expect(laterError).toBeLessThan(50e-6);
   });
 
   test('a model that stops running loses its weight as its forecast ages', async () => {
     for (let k = 0; k < 120; k++) await rig.round();
     expect(rig.loop.weights().long_term).toBeGreaterThan(0.5);
     // Two polls without a run are within its schedule's slack; five are not.
-    for (let k = 0; k < 5; k++) await rig.round(false);
+    for (let k = 0; k < 2; k++) await rig.round(false);
+    expect(rig.loop.weights().long_term).toBeGreaterThan(0.5);
+    for (let k = 0; k < 3; k++) await rig.round(false);
     expect(rig.loop.weights().long_term).toBeLessThan(0.01);
+  });
+
+  test('a model run that began before a reset does not store its forecast', async () => {
+    for (let k = 0; k < 20; k++) await rig.round();
+    const before = rig.loop.status().find((m) => m.role === 'long_term')?.last_inference_time;
+    rig.nowS += 10;
+    const running = rig.loop.inferNow();
+    rig.loop.reset();
+    await running;
+    expect(rig.loop.status().find((m) => m.role === 'long_term')?.last_inference_time).toBe(before);
+    await rig.loop.inferNow();
+    expect(rig.loop.status().find((m) => m.role === 'long_term')?.last_inference_time).toBe(rig.nowS);
   });
 });

@@ -60,6 +60,11 @@ describe('measurement noise', () => {
     expect(Math.sqrt(typicalS2)).toBeLessThan(2.1e-4);
   });
 
+  test('without delays, quantized readings (most second differences exactly 0) still show their noise', () => {
+    const window = Array.from({ length: 64 }, (_, k) => ({ tS: k * 64, offsetS: k % 10 === 0 ? 1e-3 : 0, delayS: null, server: 's' }));
+    expect(measurementNoise(window).typicalS2).toBeGreaterThan(1e-8);
+  });
+
   test('without delays, a step of the clock inside the window is not read as noise', () => {
     const rng = new SeededRandom(5);
     const window = Array.from({ length: 64 }, (_, k) => ({
@@ -148,6 +153,18 @@ describe('online calibration', () => {
     expect(calibrator.assess('a')?.sources.a?.scored).toBe(30);
   });
 
+  test('after an outage, one long round of several servers does not void the record', () => {
+    const calibrator = new Calibrator();
+    const round = (tS: number, leadS: number): void => {
+      for (const server of ['s1', 's2', 's3']) calibrator.score({ tS, offsetS: 0, delayS: null, server }, { a: 1e-5 }, leadS);
+    };
+    for (let k = 0; k < 15; k++) round(10 * k, 10);
+    const scored = calibrator.assess('a')?.sources.a?.scored ?? 0;
+    expect(scored).toBeGreaterThan(30);
+    round(750, 600);
+    expect(calibrator.assess('a')?.sources.a?.scored).toBeGreaterThanOrEqual(scored);
+  });
+
   test('when polling slows, the record of short-lead predictions no longer counts', () => {
     const calibrator = new Calibrator();
     for (let k = 0; k < 40; k++) calibrator.score({ tS: k / 4, offsetS: 0, delayS: null, server: 's' }, { a: 1e-5 }, 0.25);
@@ -218,7 +235,7 @@ describe('calibrated inverse-variance fusion', () => {
     const at = (ageS: number): number | undefined => {
       const stale = staleSigmaS(ageS, 1, 50);
       const list = predictions({ linear: 0.01, model: 0.02, kalman: 0.03 }).map((p) =>
-        p.source === 'model' ? { ...p, staleSigmaS: stale } : p,
+        p.source === 'model' ? { ...p, extraSigmaS: stale } : p,
       );
       return fusePredictions(list, assessment, DEFAULT_RULES)?.weights.model;
     };

@@ -1,5 +1,5 @@
 import type { ConfidenceIntervalAnswer, DaemonStatus, FutureUncertaintyAnswer, TimeAnswer } from '@chronotick/protocol';
-import { extrapolate, projectionDeviationS, type Correction } from './correction';
+import { extrapolate, projectionBendS, type Correction } from './correction';
 import { twoSidedZ } from './normal';
 
 /** What an answer needs besides the correction: the host clock read and the settings. */
@@ -20,6 +20,12 @@ export interface AnswerContext {
    */
   pendingSlewS: number;
 }
+
+/**
+ * How fast a backward correction is slewed out, seconds per second. Served time then
+ * runs 5% slow until caught up — never backwards. (chrony allows up to 8.3%.)
+ */
+export const MAX_SLEW_RATE = 0.05;
 
 /** Confidence is 0.5 when one sigma is this large; it falls smoothly beyond. */
 const CONFIDENCE_HALF_SIGMA_S = 1e-3;
@@ -80,13 +86,16 @@ export function buildFutureAnswer(correction: Correction, ctx: AnswerContext, fu
   // The drift line, bent to the fused forecast where one reaches that far (the long-term
   // model's, when its record earned it weight).
   const projected = extrapolate(correction, projectedAtS, ctx.maxDriftPpm);
-  const projectedOffsetS = projected.offsetS + projectionDeviationS(correction, projectedAtS);
+  // What is left then of a slew running now is served then too.
+  const slewLeftS = Math.max(0, ctx.pendingSlewS - MAX_SLEW_RATE * futureS);
+  const projectedOffsetS = projected.offsetS + projectionBendS(correction, ctx.systemTimeS, projectedAtS) + slewLeftS;
   // Holdover counts from the last measurement, and none will have arrived by then.
   const projectedSigmaS = Math.max(projected.sigmaS, now.time_uncertainty);
   return {
     ...now,
     future_seconds: futureS,
-    projected_time: projectedAtS + projectedOffsetS,
+    // Never before the time served now, whatever the clamp on `now` did.
+    projected_time: Math.max(projectedAtS + projectedOffsetS, now.corrected_time),
     projected_uncertainty: projectedSigmaS,
     confidence_decay: now.time_uncertainty > 0 ? projectedSigmaS / now.time_uncertainty : 1,
   };

@@ -21,9 +21,9 @@ export interface Correction {
   source: Source;
   clockStatus: ClockStatus;
   /**
-   * The fused forecast at future host instants (the long-term model's grid), where it
-   * departs from the drift line: projections follow it. Absent when the drift line is
-   * the whole story (the linear fit alone, no forecast reaching that far).
+   * The fused forecast at future host instants (the long-term model's grid): projections
+   * follow it, bent from the drift line as far as the sources' records weigh in there.
+   * Absent when the linear fit serves alone or the long-term model has no forecast.
    */
   projection?: readonly ProjectedOffset[];
 }
@@ -94,10 +94,9 @@ export function extrapolate(correction: Correction, atS: number, maxDriftPpm: nu
 /**
  * How far the correction's forecast at `atS` lies from its drift line: 0 at the
  * instant the correction was made, linear between the projection's points, and held at
- * the last point's value beyond it (the drift line carries on from there). 0 without a
- * projection.
+ * the last point's value beyond it. 0 without a projection.
  */
-export function projectionDeviationS(correction: Correction, atS: number): number {
+function projectionDeviationS(correction: Correction, atS: number): number {
   const points = correction.projection;
   if (points === undefined || points.length === 0) return 0;
   const deviation = (p: ProjectedOffset): number => p.offsetS - (correction.offsetS + correction.driftRate * (p.tS - correction.refTimeS));
@@ -111,4 +110,14 @@ export function projectionDeviationS(correction: Correction, atS: number): numbe
     before = here;
   }
   return before.d;
+}
+
+/**
+ * How much the forecast bends a projection from `nowS` to `atS` away from the drift
+ * line the answer at `nowS` is served on: the change of the deviation between the two
+ * instants, so a projection zero seconds ahead is the served time itself, and one made
+ * after the forecast's last point has nothing left to bend.
+ */
+export function projectionBendS(correction: Correction, nowS: number, atS: number): number {
+  return projectionDeviationS(correction, atS) - projectionDeviationS(correction, nowS);
 }

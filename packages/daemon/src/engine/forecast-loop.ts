@@ -66,11 +66,13 @@ export class ForecastLoop {
   private readonly registry: ForecasterRegistry;
   private readonly slots: ModelSlot[];
   private readonly kalman: Forecaster;
-  private kalmanPoint: { tS: number; meanS: number; sigmaS: number; driftRate: number } | undefined;
+  private kalmanPoint: { tS: number; meanS: number; sigmaS: number; driftRate: number; driftSigma: number } | undefined;
   private newest: Measurement | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private lastWeights: Record<string, number> = {};
   private stopped = false;
+  /** Bumped by reset(): a model run that started before it must not store its forecast. */
+  private generation = 0;
 
   constructor(private readonly deps: ForecastLoopDeps) {
     this.registry = deps.registry ?? createModelRegistry();
@@ -142,7 +144,7 @@ export class ForecastLoop {
     }
   }
 
-  /** Runs every loaded model once now, off its schedule (a test, a restore). */
+  /** Runs every loaded model once now, off its schedule (tests drive the loop in virtual time with it). */
   async inferNow(): Promise<void> {
     await Promise.all(this.slots.map((slot) => this.run(slot)));
   }
@@ -153,11 +155,14 @@ export class ForecastLoop {
     const history = this.deps.discipline.measurements;
     if (history.length < 8) return;
     slot.busy = true;
+    const generation = this.generation;
     try {
       const nowS = this.deps.nowS();
       const horizonS = this.horizonS(slot);
       const targets = Array.from({ length: FORECAST_POINTS }, (_, i) => nowS + (horizonS * i) / (FORECAST_POINTS - 1));
       const forecast = await runForecast(slot.forecaster, history, targets);
+      // Made from a history a host clock step or a discarded restore has since voided.
+      if (generation !== this.generation) return;
       slot.forecast = {
         madeAtS: nowS,
         points: forecast.points.map((p) => ({ tS: p.tS, meanS: p.meanS, sigmaS: p.sigmaS })),
@@ -199,6 +204,7 @@ export class ForecastLoop {
    * (the host clock stepped, saved state proved wrong), nothing predicted from it holds.
    */
   reset(): void {
+    this.generation++;
     this.kalmanPoint = undefined;
     this.newest = undefined;
     for (const slot of this.slots) slot.forecast = undefined;
@@ -212,21 +218,29 @@ export class ForecastLoop {
     if (history.length < 2) return;
     const f = this.kalman.mode === 'sync' ? this.kalman.forecast(history, [nowS, nowS + DRIFT_SPAN_S]) : undefined;
     const [a, b] = f?.points ?? [];
-    if (a && b) this.kalmanPoint = { tS: nowS, meanS: a.meanS, sigmaS: a.sigmaS, driftRate: (b.meanS - a.meanS) / DRIFT_SPAN_S };
+    if (a && b) {
+      const driftRate = (b.meanS - a.meanS) / DRIFT_SPAN_S;
+      this.kalmanPoint = { tS: nowS, meanS: a.meanS, sigmaS: a.sigmaS, driftRate, driftSigma: f?.drift?.sigmaSPerS ?? 0 };
+    }
   }
 
   /**
    * Each source's prediction of the offset at host time `tS`, as known at `nowS` (a
    * model's forecast is as stale as it is old now, however far ahead `tS` lies). With
    * `withinHorizon`, a model whose forecast does not reach `tS` is left out rather than
-   * carried flat beyond its end.
+   * carried on along its last segment.
    */
   private predictionsAt(tS: number, base: Correction, nowS = tS, withinHorizon = false): SourcePrediction[] {
     const maxDriftPpm = this.deps.config.clock_measurement.max_drift_ppm;
-    const linear = extrapolate(base, tS, maxDriftPpm);
-    const out: SourcePrediction[] = [{ source: LINEAR, meanS: linear.offsetS, claimedSigmaS: linear.sigmaS }];
+    // Each line's claim grows with its drift's σ; the holdover bound, common to all, is
+    // the answer's to add.
+    const linear = { meanS: extrapolate(base, tS, maxDriftPpm).offsetS, sigmaS: linearSigmaAt(base, tS) };
+    const out: SourcePrediction[] = [{ source: LINEAR, meanS: linear.meanS, claimedSigmaS: linear.sigmaS }];
     const k = this.kalmanPoint;
-    if (k) out.push({ source: KALMAN, meanS: k.meanS + k.driftRate * (tS - k.tS), claimedSigmaS: k.sigmaS });
+    if (k) {
+      const dtS = tS - k.tS;
+      out.push({ source: KALMAN, meanS: k.meanS + k.driftRate * dtS, claimedSigmaS: Math.hypot(k.sigmaS, k.driftSigma * dtS) });
+    }
     if (this.newest) out.push({ source: HOLD_LAST, meanS: this.newest.offsetS, claimedSigmaS: null });
     for (const slot of this.slots) {
       const forecast = slot.forecast;
@@ -235,21 +249,32 @@ export class ForecastLoop {
       if (!point) continue;
       const scheduleS = this.deps.config[slot.role].inference_interval;
       const stale = staleSigmaS(nowS - forecast.madeAtS, scheduleS, maxDriftPpm);
-      out.push({ source: slot.role, meanS: point.meanS, claimedSigmaS: point.sigmaS, staleSigmaS: stale });
+      out.push({ source: slot.role, meanS: point.meanS, claimedSigmaS: point.sigmaS, extraSigmaS: stale });
     }
     return out;
   }
 
   /**
    * The fused forecast at the long-term model's future instants (beyond the drift span),
-   * for projections. Empty when that model has no forecast or nothing fuses there.
+   * for projections. Records were earned about one poll ahead, so each source's σ also
+   * grows by what it itself claims between now and then; the newest measurement held
+   * makes no forecast and takes no part. Empty when that model has no forecast or
+   * nothing fuses there.
    */
   private projection(base: Correction, nowS: number, assessment: Assessment | null, rules: FusionRules): ProjectedOffset[] {
     const forecast = this.slots.find((slot) => slot.role === 'long_term')?.forecast;
+    if (!forecast) return [];
+    const claimNow = new Map(this.predictionsAt(nowS, base).map((p) => [p.source, p.claimedSigmaS]));
     const out: ProjectedOffset[] = [];
-    for (const { tS } of forecast?.points ?? []) {
+    for (const { tS } of forecast.points) {
       if (tS <= nowS + DRIFT_SPAN_S) continue;
-      const fused = fusePredictions(this.predictionsAt(tS, base, nowS, true), assessment, rules, FUSED);
+      const ahead = this.predictionsAt(tS, base, nowS, true).flatMap((p) => {
+        const before = claimNow.get(p.source) ?? null;
+        if (p.claimedSigmaS === null || before === null) return [];
+        const growthS = Math.sqrt(Math.max(0, p.claimedSigmaS ** 2 - before ** 2));
+        return [{ ...p, extraSigmaS: Math.hypot(p.extraSigmaS ?? 0, growthS) }];
+      });
+      const fused = fusePredictions(ahead, assessment, rules, FUSED);
       if (fused) out.push({ tS, offsetS: fused.meanS });
     }
     return out;
@@ -307,7 +332,7 @@ export class ForecastLoop {
     let best: { source: string; mseS2: number } | undefined;
     for (const p of this.predictionsAt(nowS, base)) {
       const r = records[p.source];
-      const mseS2 = r === undefined ? Infinity : r.truthMseS2 + (p.staleSigmaS ?? 0) ** 2;
+      const mseS2 = r === undefined ? Infinity : r.truthMseS2 + (p.extraSigmaS ?? 0) ** 2;
       if (r && !r.broken && (!best || mseS2 < best.mseS2)) best = { source: p.source, mseS2 };
     }
     if (!best || best.source === LINEAR) {

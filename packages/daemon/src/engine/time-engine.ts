@@ -1,13 +1,7 @@
 import type { ConfidenceIntervalAnswer, DaemonStatus, FutureUncertaintyAnswer, TimeAnswer } from '@chronotick/protocol';
 import type { HostClock } from '../clock/host-clock';
-import { buildConfidenceAnswer, buildFutureAnswer, buildTimeAnswer, type AnswerContext } from './answer';
+import { MAX_SLEW_RATE, buildConfidenceAnswer, buildFutureAnswer, buildTimeAnswer, type AnswerContext } from './answer';
 import { extrapolate, hostOnlyCorrection, type Correction } from './correction';
-
-/**
- * How fast a backward correction is slewed out, seconds per second. Served time then
- * runs 5% slow until caught up — never backwards. (chrony allows up to 8.3%.)
- */
-export const MAX_SLEW_RATE = 0.05;
 
 interface Slew {
   startS: number;

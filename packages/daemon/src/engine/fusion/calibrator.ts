@@ -18,7 +18,12 @@ export interface CalibrationSettings {
   minScored: number;
   /** One error counts at most this many of its σ: a clock step must not rule the window. */
   clipSigmas: number;
-  /** This many newest errors beyond `outlierSigmas`, on one side, mean the source is broken. */
+  /**
+   * This many newest rounds of errors beyond `outlierSigmas`, on one side, mean the
+   * source is broken. Rounds, not measurements: a round's replies share one congestion
+   * event. With several servers a step is thus seen one poll later than one reply at a
+   * time would see it, about when the linear fit restarts at the step by itself.
+   */
   outlierRun: number;
   outlierSigmas: number;
 }
@@ -199,10 +204,16 @@ export class Calibrator {
    * is left out wherever it sits, not taken for the start of a new record.
    */
   private comparable(): Entry[] {
-    // The upper quartile of the newest leads: robust to one long gap, and not pulled to
-    // zero when same-instant replies make up half of them.
-    const newest = this.entries.slice(-this.settings.minScored).map((e) => e.leadS);
-    const typical = [...newest].sort((a, b) => a - b)[Math.floor(newest.length * 0.75)] ?? 0;
+    // The upper quartile of the newest rounds' leads, one per round (the replies of one
+    // round share theirs, so a round of many servers after a gap counts once): robust
+    // to one long gap, and not pulled to zero when same-instant replies are common.
+    const leads: number[] = [];
+    for (let i = this.entries.length - 1; i >= 0 && leads.length < this.settings.minScored; i--) {
+      const entry = this.entries[i] as Entry;
+      const newer = this.entries[i + 1];
+      if (newer === undefined || !sameRound(entry, newer)) leads.push(entry.leadS);
+    }
+    const typical = leads.sort((a, b) => a - b)[Math.floor(leads.length * 0.75)] ?? 0;
     return this.entries.filter((e) => e.leadS >= typical / 2);
   }
 

@@ -6,8 +6,11 @@ export interface SourcePrediction {
   meanS: number;
   /** What the source itself claims (measurement scatter included); null when it states none. */
   claimedSigmaS: number | null;
-  /** σ its age adds beyond what its record covers (a model that missed its runs); 0 when fresh. */
-  staleSigmaS?: number;
+  /**
+   * σ beyond what its record covers: the prediction's age (a model that missed its
+   * runs) or its distance ahead (a projection far past the next measurement); 0 if none.
+   */
+  extraSigmaS?: number;
 }
 
 export interface FusedPrediction {
@@ -77,7 +80,7 @@ export function fusePredictions(
   const kept: { source: string; meanS: number; w: number }[] = [];
   for (const p of usable) {
     const r = records[p.source];
-    const mseS2 = r === undefined ? NaN : r.truthMseS2 + (p.staleSigmaS ?? 0) ** 2;
+    const mseS2 = r === undefined ? NaN : r.truthMseS2 + (p.extraSigmaS ?? 0) ** 2;
     if (r === undefined) {
       excluded[p.source] = 'not yet calibrated';
     } else if (Math.sqrt(mseS2) > rules.maxSigmaS) {

@@ -72,6 +72,7 @@ const WINSOR_LIMIT = 25;
 function winsorizedMean(values: readonly number[]): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
-  const cap = (WINSOR_LIMIT * (sorted[sorted.length >> 1] as number)) / CHI2_1_MEDIAN;
+  // Quantized or noiseless data can make most of them exactly 0: then no cap.
+  const cap = (WINSOR_LIMIT * (sorted[sorted.length >> 1] as number)) / CHI2_1_MEDIAN || Infinity;
   return values.reduce((sum, v) => sum + Math.min(v, cap), 0) / values.length;
 }
