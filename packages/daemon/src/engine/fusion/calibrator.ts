@@ -164,7 +164,14 @@ export class Calibrator {
         broken: this.isBroken(entries, source, truthMseS2, noise.varianceS2),
       };
     }
-    const paired = (a: string, b: string): Paired | null => this.truthMse(inner, a, tau2, b);
+    // Fusion asks for the same pairs at every instant it fuses (now, a drift span on,
+    // each projection point): each is worked out once per assessment.
+    const pairs = new Map<string, Paired | null>();
+    const paired = (a: string, b: string): Paired | null => {
+      const key = `${a}\u0000${b}`;
+      if (!pairs.has(key)) pairs.set(key, this.truthMse(inner, a, tau2, b));
+      return pairs.get(key) ?? null;
+    };
     return { sources, noiseS2: noise.typicalS2, paired };
   }
 
