@@ -27,6 +27,11 @@ export interface AnswerContext {
  */
 export const MAX_SLEW_RATE = 0.05;
 
+/** What is left of a backward correction of `amountS` after `elapsedS` of slewing (≥ 0). */
+export function slewLeftS(amountS: number, elapsedS: number): number {
+  return Math.max(0, amountS - MAX_SLEW_RATE * Math.max(0, elapsedS));
+}
+
 /** Confidence is 0.5 when one sigma is this large; it falls smoothly beyond. */
 const CONFIDENCE_HALF_SIGMA_S = 1e-3;
 /** An answer is worth re-asking once its sigma has grown by this fraction. */
@@ -87,8 +92,8 @@ export function buildFutureAnswer(correction: Correction, ctx: AnswerContext, fu
   // model's, when its record earned it weight).
   const projected = extrapolate(correction, projectedAtS, ctx.maxDriftPpm);
   // What is left then of a slew running now is served then too.
-  const slewLeftS = Math.max(0, ctx.pendingSlewS - MAX_SLEW_RATE * futureS);
-  const projectedOffsetS = projected.offsetS + projectionBendS(correction, ctx.systemTimeS, projectedAtS) + slewLeftS;
+  const projectedOffsetS =
+    projected.offsetS + projectionBendS(correction, ctx.systemTimeS, projectedAtS) + slewLeftS(ctx.pendingSlewS, futureS);
   // Holdover counts from the last measurement, and none will have arrived by then.
   const projectedSigmaS = Math.max(projected.sigmaS, now.time_uncertainty);
   return {

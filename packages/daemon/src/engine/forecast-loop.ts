@@ -6,7 +6,7 @@ import type { Logger } from '../log';
 import type { ClockDiscipline, RoundMeasurement } from './clock-discipline';
 import { extrapolate, servedSource, type Correction, type ProjectedOffset } from './correction';
 import { Calibrator, type Assessment } from './fusion/calibrator';
-import { DEFAULT_RULES, fusePredictions, staleSigmaS, type FusionRules, type SourcePrediction } from './fusion/fuse';
+import { DEFAULT_RULES, fusePredictions, servedMseS2, staleSigmaS, type FusionRules, type SourcePrediction } from './fusion/fuse';
 
 type ModelStatus = z.infer<typeof ModelStatusSchema>;
 type Role = 'short_term' | 'long_term';
@@ -332,7 +332,7 @@ export class ForecastLoop {
     let best: { source: string; mseS2: number } | undefined;
     for (const p of this.predictionsAt(nowS, base)) {
       const r = records[p.source];
-      const mseS2 = r === undefined ? Infinity : r.truthMseS2 + (p.extraSigmaS ?? 0) ** 2;
+      const mseS2 = servedMseS2(r, p);
       if (r && !r.broken && (!best || mseS2 < best.mseS2)) best = { source: p.source, mseS2 };
     }
     if (!best || best.source === LINEAR) {

@@ -1,6 +1,6 @@
 import type { ConfidenceIntervalAnswer, DaemonStatus, FutureUncertaintyAnswer, TimeAnswer } from '@chronotick/protocol';
 import type { HostClock } from '../clock/host-clock';
-import { MAX_SLEW_RATE, buildConfidenceAnswer, buildFutureAnswer, buildTimeAnswer, type AnswerContext } from './answer';
+import { buildConfidenceAnswer, buildFutureAnswer, buildTimeAnswer, type AnswerContext, slewLeftS } from './answer';
 import { extrapolate, hostOnlyCorrection, type Correction } from './correction';
 
 interface Slew {
@@ -92,7 +92,7 @@ export class TimeEngine {
   /** The part of a backward correction not yet slewed out at `atS`, seconds (≥ 0). */
   private pendingSlewS(atS: number): number {
     if (this.slew.amountS === 0) return 0;
-    return Math.max(0, this.slew.amountS - MAX_SLEW_RATE * Math.max(0, atS - this.slew.startS));
+    return slewLeftS(this.slew.amountS, atS - this.slew.startS);
   }
 
   private context(): AnswerContext {

@@ -214,12 +214,7 @@ export class Calibrator {
     // The upper quartile of the newest rounds' leads, one per round (the replies of one
     // round share theirs, so a round of many servers after a gap counts once): robust
     // to one long gap, and not pulled to zero when same-instant replies are common.
-    const leads: number[] = [];
-    for (let i = this.entries.length - 1; i >= 0 && leads.length < this.settings.minScored; i--) {
-      const entry = this.entries[i] as Entry;
-      const newer = this.entries[i + 1];
-      if (newer === undefined || !sameRound(entry, newer)) leads.push(entry.leadS);
-    }
+    const leads = newestRounds(this.entries, this.settings.minScored).map(({ to }) => (this.entries[to] as Entry).leadS);
     const typical = leads.sort((a, b) => a - b)[Math.floor(leads.length * 0.75)] ?? 0;
     return this.entries.filter((e) => e.leadS >= typical / 2);
   }
@@ -232,18 +227,15 @@ export class Calibrator {
    */
   private isBroken(entries: readonly Entry[], source: string, truthMseS2: number, noiseS2: readonly number[]): boolean {
     const { outlierRun, outlierSigmas } = this.settings;
-    let rounds = 0;
-    let side = 0;
-    for (let i = entries.length - 1; i >= 0 && rounds < outlierRun; i--) {
-      const entry = entries[i] as Entry;
-      const e = entry.errors[source];
-      if (e === undefined || Math.abs(e) <= outlierSigmas * Math.sqrt(truthMseS2 + (noiseS2[i] as number))) return false;
-      if (side !== 0 && Math.sign(e) !== side) return false;
-      side = Math.sign(e);
-      const previous = entries[i - 1];
-      if (previous === undefined || !sameRound(previous, entry)) rounds++;
-    }
-    return rounds >= outlierRun;
+    const rounds = newestRounds(entries, outlierRun);
+    if (rounds.length < outlierRun) return false;
+    const from = (rounds[rounds.length - 1] as Round).from;
+    const errors = entries.slice(from).map((entry) => entry.errors[source]);
+    const side = Math.sign(errors[0] ?? 0);
+    return errors.every(
+      (e, k) =>
+        e !== undefined && Math.sign(e) === side && Math.abs(e) > outlierSigmas * Math.sqrt(truthMseS2 + (noiseS2[from + k] as number)),
+    );
   }
 
   /** Plain data for the state file. */
@@ -274,9 +266,23 @@ export class Calibrator {
   }
 }
 
-/** Two measurements of one round: predicted from the same newest measurement. */
-function sameRound(a: Entry, b: Entry): boolean {
-  return Math.abs(a.tS - a.leadS - (b.tS - b.leadS)) < ROUND_TOLERANCE_S;
+/** A round: entries[from..to], the measurements predicted from one newest measurement. */
+interface Round {
+  from: number;
+  to: number;
+}
+
+/** The newest `count` rounds of time-ordered entries (fewer if there are not so many), newest first. */
+function newestRounds(entries: readonly Entry[], count: number): Round[] {
+  const basis = (e: Entry): number => e.tS - e.leadS;
+  const rounds: Round[] = [];
+  for (let to = entries.length - 1; to >= 0 && rounds.length < count;) {
+    let from = to;
+    while (from > 0 && Math.abs(basis(entries[from - 1] as Entry) - basis(entries[to] as Entry)) < ROUND_TOLERANCE_S) from--;
+    rounds.push({ from, to });
+    to = from - 1;
+  }
+  return rounds;
 }
 
 function isEntry(value: unknown): value is Entry {

@@ -1,4 +1,4 @@
-import type { Assessment, Paired } from './calibrator';
+import type { Assessment, Paired, SourceRecord } from './calibrator';
 
 /** One source's prediction for an instant, before calibration. */
 export interface SourcePrediction {
@@ -80,7 +80,7 @@ export function fusePredictions(
   const kept: { source: string; meanS: number; w: number }[] = [];
   for (const p of usable) {
     const r = records[p.source];
-    const mseS2 = r === undefined ? NaN : r.truthMseS2 + (p.extraSigmaS ?? 0) ** 2;
+    const mseS2 = servedMseS2(r, p);
     if (r === undefined) {
       excluded[p.source] = 'not yet calibrated';
     } else if (Math.sqrt(mseS2) > rules.maxSigmaS) {
@@ -122,6 +122,14 @@ export function fusePredictions(
     dominant: dominant.source,
     excluded,
   };
+}
+
+/**
+ * The mean squared error a prediction is weighed by: its source's calibrated record,
+ * plus what the record does not cover (`extraSigmaS`). Infinite without a record.
+ */
+export function servedMseS2(record: SourceRecord | undefined, prediction: SourcePrediction): number {
+  return record === undefined ? Infinity : record.truthMseS2 + (prediction.extraSigmaS ?? 0) ** 2;
 }
 
 /**
