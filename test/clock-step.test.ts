@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { ChronoTickClient } from '@chronotick/client';
 import { parseConfigText } from '@chronotick/config';
 import { Daemon } from '../packages/daemon/src/daemon';
-import { ShiftableHostClock } from '../packages/daemon/src/clock/host-clock';
+import { ShiftableHostClock } from '@chronotick/ntp';
 import { createLogger } from '../packages/daemon/src/log';
 import { NtpReference } from './support/ntp-reference';
 import { tempDir } from './support/daemon-process';

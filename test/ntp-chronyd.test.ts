@@ -1,7 +1,7 @@
 // Interop: our NTP client against a real chronyd (run with -x, loopback only).
-import { queryNtp } from '../packages/daemon/src/ntp/query';
-import { NtpSampler, type NtpRound } from '../packages/daemon/src/ntp/sampler';
-import type { NtpSample } from '../packages/daemon/src/ntp/validate';
+import { queryNtp } from '@chronotick/ntp';
+import { NtpSampler, type NtpRound } from '@chronotick/ntp';
+import type { NtpSample } from '@chronotick/ntp';
 import { startChronyd, type RunningChronyd } from './support/chronyd';
 import { sharedRealtimeClock } from './support/realtime-clock';
 

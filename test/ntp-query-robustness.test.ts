@@ -2,8 +2,8 @@
 // cost us the real answer, and an abort must close the exchange at once.
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import { decodePacket, encodePacket, unixToNtp, type NtpPacket } from '../packages/daemon/src/ntp/packet';
-import { queryNtp } from '../packages/daemon/src/ntp/query';
+import { decodePacket, encodePacket, unixToNtp, type NtpPacket } from '@chronotick/ntp';
+import { queryNtp } from '@chronotick/ntp';
 import { sharedRealtimeClock } from './support/realtime-clock';
 
 const clock = sharedRealtimeClock();

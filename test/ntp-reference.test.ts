@@ -1,7 +1,7 @@
 // End-to-end: the real NTP client against the programmable reference on loopback.
-import { queryNtp } from '../packages/daemon/src/ntp/query';
-import { NtpSampler, type NtpRound } from '../packages/daemon/src/ntp/sampler';
-import type { NtpQueryResult, NtpSample } from '../packages/daemon/src/ntp/validate';
+import { queryNtp } from '@chronotick/ntp';
+import { NtpSampler, type NtpRound } from '@chronotick/ntp';
+import type { NtpQueryResult, NtpSample } from '@chronotick/ntp';
 import { NtpReference, type ReferenceFault } from './support/ntp-reference';
 import { sharedRealtimeClock } from './support/realtime-clock';
 

@@ -1,4 +1,4 @@
-import { SystemHostClock } from 'chronotickd';
+import { SystemHostClock } from '@chronotick/ntp';
 export { sharedRealtimeClock } from '@chronotick/reference';
 
 /** A fresh µs realtime reader: the daemon's own host clock (see SystemHostClock). */

@@ -1,3 +1,4 @@
+import { parseServerSpec, ServerSpecError } from '@chronotick/ntp';
 import { z } from 'zod';
 
 /**
@@ -12,9 +13,22 @@ import { z } from 'zod';
 const positiveSeconds = z.number().finite().positive();
 const modelName = z.string().min(1);
 
+/**
+ * An NTP server spec, checked by the very parser the sampler uses: what `config check`
+ * accepts, the daemon can run.
+ */
+const serverSpec = z.string().superRefine((spec, ctx) => {
+  try {
+    parseServerSpec(spec);
+  } catch (err) {
+    if (!(err instanceof ServerSpecError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.message });
+  }
+});
+
 const ntpSchema = z
   .object({
-    servers: z.array(z.string().min(1)).min(1).default(['pool.ntp.org', 'time.google.com', 'time.cloudflare.com', 'time.nist.gov']),
+    servers: z.array(serverSpec).min(1).default(['pool.ntp.org', 'time.google.com', 'time.cloudflare.com', 'time.nist.gov']),
     timeout_seconds: positiveSeconds.default(2),
     /** A sample whose uncertainty exceeds this (seconds) is rejected. */
     max_acceptable_uncertainty: positiveSeconds.default(0.05),

@@ -35,6 +35,23 @@ describe('configuration', () => {
     }
   });
 
+  test.each(['time.google.com:99999', 'host:abc', 'http://x', 'host:0', ' ', 'bad host:123'])(
+    'the NTP server spec %j is refused with its field, as the sampler would refuse it',
+    (spec) => {
+      const p = problemsOf(() => parseConfigText(`clock_measurement:\n  ntp:\n    servers: [${JSON.stringify(spec)}]\n`, 'servers.yaml'));
+      expect(p.code).toBe('CONFIG_INVALID_VALUE');
+      expect(p.source).toBe('servers.yaml');
+      expect(p.paths).toEqual(['clock_measurement.ntp.servers.0']);
+      expect(p.message).toMatch(/NTP server|host|port/);
+    },
+  );
+
+  test('well-formed NTP server specs pass: names, IPv4 and IPv6 literals, ports', () => {
+    const servers = ['time.example.com', 'time.example.com:1123', '127.0.0.1:123', '[::1]:123', '2001:db8::1'];
+    const c = parseConfigText(`clock_measurement:\n  ntp:\n    servers: ${JSON.stringify(servers)}\n`, 'ok.yaml');
+    expect(c.clock_measurement.ntp.servers).toEqual(servers);
+  });
+
   test('an empty file is the defaults; a partial file keeps the other defaults', () => {
     expect(parseConfigText('', 'empty.yaml')).toEqual(DEFAULT_CONFIG);
     const c = parseConfigText('short_term:\n  enabled: false\n', 'p.yaml');

@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import type { Config } from '@chronotick/config';
 import { DEFAULT_CONFIDENCE_LEVEL, type DaemonStatusAnswer } from '@chronotick/protocol';
-import type { HostClock } from './clock/host-clock';
+import type { HostClock } from '@chronotick/ntp';
 import * as path from 'node:path';
 import type * as http from 'node:http';
 import { extrapolate } from './engine/correction';

@@ -2,7 +2,7 @@ import { buildFutureAnswer, buildTimeAnswer, type AnswerContext } from '../src/e
 import { extrapolate, hostOnlyCorrection, type Correction } from '../src/engine/correction';
 import { twoSidedZ } from '../src/engine/normal';
 import { TimeEngine } from '../src/engine/time-engine';
-import { ManualHostClock, realtimeStepS } from '../src/clock/host-clock';
+import { ManualHostClock, realtimeStepS } from '@chronotick/ntp';
 
 const T0 = 1_800_000_000;
 

@@ -1,7 +1,7 @@
 import { ErrorCode, PROTOCOL_VERSION } from '@chronotick/protocol';
 import { dispatch, type Handlers } from '../src/server/dispatch';
 import { RateLimiter } from '../src/server/rate-limiter';
-import { ManualHostClock } from '../src/clock/host-clock';
+import { ManualHostClock } from '@chronotick/ntp';
 import { TimeEngine } from '../src/engine/time-engine';
 
 function handlers(overrides: Partial<Handlers> = {}): Handlers {

@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startMetricsServer } from '../src/ops/metrics-server';
 import { Daemon } from '../src/daemon';
-import { ManualHostClock } from '../src/clock/host-clock';
+import { ManualHostClock } from '@chronotick/ntp';
 import { DEFAULT_CONFIG } from '@chronotick/config';
 import { createLogger } from '../src/log';
 

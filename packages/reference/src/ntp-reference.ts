@@ -9,7 +9,7 @@
  */
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import { SystemHostClock, decodePacket, encodePacket, unixToNtp, type LeapIndicator, type NtpTimestamp } from 'chronotickd';
+import { SystemHostClock, decodePacket, encodePacket, unixToNtp, type LeapIndicator, type NtpTimestamp } from '@chronotick/ntp';
 import { SeededRandom } from '@chronotick/tsfm';
 import { offsetModel, type OffsetModelParams } from './offset-model';
 

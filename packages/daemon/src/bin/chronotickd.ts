@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from '@chronotick/config';
 import { daemonSocketPath } from '@chronotick/protocol';
-import { SystemHostClock } from '../clock/host-clock';
+import { SystemHostClock } from '@chronotick/ntp';
 import { USAGE, parseDaemonArgs, resolveStateDir } from '../cli';
 import { Daemon } from '../daemon';
 import { createLogger } from '../log';

@@ -1,9 +1,9 @@
 import type { Config } from '@chronotick/config';
 import type { DaemonStatus } from '@chronotick/protocol';
-import { realtimeStepS, type ClockReading, type HostClock } from '../clock/host-clock';
+import { realtimeStepS, type ClockReading, type HostClock } from '@chronotick/ntp';
 import { readCovariates } from '../clock/covariates';
 import type { Logger } from '../log';
-import { NtpSampler, selectAndCombine, type NtpRound, type NtpSample, type NtpSamplerStatus, type SelectionInput } from '../ntp';
+import { NtpSampler, selectAndCombine, type NtpRound, type NtpSample, type NtpSamplerStatus, type SelectionInput } from '@chronotick/ntp';
 import type { AuditLog } from '../ops/audit-log';
 import { ClockDiscipline, type RoundMeasurement } from './clock-discipline';
 import type { Measurement } from '@chronotick/tsfm';

@@ -1,5 +1,5 @@
 import type { ConfidenceIntervalAnswer, DaemonStatus, FutureUncertaintyAnswer, TimeAnswer } from '@chronotick/protocol';
-import type { HostClock } from '../clock/host-clock';
+import type { HostClock } from '@chronotick/ntp';
 import { buildConfidenceAnswer, buildFutureAnswer, buildTimeAnswer, type AnswerContext, slewLeftS } from './answer';
 import { extrapolate, hostOnlyCorrection, type Correction } from './correction';
 

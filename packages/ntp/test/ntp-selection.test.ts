@@ -1,4 +1,4 @@
-import { selectAndCombine, type SelectionInput } from '../src/ntp/selection';
+import { selectAndCombine, type SelectionInput } from '../src/selection';
 
 const s = (server: string, offsetS: number, uncertaintyS = 0.001, leap: 0 | 1 | 2 = 0): SelectionInput => ({
   server,

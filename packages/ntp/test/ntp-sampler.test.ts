@@ -1,6 +1,6 @@
-import { NtpSampler, type NtpRound, type NtpSamplerConfig } from '../src/ntp/sampler';
-import type { NtpQueryRequest, TimerApi } from '../src/ntp/query';
-import type { NtpQueryResult } from '../src/ntp/validate';
+import { NtpSampler, type NtpRound, type NtpSamplerConfig } from '../src/sampler';
+import type { NtpQueryRequest, TimerApi } from '../src/query';
+import type { NtpQueryResult } from '../src/validate';
 
 /** Virtual time: timers fire only when the test advances the clock. */
 class FakeTimers implements TimerApi {

@@ -10,8 +10,8 @@ import {
   secondsToShort,
   unixToNtp,
   type NtpPacket,
-} from '../src/ntp/packet';
-import { RANDOM_FRACTION_BITS, randomisedTransmit } from '../src/ntp/query';
+} from '../src/packet';
+import { RANDOM_FRACTION_BITS, randomisedTransmit } from '../src/query';
 
 const ascii = (s: string): number => Buffer.from(s, 'ascii').readUInt32BE(0);
 

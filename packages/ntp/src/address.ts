@@ -36,6 +36,9 @@ function parsePort(text: string, spec: string): number {
 export function parseServerSpec(spec: string): ServerSpec {
   const s = spec.trim();
   if (s.length === 0) throw new ServerSpecError('empty NTP server name');
+  if (s.includes('://')) {
+    throw new ServerSpecError(`NTP server "${spec}" looks like a URL: write host[:port], e.g. time.example.com or time.example.com:123`);
+  }
   if (s.startsWith('[')) {
     const close = s.indexOf(']');
     if (close < 0) throw new ServerSpecError(`unclosed "[" in NTP server "${spec}"`);
@@ -47,14 +50,24 @@ export function parseServerSpec(spec: string): ServerSpec {
     return { host, port: parsePort(rest.slice(1), spec) };
   }
   const colons = s.split(':').length - 1;
-  if (colons === 0) return { host: s, port: NTP_PORT };
+  if (colons === 0) return { host: checkHostName(s, spec), port: NTP_PORT };
   if (colons > 1) {
     if (isIP(s) !== 6) throw new ServerSpecError(`"${spec}" is not a valid IPv6 address; write [address]:port for a port`);
     return { host: s, port: NTP_PORT };
   }
   const [host = '', port = ''] = s.split(':');
   if (host === '') throw new ServerSpecError(`missing host in NTP server "${spec}"`);
-  return { host, port: parsePort(port, spec) };
+  return { host: checkHostName(host, spec), port: parsePort(port, spec) };
+}
+
+/** Letters, digits, '-', '_' and dots: what DNS names and IPv4 literals are made of. */
+const HOST_NAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/;
+
+function checkHostName(host: string, spec: string): string {
+  if (!HOST_NAME.test(host) || host.includes('..')) {
+    throw new ServerSpecError(`"${host}" in NTP server "${spec}" is not a host name or address: use host[:port]`);
+  }
+  return host;
 }
 
 /** `address:port`, bracketing IPv6 so the result parses back. */

@@ -1,5 +1,5 @@
-import { encodePacket, unixToNtp, type NtpPacket, type NtpTimestamp } from '../src/ntp/packet';
-import { evaluateReply, type ReplyContext } from '../src/ntp/validate';
+import { encodePacket, unixToNtp, type NtpPacket, type NtpTimestamp } from '../src/packet';
+import { evaluateReply, type ReplyContext } from '../src/validate';
 
 const ascii = (s: string): number => Buffer.from(s, 'ascii').readUInt32BE(0);
 

@@ -1,6 +1,6 @@
-import { parseServerSpec, formatEndpoint, type Resolver } from '../src/ntp/address';
-import { NtpServerState } from '../src/ntp/server-state';
-import type { NtpQueryResult, NtpRejectReason } from '../src/ntp/validate';
+import { parseServerSpec, formatEndpoint, type Resolver } from '../src/address';
+import { NtpServerState } from '../src/server-state';
+import type { NtpQueryResult, NtpRejectReason } from '../src/validate';
 
 const policy = { minPollS: 16, maxPollS: 1024, reresolveAfterFailures: 2 };
 

@@ -7,3 +7,4 @@ export * from './server-state';
 export * from './selection';
 export * from './sampler';
 export * from './sampler-types';
+export * from './host-clock';
