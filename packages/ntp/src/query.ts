@@ -62,6 +62,39 @@ function randomLow(): number {
 /** Replies that cannot be ours or cannot be read: keep listening for the real one. */
 const RETRYABLE = new Set(['bad_origin', 'malformed', 'bad_mode']);
 
+/** Where one exchange's datagrams come from; the transport reports through these. */
+export interface NtpTransportHandlers {
+  /** A datagram from the server. */
+  message(data: Uint8Array): void;
+  /** The transport failed (a socket error): the exchange ends with a 'network' rejection. */
+  error(err: Error): void;
+}
+
+/**
+ * How one exchange reaches its server: a connected UDP socket in the daemon, a
+ * simulated network in `@chronotick/sim`. Everything else about the exchange (T1 and T4
+ * reads, the timeout, what counts as a reply) lives in `runNtpExchange`, so the
+ * simulator drives the very code the daemon runs.
+ */
+export interface NtpTransport {
+  /** `ready` runs once the request can be sent; T1 is read there. */
+  connect(ready: () => void): void;
+  send(data: Buffer): void;
+  /** Releases everything; called once, when the exchange ends. */
+  close(): void;
+}
+
+/** Opens the transport for one exchange with a resolved address. */
+export type NtpTransportFactory = (
+  target: { address: string; port: number; family: 4 | 6 },
+  handlers: NtpTransportHandlers,
+) => NtpTransport;
+
+export interface NtpExchangeOptions {
+  /** 32 random bits for the transmit timestamp's low bits (default: crypto). */
+  random?: () => number;
+}
+
 /**
  * Send one client request and wait for the reply. Never rejects: every failure
  * is an NtpRejection. A forged or garbled packet does not end the exchange (an
@@ -70,37 +103,35 @@ const RETRYABLE = new Set(['bad_origin', 'malformed', 'bad_mode']);
  * of a bare 'timeout'.
  */
 export function queryNtp(req: NtpQueryRequest): Promise<NtpQueryResult> {
+  return runNtpExchange(req, udpTransport);
+}
+
+/** One exchange over the given transport, with exactly queryNtp's contract. */
+export function runNtpExchange(
+  req: NtpQueryRequest,
+  openTransport: NtpTransportFactory,
+  options: NtpExchangeOptions = {},
+): Promise<NtpQueryResult> {
   const timers = req.timers ?? defaultTimers;
   const family = isIP(req.address);
   const base = { ok: false as const, server: req.server, address: req.address };
-  if (family === 0) {
+  if (family !== 4 && family !== 6) {
     return Promise.resolve({ ...base, reason: 'dns', detail: `not an IP address: ${req.address}` });
   }
   return new Promise((resolve) => {
-    const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
     let done = false;
     let timer: unknown = null;
     let lastBad: NtpRejection | null = null;
     let sentTransmit: NtpTimestamp | null = null;
     let t1S = 0;
+    let transport: NtpTransport | null = null;
 
-    // T4 is read when the event loop wakes for the reply. A process idle in epoll
-    // wakes late (hundreds of µs on a VM), which would bias the offset by half that;
-    // a 1 ms heartbeat while the exchange is in flight keeps the wake-up prompt.
-    const keepWarm = setInterval(() => undefined, 1);
     const finish = (result: NtpQueryResult): void => {
       if (done) return;
       done = true;
-      clearInterval(keepWarm);
       if (timer !== null) timers.clearTimeout(timer);
       req.signal?.removeEventListener('abort', onAbort);
-      socket.removeAllListeners('message');
-      // close() can throw if the socket never bound; the result is already decided.
-      try {
-        socket.close();
-      } catch {
-        /* already closed */
-      }
+      transport?.close();
       resolve(result);
     };
     const onAbort = (): void => finish({ ...base, reason: 'network', detail: 'query aborted' });
@@ -110,34 +141,38 @@ export function queryNtp(req: NtpQueryRequest): Promise<NtpQueryResult> {
     }
     req.signal?.addEventListener('abort', onAbort);
 
-    socket.on('error', (err) => finish({ ...base, reason: 'network', detail: err.message }));
-    socket.on('message', (msg) => {
-      // Read T4 first: everything after this line is processing, not path delay.
-      const t4S = req.clock();
-      if (sentTransmit === null) return;
-      const result = evaluateReply(msg, {
-        server: req.server,
-        address: req.address,
-        sentTransmit,
-        t1S,
-        t4S,
-        previousServerTransmit: req.previousServerTransmit ?? null,
-        ...(req.maxUncertaintyS !== undefined ? { maxUncertaintyS: req.maxUncertaintyS } : {}),
-      });
-      if (!result.ok && RETRYABLE.has(result.reason)) {
-        lastBad = result;
-        return;
-      }
-      finish(result);
-    });
+    const opened = openTransport(
+      { address: req.address, port: req.port, family },
+      {
+        error: (err) => finish({ ...base, reason: 'network', detail: err.message }),
+        message: (msg) => {
+          // Read T4 first: everything after this line is processing, not path delay.
+          const t4S = req.clock();
+          if (sentTransmit === null) return;
+          const result = evaluateReply(msg, {
+            server: req.server,
+            address: req.address,
+            sentTransmit,
+            t1S,
+            t4S,
+            previousServerTransmit: req.previousServerTransmit ?? null,
+            ...(req.maxUncertaintyS !== undefined ? { maxUncertaintyS: req.maxUncertaintyS } : {}),
+          });
+          if (!result.ok && RETRYABLE.has(result.reason)) {
+            lastBad = result;
+            return;
+          }
+          finish(result);
+        },
+      },
+    );
+    transport = opened;
 
     timer = timers.setTimeout(() => {
       finish(lastBad ?? { ...base, reason: 'timeout', detail: `no reply from ${req.address}:${req.port} within ${req.timeoutMs} ms` });
     }, req.timeoutMs);
 
-    // A connected socket only receives datagrams from the server's address and
-    // port, so the kernel already drops off-path packets from elsewhere.
-    socket.connect(req.port, req.address, () => {
+    opened.connect(() => {
       if (done) return;
       // T1 is read just before send(). Reading it after would shave Node's send
       // overhead off the delay, but that overhead partly follows the syscall: against
@@ -145,10 +180,39 @@ export function queryNtp(req: NtpQueryRequest): Promise<NtpQueryResult> {
       // T1-before gives medians within ±50 µs. The datagram leaves within the measured
       // round trip either way, so the δ/2 bound covers it.
       t1S = req.clock();
-      sentTransmit = randomisedTransmit(t1S);
-      socket.send(encodeClientRequest(sentTransmit), (err) => {
-        if (err) finish({ ...base, reason: 'network', detail: err.message });
-      });
+      sentTransmit = randomisedTransmit(t1S, options.random);
+      opened.send(encodeClientRequest(sentTransmit));
     });
   });
 }
+
+/**
+ * A connected UDP socket: it only receives datagrams from the server's address and
+ * port, so the kernel already drops off-path packets from elsewhere.
+ */
+const udpTransport: NtpTransportFactory = ({ address, port, family }, handlers) => {
+  const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+  // T4 is read when the event loop wakes for the reply. A process idle in epoll
+  // wakes late (hundreds of µs on a VM), which would bias the offset by half that;
+  // a 1 ms heartbeat while the exchange is in flight keeps the wake-up prompt.
+  const keepWarm = setInterval(() => undefined, 1);
+  socket.on('error', (err) => handlers.error(err));
+  socket.on('message', (msg) => handlers.message(msg));
+  return {
+    connect: (ready) => socket.connect(port, address, ready),
+    send: (data) =>
+      socket.send(data, (err) => {
+        if (err) handlers.error(err);
+      }),
+    close: () => {
+      clearInterval(keepWarm);
+      socket.removeAllListeners('message');
+      // close() can throw if the socket never bound; the result is already decided.
+      try {
+        socket.close();
+      } catch {
+        /* already closed */
+      }
+    },
+  };
+};
