@@ -1,0 +1,12 @@
+/**
+ * @chronotick/sim: a clknetsim-style world in virtual time for the daemon's real code.
+ * A scheduler of true time, the host's oscillator (drift, wander, temperature, steps,
+ * suspends), network paths, and NTP servers that answer the real NTP client — honest,
+ * false, kissing, silent, or around a leap second — plus a catalogue of scenarios.
+ * Deterministic for a given seed.
+ */
+
+/** Errors with stable codes (`SIM_BAD_CONFIG`, `SIM_TIME_BACKWARDS`, ...). */
+export { SimError, type SimErrorCode } from './errors';
+/** Virtual time: timers, intervals, tracked async work, suspends; `runUntil` advances it. */
+export { DEFAULT_SIM_START_S, SimTimer, VirtualScheduler, type SimSuspendRecord, type VirtualSchedulerOptions } from './scheduler';
