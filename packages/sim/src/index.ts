@@ -10,3 +10,7 @@
 export { SimError, type SimErrorCode } from './errors';
 /** Virtual time: timers, intervals, tracked async work, suspends; `runUntil` advances it. */
 export { DEFAULT_SIM_START_S, SimTimer, VirtualScheduler, type SimSuspendRecord, type VirtualSchedulerOptions } from './scheduler';
+/** The host's realtime and monotonic clocks, and the truth θ = true − host. */
+export { SimHostClock, type SimClockStep, type SimHostClockParams, type SimHostFunctionParams, type SimSuspend } from './host-clock';
+/** The free-running oscillator's parameters and its temperature model. */
+export { type SimOscillatorParams, type SimTemperatureParams } from './oscillator';
