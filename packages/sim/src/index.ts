@@ -14,3 +14,11 @@ export { DEFAULT_SIM_START_S, SimTimer, VirtualScheduler, type SimSuspendRecord,
 export { SimHostClock, type SimClockStep, type SimHostClockParams, type SimHostFunctionParams, type SimSuspend } from './host-clock';
 /** The free-running oscillator's parameters and its temperature model. */
 export { type SimOscillatorParams, type SimTemperatureParams } from './oscillator';
+/** One network path: base delay, asymmetry, queueing, spikes, loss, outages. */
+export { SimPath, type PathDraw, type SimOutage, type SimPathParams, type SimSpikeParams } from './path';
+/** One NTP server's behaviour. */
+export { SIM_SERVER_KINDS, SimServer, type SimServerKind, type SimServerParams } from './server';
+/** Servers behind paths, answering `query` with queryNtp's contract. */
+export { SimNetwork, type SimExchangeRecord, type SimNetworkOptions, type SimServerEntry } from './network';
+/** Independent seeded streams per part of the world. */
+export { stream, streamSeed } from './seeds';

@@ -1,9 +1,9 @@
 import { realtimeStepS } from '@chronotick/ntp';
-import { SimHostClock, VirtualScheduler, type SimHostClockParams } from '@chronotick/sim';
+import { SimHostClock, VirtualScheduler, type SimHostClockParams, type SimHostFunctionParams } from '@chronotick/sim';
 
 const START_S = 1.7e9;
 
-function world(params: SimHostClockParams = {}) {
+function world(params: SimHostClockParams | SimHostFunctionParams = {}) {
   const scheduler = new VirtualScheduler({ startS: START_S });
   return { scheduler, clock: new SimHostClock(scheduler, params) };
 }
