@@ -110,9 +110,15 @@ export class SimNetwork {
     };
   }
 
-  /** One NTP exchange through the simulated network, with `queryNtp`'s contract. */
-  readonly query = (req: NtpQueryRequest): Promise<NtpQueryResult> =>
-    runNtpExchange(req, (_target, handlers) => this.transport(req, handlers), { random: this.transmitRandom });
+  /**
+   * One NTP exchange through the simulated network, with `queryNtp`'s contract. The
+   * timeout and the reply's flight run on `req.timers`, or on the scheduler's when the
+   * caller gives none (queryNtp's default, Node's own timers, would wait in real time).
+   */
+  readonly query = (req: NtpQueryRequest): Promise<NtpQueryResult> => {
+    const timed = { ...req, timers: req.timers ?? this.scheduler.timers };
+    return runNtpExchange(timed, (_target, handlers) => this.transport(timed, handlers), { random: this.transmitRandom });
+  };
 
   /** The made-up address of a configured server's host. */
   addressOf(name: string): string | undefined {
@@ -129,8 +135,8 @@ export class SimNetwork {
     return this.log.length > this.logLimit ? this.log.slice(-this.logLimit) : this.log;
   }
 
-  private transport(req: NtpQueryRequest, handlers: NtpTransportHandlers): NtpTransport {
-    const timers = req.timers ?? this.scheduler.timers;
+  private transport(req: NtpQueryRequest & { timers: TimerApi }, handlers: NtpTransportHandlers): NtpTransport {
+    const { timers } = req;
     let delivery: unknown = null;
     return {
       connect: (ready) => ready(),

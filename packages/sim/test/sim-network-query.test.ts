@@ -76,6 +76,15 @@ describe('SimNetwork.query', () => {
     expect(network.lost[name('a')]).toBe(1);
   });
 
+  test('a caller that passes no timers still times out in virtual time, on the scheduler', async () => {
+    const { ask, request, scheduler } = world([entry('a', { kind: 'honest' }, { ...QUIET_PATH, lossProbability: 1 })]);
+    const { timers: _unused, ...withoutTimers } = request(name('a'));
+    const { result, afterS } = await ask(withoutTimers);
+    expect(result).toMatchObject({ ok: false, reason: 'timeout' });
+    expect(afterS).toBeCloseTo(1.5, 9);
+    expect(scheduler.pendingTimers).toBe(0);
+  });
+
   test('during an outage nothing gets through; before and after it, replies do', async () => {
     const outagePath: SimPathParams = { ...QUIET_PATH, outages: [{ atS: 600, durationS: 1800 }] };
     const { ask, request, scheduler } = world([entry('a', { kind: 'honest' }, outagePath)]);
