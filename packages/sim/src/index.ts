@@ -22,3 +22,14 @@ export { SIM_SERVER_KINDS, SimServer, type SimServerKind, type SimServerParams }
 export { SimNetwork, type SimExchangeRecord, type SimNetworkOptions, type SimServerEntry } from './network';
 /** Independent seeded streams per part of the world. */
 export { stream, streamSeed } from './seeds';
+/** The scenario catalogue: plain, serialisable worlds by name. */
+export {
+  SIM_SCENARIOS,
+  simScenario,
+  type SimConfigOverrides,
+  type SimScenario,
+  type SimScenarioName,
+  type SimScenarioOptions,
+} from './scenarios';
+/** A scenario wired up: scheduler, host clock and network. */
+export { buildSimWorld, type SimWorld, type SimWorldOptions } from './world';
