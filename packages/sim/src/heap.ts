@@ -34,23 +34,32 @@ export class MinHeap<T> {
     const a = this.items;
     const top = a[0];
     const last = a.pop();
-    if (a.length === 0 || last === undefined) return top;
-    let i = 0;
+    if (a.length > 0 && last !== undefined) {
+      a[0] = last;
+      this.siftDown(0);
+    }
+    return top;
+  }
+
+  /** Changes items in place (their keys included), then restores the heap order: O(n). */
+  update(fn: (item: T) => void): void {
+    for (const item of this.items) fn(item);
+    for (let i = (this.items.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private siftDown(start: number): void {
+    const a = this.items;
+    const item = a[start] as T;
+    let i = start;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= a.length) break;
       const r = l + 1;
       const child = r < a.length && this.less(a[r] as T, a[l] as T) ? r : l;
-      if (!this.less(a[child] as T, last)) break;
+      if (!this.less(a[child] as T, item)) break;
       a[i] = a[child] as T;
       i = child;
     }
-    a[i] = last;
-    return top;
-  }
-
-  /** Every item, in no particular order (for bulk updates that keep the order). */
-  forEach(fn: (item: T) => void): void {
-    for (const item of this.items) fn(item);
+    a[i] = item;
   }
 }

@@ -128,7 +128,8 @@ export class VirtualScheduler {
   /**
    * Registers async work started by an event (a model run that takes real
    * milliseconds, a file write): virtual time does not advance until it settles.
-   * Returns the same promise; its rejection stays the caller's to handle.
+   * Returns the same promise; its rejection stays the caller's to handle. A tracked
+   * promise that never settles holds virtual time for ever: track work, not waits.
    */
   track<T>(promise: Promise<T>): Promise<T> {
     this.tracked.add(promise);
@@ -152,10 +153,10 @@ export class VirtualScheduler {
       Math.max(atS - this.startS, this.elapsed),
       this.seq++,
       () => {
-        // Every pending timer is due at or after now, so shifting them all by the
-        // same amount keeps the heap ordered.
-        this.queue.forEach((t) => {
-          t.atS += durationS;
+        // Later suspends stay put: the host sleeps at true instants, whatever its
+        // timers did. Only timers move, so the heap is reordered.
+        this.queue.update((t) => {
+          if (t.counted) t.atS += durationS;
         });
         this.suspendLog.push({ atS: this.nowS, durationS });
       },

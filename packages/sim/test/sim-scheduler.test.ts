@@ -148,6 +148,22 @@ describe('VirtualScheduler', () => {
     expect(s.suspends).toEqual([{ atS: 100, durationS: 1200 }]);
   });
 
+  test('two suspends: each happens at its own true instant, and timers wait out both', async () => {
+    const s = new VirtualScheduler({ startS: 0 });
+    const at: number[] = [];
+    const dueS = Array.from({ length: 40 }, (_, i) => i * 100 + 50);
+    for (const d of dueS) s.setTimeout(() => at.push(s.elapsedS), d * 1000);
+    s.suspend(1000, 500);
+    s.suspend(2000, 300);
+    await s.runFor(10_000);
+    expect(s.suspends).toEqual([
+      { atS: 1000, durationS: 500 },
+      { atS: 2000, durationS: 300 },
+    ]);
+    // Due before the first sleep: on time. Due during it: 500 s late. Pushed past 2000 s by it: late by both.
+    expect(at).toEqual(dueS.map((d) => (d < 1000 ? d : d + 500 < 2000 ? d + 500 : d + 800)));
+  });
+
   test('handles offer ref/unref as Node timers do, so daemon code can call them', () => {
     const s = new VirtualScheduler();
     const t = s.setInterval(() => undefined, 1000);
