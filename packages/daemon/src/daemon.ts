@@ -2,13 +2,16 @@ import * as net from 'node:net';
 import type { Config } from '@chronotick/config';
 import { DEFAULT_CONFIDENCE_LEVEL, type DaemonStatusAnswer } from '@chronotick/protocol';
 import type { HostClock } from '@chronotick/ntp';
+import type { ForecasterRegistry } from '@chronotick/tsfm';
 import * as path from 'node:path';
 import type * as http from 'node:http';
+import { readCovariates } from './clock/covariates';
+import { SQRT3 } from './engine/clock-discipline';
 import { extrapolate } from './engine/correction';
-import { ForecastLoop } from './engine/forecast-loop';
-import { SyncLoop } from './engine/sync-loop';
-import { TimeEngine } from './engine/time-engine';
 import { AuditLog } from './ops/audit-log';
+import { modelStatuses, predictorWeights } from './ops/model-status';
+import { TimeRuntime } from './runtime/time-runtime';
+import { nodeTimers } from './runtime/timers';
 import { loadState, removeStaleTemps, saveState, type SavedState } from './state/state-file';
 import { startMetricsServer } from './ops/metrics-server';
 import type { Logger } from './log';
@@ -31,30 +34,26 @@ export interface DaemonOptions {
   logsDir?: string | undefined;
   logger: Logger;
   clock: HostClock;
+  /** The model registry; the shipped models by default (tests register their own). */
+  registry?: ForecasterRegistry;
 }
 
 /**
- * chronotickd as a library: the engine, the socket server and the status they report,
+ * chronotickd as a library: the time runtime, the socket server and the status they report,
  * composed. The binary adds flags, signals and exit codes around it; tests start it
  * in-process on a temp socket.
  */
 export class Daemon {
-  readonly engine: TimeEngine;
+  readonly runtime: TimeRuntime;
   private readonly stats = new RequestStats();
   private readonly startedMonoS: number;
   private server: SocketServer | undefined;
   private listener: net.Server | undefined;
   private metrics: http.Server | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
-  readonly sync: SyncLoop;
-  readonly forecasts: ForecastLoop;
   private readonly audit: AuditLog | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
-    this.engine = new TimeEngine(opts.clock, {
-      maxDriftPpm: opts.config.clock_measurement.max_drift_ppm,
-      coverage: opts.config.fusion.coverage,
-    });
     this.startedMonoS = opts.clock.now().monotonicS;
     const { audit } = opts.config;
     this.audit = audit.enabled
@@ -65,21 +64,15 @@ export class Daemon {
           onError: (err) => opts.logger.warn(`audit log: ${err.message}`),
         })
       : undefined;
-    this.sync = new SyncLoop({
+    this.runtime = new TimeRuntime({
       config: opts.config,
       clock: opts.clock,
-      engine: this.engine,
       logger: opts.logger,
+      timers: nodeTimers,
+      covariates: () => ({ ...readCovariates() }),
       audit: this.audit,
+      ...(opts.registry ? { registry: opts.registry } : {}),
     });
-    this.forecasts = new ForecastLoop({
-      config: opts.config,
-      discipline: this.sync.discipline,
-      logger: opts.logger,
-      nowS: () => opts.clock.now().realtimeS,
-      onForecast: () => this.sync.refreshFromForecasts(),
-    });
-    this.sync.attachForecasts(this.forecasts);
   }
 
   async start(): Promise<void> {
@@ -101,8 +94,7 @@ export class Daemon {
       this.opts.logger.info(`metrics on http://127.0.0.1:${port}/metrics`);
     }
     this.restoreState();
-    this.sync.start();
-    this.forecasts.start();
+    void this.runtime.start();
     this.saveTimer = setInterval(() => void this.persist(), STATE_SAVE_INTERVAL_MS);
     this.saveTimer.unref();
     this.opts.logger.info(`measuring against ${this.opts.config.clock_measurement.ntp.servers.join(', ')}`);
@@ -111,8 +103,7 @@ export class Daemon {
   /** Stops accepting, finishes in-flight requests, removes the socket file. */
   async stop(): Promise<void> {
     if (this.saveTimer) clearInterval(this.saveTimer);
-    await this.sync.stop();
-    await this.forecasts.stop();
+    await this.runtime.stop();
     await this.persist();
     const metrics = this.metrics;
     if (metrics) await new Promise<void>((resolve) => metrics.close(() => resolve()));
@@ -133,31 +124,36 @@ export class Daemon {
       return;
     }
     const { measurements } = loaded.state;
-    this.forecasts.calibrator.restore(loaded.state.calibration);
-    this.sync.restore(
-      measurements.map((m) => ({ tS: m.t, offsetS: m.offset_s, delayS: m.delay_s, server: m.server })),
-      measurements.map((m) => m.bound_s),
+    this.runtime.restore(
+      measurements.map((m) => ({
+        tS: m.t,
+        offsetS: m.offset_s,
+        delayS: m.delay_s,
+        boundS: m.bound_s,
+        uncertaintyS: m.bound_s / SQRT3,
+        server: m.server,
+      })),
+      loaded.state.calibration,
     );
     this.opts.logger.info(`restored ${measurements.length} measurements saved ${loaded.ageS.toFixed(0)} s ago`);
   }
 
   /** Writes what was learned; failures are logged, never fatal. */
   async persist(): Promise<void> {
-    const { measurements, bounds } = this.sync.discipline;
+    const { pipeline } = this.runtime;
+    const measurements = pipeline.discipline.measurements;
     if (measurements.length === 0) return;
-    const keep = measurements.slice(-STATE_MEASUREMENTS_KEPT);
-    const keptBounds = bounds.slice(-keep.length);
     const state: SavedState = {
       format: 1,
       saved_at: this.opts.clock.now().realtimeS,
-      measurements: keep.map((m, i) => ({
+      measurements: measurements.slice(-STATE_MEASUREMENTS_KEPT).map((m) => ({
         t: m.tS,
         offset_s: m.offsetS,
         delay_s: m.delayS,
-        bound_s: keptBounds[i] ?? 0,
+        bound_s: m.boundS ?? 0,
         server: m.server ?? '',
       })),
-      calibration: this.forecasts.calibrator.snapshot(),
+      calibration: pipeline.predictors.calibrator.snapshot(),
     };
     try {
       await saveState(this.opts.stateDir, state);
@@ -171,38 +167,41 @@ export class Daemon {
   }
 
   private handlers(): Handlers {
+    const pipeline = this.runtime.pipeline;
+    const nowS = (): number => this.opts.clock.now().realtimeS;
     return {
       ping: () => ({ pong: true, version: VERSION, uptime_seconds: this.uptimeS() }),
       get_time: ({ include_stats }) => {
-        const answer = this.engine.getTime();
+        const answer = pipeline.timeAnswer(nowS());
         if (include_stats) answer.detailed_stats = this.detailedStats(answer.system_time);
         return answer;
       },
       get_daemon_status: () => this.status(),
-      get_time_with_future_uncertainty: ({ future_seconds }) => this.engine.getTimeWithFutureUncertainty(future_seconds),
+      get_time_with_future_uncertainty: ({ future_seconds }) => pipeline.futureAnswer(nowS(), future_seconds),
       get_time_with_confidence_interval: ({ confidence_level }) =>
-        this.engine.getTimeWithConfidenceInterval(confidence_level ?? DEFAULT_CONFIDENCE_LEVEL),
+        pipeline.confidenceAnswer(nowS(), confidence_level ?? DEFAULT_CONFIDENCE_LEVEL),
     };
   }
 
   /** What lies behind an answer made at host time `atS`, for `include_stats`. */
   private detailedStats(atS: number): Record<string, unknown> {
-    const c = this.engine.current;
-    const discipline = this.sync.discipline;
+    const { pipeline } = this.runtime;
+    const c = pipeline.current;
+    const discipline = pipeline.discipline;
     // What the NTP linear fit alone would have served at the same instant: the baseline
     // fusion has to beat, comparable answer by answer.
     const linear =
       discipline.measurements.length > 0
-        ? extrapolate(discipline.correctionAt(atS), atS, this.opts.config.clock_measurement.max_drift_ppm).offsetS
+        ? extrapolate(discipline.correctionAt(atS, c.clockStatus), atS, this.opts.config.clock_measurement.max_drift_ppm).offsetS
         : null;
     return {
       linear_fit_offset_correction: linear,
-      source_weights: this.forecasts.weights(),
+      source_weights: predictorWeights(this.runtime.models.slots, pipeline.predictors),
       reference_time: c.refTimeS,
       offset_at_reference: c.offsetS,
       last_measurement_time: c.lastMeasurementS,
-      measurements: this.sync.discipline.measurements.length,
-      covariates: this.sync.discipline.measurements.at(-1)?.covariates ?? null,
+      measurements: discipline.measurements.length,
+      covariates: discipline.measurements.at(-1)?.covariates ?? null,
       max_drift_ppm: this.opts.config.clock_measurement.max_drift_ppm,
       uptime_seconds: this.uptimeS(),
       requests: this.stats.total,
@@ -210,16 +209,17 @@ export class Daemon {
   }
 
   status(): DaemonStatusAnswer {
-    const c = this.engine.current;
-    const sampler = this.sync.samplerStatus();
-    const weights = this.sync.weights;
-    const now = this.engine.getTime();
+    const { pipeline } = this.runtime;
+    const c = pipeline.current;
+    const sampler = this.runtime.ntp.status();
+    const shares = pipeline.serverShares;
+    const now = pipeline.peekAnswer(this.opts.clock.now().realtimeS);
     return {
-      status: this.engine.status,
+      status: pipeline.daemonStatus,
       clock_status: c.clockStatus,
       warmup_progress: sampler.warmup_progress,
       warmup_remaining_seconds: sampler.warmup_remaining_s,
-      total_corrections: this.engine.totalCorrections,
+      total_corrections: pipeline.totalCorrections,
       success_rate: this.stats.successRate,
       average_latency_ms: this.stats.averageLatencyMs,
       memory_usage_mb: process.memoryUsage().rss / 2 ** 20,
@@ -233,13 +233,13 @@ export class Daemon {
       drift_rate: c.driftRate,
       drift_uncertainty: c.driftSigma,
       source: c.source,
-      leap_indicator: this.sync.leapIndicator,
+      leap_indicator: pipeline.leapIndicator,
       ntp: {
-        servers: sampler.servers.map((srv) => ({ ...srv, weight: weights[srv.name] ?? null })),
-        last_measurement_time: this.sync.discipline.lastMeasurementS,
+        servers: sampler.servers.map((srv) => ({ ...srv, weight: shares[srv.name] ?? null })),
+        last_measurement_time: pipeline.discipline.lastMeasurementS,
         summary: sampler.message,
       },
-      models: this.forecasts.status(),
+      models: modelStatuses(this.runtime.models.slots, pipeline.predictors),
     };
   }
 }

@@ -1,11 +1,13 @@
 export { Daemon, type DaemonOptions } from './daemon';
-export { TimeEngine, type TimeEngineSettings } from './engine/time-engine';
+export { TimePipeline, type RoundEvent, type RoundOutcome, type ModelInput } from './engine/time-pipeline';
+export { TimeRuntime, type TimeRuntimeDeps } from './runtime/time-runtime';
+export type { RuntimeTimers } from './runtime/timers';
 export { hostOnlyCorrection, extrapolate, type Correction } from './engine/correction';
 export { buildTimeAnswer, confidenceFromSigma } from './engine/answer';
 export { twoSidedZ } from './engine/normal';
 export { ManualHostClock, SystemHostClock, realtimeStepS, type ClockReading, type HostClock } from '@chronotick/ntp';
-export { createLogger, type Logger, type LogLevel } from './log';
+export { createLogger, silentLogger, type Logger, type LogLevel } from './log';
 export { VERSION } from './version';
 export { decodePacket, encodePacket, ntpToUnix, unixToNtp, type LeapIndicator, type NtpPacket, type NtpTimestamp } from '@chronotick/ntp';
-export { evaluateSeries, standardMethods, type EvalMethod } from './eval';
-export { fusionEvalMethod } from './engine/fusion/eval-method';
+export { evaluateSeries, evaluateServed, standardMethods, type EvalMethod } from './eval';
+export { runScenario, scenarioConfig, type ScenarioReport, type ScenarioRunOptions } from './sim/run-scenario';

@@ -76,3 +76,14 @@ export function createLogger(opts: LoggerOptions): Logger {
       }),
   };
 }
+
+/** A logger that drops everything: for the replay and the simulator, which report their own figures. */
+export const silentLogger: Logger = {
+  error: () => undefined,
+  warn: () => undefined,
+  info: () => undefined,
+  debug: () => undefined,
+  trace: () => undefined,
+  isLevelEnabled: () => false,
+  close: async () => undefined,
+};

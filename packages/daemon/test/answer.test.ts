@@ -1,7 +1,7 @@
 import { buildFutureAnswer, buildTimeAnswer, type AnswerContext } from '../src/engine/answer';
 import { extrapolate, hostOnlyCorrection, type Correction } from '../src/engine/correction';
 import { twoSidedZ } from '../src/engine/normal';
-import { TimeEngine } from '../src/engine/time-engine';
+import { ServedClock } from '../src/engine/served-clock';
 import { ManualHostClock, realtimeStepS } from '@chronotick/ntp';
 
 const T0 = 1_800_000_000;
@@ -140,40 +140,52 @@ describe('the future answer during a slew', () => {
   });
 });
 
-describe('TimeEngine with an injected clock', () => {
+describe('the served clock', () => {
+  /** Installs corrections one after another and answers as the pipeline does. */
+  function served() {
+    const clock = new ServedClock();
+    let current = measured({ offsetS: 0, driftRate: 0 });
+    return {
+      install(next: Correction, atS: number): void {
+        clock.install(current, next, atS);
+        current = next;
+      },
+      answer(atS: number) {
+        const a = buildTimeAnswer(current, ctx(atS, { pendingSlewS: clock.pendingSlewS(atS), notBeforeS: clock.notBeforeS }));
+        clock.served(a.corrected_time);
+        return a;
+      },
+    };
+  }
+
   test('a correction that moves time back is not served backwards', () => {
-    const clock = new ManualHostClock(T0);
-    const engine = new TimeEngine(clock, { maxDriftPpm: 50, coverage: 0.999 });
-    engine.setCorrection(measured({ offsetS: 0.5, driftRate: 0 }), 'ready');
-    const first = engine.getTime().corrected_time;
-    engine.setCorrection(measured({ offsetS: 0.1, driftRate: 0 }), 'ready');
-    clock.advance(0.001);
-    expect(engine.getTime().corrected_time).toBeGreaterThanOrEqual(first);
-    expect(engine.totalCorrections).toBe(2);
+    const s = served();
+    s.install(measured({ offsetS: 0.5, driftRate: 0 }), T0);
+    const first = s.answer(T0).corrected_time;
+    s.install(measured({ offsetS: 0.1, driftRate: 0 }), T0);
+    expect(s.answer(T0 + 0.001).corrected_time).toBeGreaterThanOrEqual(first);
   });
 
   test('a backward correction is slewed out at the bounded rate; a forward one applies at once', () => {
-    const clock = new ManualHostClock(T0);
-    const engine = new TimeEngine(clock, { maxDriftPpm: 50, coverage: 0.999 });
-    engine.setCorrection(measured({ offsetS: 0.1, driftRate: 0 }), 'ready');
-    engine.setCorrection(measured({ offsetS: 0.05, driftRate: 0 }), 'ready');
-    const atStart = engine.getTime();
+    const s = served();
+    s.install(measured({ offsetS: 0.1, driftRate: 0 }), T0);
+    s.install(measured({ offsetS: 0.05, driftRate: 0 }), T0);
+    const atStart = s.answer(T0);
     expect(atStart.offset_correction).toBeCloseTo(0.1, 9);
     expect(atStart.time_uncertainty).toBeGreaterThanOrEqual(0.05);
-    clock.advance(0.5); // 5% of 0.5 s = 25 ms slewed out
-    expect(engine.getTime().offset_correction).toBeCloseTo(0.075, 6);
-    clock.advance(1);
-    expect(engine.getTime().offset_correction).toBeCloseTo(0.05, 9);
-    engine.setCorrection(measured({ offsetS: 0.2, driftRate: 0 }), 'ready');
-    expect(engine.getTime().offset_correction).toBeCloseTo(0.2, 9);
+    // 5% of 0.5 s = 25 ms slewed out
+    expect(s.answer(T0 + 0.5).offset_correction).toBeCloseTo(0.075, 6);
+    expect(s.answer(T0 + 1.5).offset_correction).toBeCloseTo(0.05, 9);
+    s.install(measured({ offsetS: 0.2, driftRate: 0 }), T0 + 1.5);
+    expect(s.answer(T0 + 1.5).offset_correction).toBeCloseTo(0.2, 9);
   });
 
   test('a disrupted clock steps instead of slewing', () => {
-    const clock = new ManualHostClock(T0);
-    const engine = new TimeEngine(clock, { maxDriftPpm: 50, coverage: 0.999 });
-    engine.setCorrection(measured({ offsetS: 0.1, driftRate: 0 }), 'ready');
-    engine.setCorrection(measured({ offsetS: -5, driftRate: 0, clockStatus: 'disrupted' }), 'warming_up');
-    expect(engine.getTime().offset_correction).toBeCloseTo(-5, 9);
+    const s = served();
+    s.install(measured({ offsetS: 0.1, driftRate: 0 }), T0);
+    s.answer(T0);
+    s.install(measured({ offsetS: -5, driftRate: 0, clockStatus: 'disrupted' }), T0);
+    expect(s.answer(T0).offset_correction).toBeCloseTo(-5, 9);
   });
 
   test('a host clock step shows as realtime moving against monotonic', () => {

@@ -1,19 +1,22 @@
 import { ErrorCode, PROTOCOL_VERSION } from '@chronotick/protocol';
 import { dispatch, type Handlers } from '../src/server/dispatch';
 import { RateLimiter } from '../src/server/rate-limiter';
-import { ManualHostClock } from '@chronotick/ntp';
-import { TimeEngine } from '../src/engine/time-engine';
+import { DEFAULT_CONFIG } from '@chronotick/config';
+import { TimePipeline } from '../src/engine/time-pipeline';
+import { silentLogger } from '../src/log';
+
+const T0 = 1_800_000_000;
 
 function handlers(overrides: Partial<Handlers> = {}): Handlers {
-  const engine = new TimeEngine(new ManualHostClock(1_800_000_000), { maxDriftPpm: 50, coverage: 0.999 });
+  const pipeline = new TimePipeline(DEFAULT_CONFIG, T0, silentLogger);
   return {
     ping: () => ({ pong: true, version: 'test', uptime_seconds: 1 }),
-    get_time: () => engine.getTime(),
+    get_time: () => pipeline.timeAnswer(T0),
     get_daemon_status: () => {
       throw new Error('not in this test');
     },
-    get_time_with_future_uncertainty: ({ future_seconds }) => engine.getTimeWithFutureUncertainty(future_seconds),
-    get_time_with_confidence_interval: ({ confidence_level }) => engine.getTimeWithConfidenceInterval(confidence_level ?? 0.9),
+    get_time_with_future_uncertainty: ({ future_seconds }) => pipeline.futureAnswer(T0, future_seconds),
+    get_time_with_confidence_interval: ({ confidence_level }) => pipeline.confidenceAnswer(T0, confidence_level ?? 0.9),
     ...overrides,
   };
 }

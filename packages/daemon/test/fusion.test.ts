@@ -1,8 +1,7 @@
 import { SeededRandom } from '@chronotick/tsfm';
 import { Calibrator, DEFAULT_CALIBRATION } from '../src/engine/fusion/calibrator';
-import { DEFAULT_RULES, fusePredictions, staleSigmaS, type SourcePrediction } from '../src/engine/fusion/fuse';
+import { DEFAULT_RULES, fusePredictions, staleSigmaS, type Prediction } from '../src/engine/fusion/fuse';
 import { measurementNoise } from '../src/engine/fusion/noise';
-import { fusionEvalMethod } from '../src/engine/fusion/eval-method';
 import type { EvalMethod } from '../src/eval/methods';
 import { replaySeries } from '../src/eval/replay';
 
@@ -91,7 +90,7 @@ describe('online calibration', () => {
     let pairedWins = 0;
     for (let seed = 1; seed <= 31; seed++) {
       const calibrator = calibrated({ good: 50e-6, poor: 400e-6 }, 64, seed);
-      const records = calibrator.assess('good')?.sources;
+      const records = calibrator.assess('good')?.predictors;
       good.push(Math.sqrt(records?.good?.truthMseS2 ?? NaN));
       poor.push(Math.sqrt(records?.poor?.truthMseS2 ?? NaN));
       rms.push(calibrator.rmsS('good') ?? NaN);
@@ -110,7 +109,7 @@ describe('online calibration', () => {
 
   test('a perfect predictor is claimed no better than the calibration can resolve, never zero', () => {
     for (let seed = 1; seed <= 10; seed++) {
-      const records = calibrated({ perfect: 0 }, 64, seed).assess('perfect')?.sources;
+      const records = calibrated({ perfect: 0 }, 64, seed).assess('perfect')?.predictors;
       const sigmaS = Math.sqrt(records?.perfect?.truthMseS2 ?? NaN);
       expect(sigmaS).toBeGreaterThan(5e-6);
       expect(sigmaS).toBeLessThan(300e-6);
@@ -125,7 +124,7 @@ describe('online calibration', () => {
   test('a source whose newest errors run far outside its record, on one side, is broken', () => {
     const calibrator = calibrated({ a: 5e-5, b: 5e-5 }, 40);
     for (let k = 0; k < 2; k++) calibrator.score({ tS: 4000 + k, offsetS: 0.05, delayS: 0.02, server: 's' }, { a: 0, b: 0.05 }, 64);
-    const records = calibrator.assess('a')?.sources;
+    const records = calibrator.assess('a')?.predictors;
     expect(records?.a?.broken).toBe(true);
     expect(records?.b?.broken).toBe(false);
   });
@@ -138,9 +137,9 @@ describe('online calibration', () => {
       for (const server of ['s1', 's2', 's3']) calibrator.score({ tS, offsetS: 0.05, delayS: 0.02, server }, { a: 0 }, 64);
     };
     round(4000);
-    expect(calibrator.assess('a')?.sources.a?.broken).toBe(false);
+    expect(calibrator.assess('a')?.predictors.a?.broken).toBe(false);
     round(4064);
-    expect(calibrator.assess('a')?.sources.a?.broken).toBe(true);
+    expect(calibrator.assess('a')?.predictors.a?.broken).toBe(true);
   });
 
   test('replies with no lead (a second server in the same instant) leave the record in place', () => {
@@ -150,7 +149,7 @@ describe('online calibration', () => {
       calibrator.score({ tS: 64 * k, offsetS: 0, delayS: null, server: 's2' }, { a: 1e-5 }, 0);
     }
     // The window holds 64 entries, 32 of them with a lead: those are the record.
-    expect(calibrator.assess('a')?.sources.a?.scored).toBe(30);
+    expect(calibrator.assess('a')?.predictors.a?.scored).toBe(30);
   });
 
   test('after an outage, one long round of several servers does not void the record', () => {
@@ -159,28 +158,28 @@ describe('online calibration', () => {
       for (const server of ['s1', 's2', 's3']) calibrator.score({ tS, offsetS: 0, delayS: null, server }, { a: 1e-5 }, leadS);
     };
     for (let k = 0; k < 15; k++) round(10 * k, 10);
-    const scored = calibrator.assess('a')?.sources.a?.scored ?? 0;
+    const scored = calibrator.assess('a')?.predictors.a?.scored ?? 0;
     expect(scored).toBeGreaterThan(30);
     round(750, 600);
-    expect(calibrator.assess('a')?.sources.a?.scored).toBeGreaterThanOrEqual(scored);
+    expect(calibrator.assess('a')?.predictors.a?.scored).toBeGreaterThanOrEqual(scored);
   });
 
   test('when polling slows, the record of short-lead predictions no longer counts', () => {
     const calibrator = new Calibrator();
     for (let k = 0; k < 40; k++) calibrator.score({ tS: k / 4, offsetS: 0, delayS: null, server: 's' }, { a: 1e-5 }, 0.25);
-    expect(calibrator.assess('a')?.sources.a?.scored).toBe(38);
+    expect(calibrator.assess('a')?.predictors.a?.scored).toBe(38);
     for (let k = 0; k < 9; k++) calibrator.score({ tS: 10 + 10 * k, offsetS: 0, delayS: null, server: 's' }, { a: 1e-3 }, 10);
     // The newest nine are all the present has, one short of a record.
     expect(calibrator.assess('a')).toBeNull();
     calibrator.score({ tS: 100, offsetS: 0, delayS: null, server: 's' }, { a: 1e-3 }, 10);
-    expect(calibrator.assess('a')?.sources.a?.scored).toBe(8);
+    expect(calibrator.assess('a')?.predictors.a?.scored).toBe(8);
   });
 
   test('a snapshot restores; an older or damaged one is ignored', () => {
     const calibrator = calibrated({ a: 1e-4 }, 20);
     const copy = new Calibrator();
     copy.restore(JSON.parse(JSON.stringify(calibrator.snapshot())));
-    expect(copy.assess('a')?.sources).toEqual(calibrator.assess('a')?.sources);
+    expect(copy.assess('a')?.predictors).toEqual(calibrator.assess('a')?.predictors);
     expect(copy.assess('a')?.noiseS2).toBe(calibrator.assess('a')?.noiseS2);
     const old = new Calibrator();
     old.restore({ a: [1e-3, 2e-3] });
@@ -190,8 +189,8 @@ describe('online calibration', () => {
 });
 
 describe('calibrated inverse-variance fusion', () => {
-  const predictions = (values: Record<string, number>): SourcePrediction[] =>
-    Object.entries(values).map(([source, meanS]) => ({ source, meanS, claimedSigmaS: 1e-3 }));
+  const predictions = (values: Record<string, number>): Prediction[] =>
+    Object.entries(values).map(([predictor, meanS]) => ({ predictor, meanS, claimedSigmaS: 1e-3 }));
 
   test('before any calibration only the baseline is trusted, on its claim', () => {
     const fused = fusePredictions(predictions({ linear: 0.01, model: 0.5 }), null, DEFAULT_RULES);
@@ -200,12 +199,12 @@ describe('calibrated inverse-variance fusion', () => {
     expect(fused?.sigmaS).toBe(1e-3);
   });
 
-  test('a source worse than the baseline gets no weight, however sure it claims to be', () => {
+  test('a predictor worse than the baseline gets no weight, however sure it claims to be', () => {
     const assessment = calibrated({ linear: 50e-6, model: 500e-6 }).assess('linear');
     const fused = fusePredictions(
       [
-        { source: 'linear', meanS: 0.01, claimedSigmaS: 1e-3 },
-        { source: 'model', meanS: 0.02, claimedSigmaS: 1e-9 },
+        { predictor: 'linear', meanS: 0.01, claimedSigmaS: 1e-3 },
+        { predictor: 'model', meanS: 0.02, claimedSigmaS: 1e-9 },
       ],
       assessment,
       DEFAULT_RULES,
@@ -214,10 +213,10 @@ describe('calibrated inverse-variance fusion', () => {
     expect(fused?.excluded.model).toMatch(/not better than linear/);
   });
 
-  test('sources that beat the baseline share the weight, w = 1/σ², σ their calibrated error about the truth', () => {
+  test('predictors that beat the baseline share the weight, w = 1/σ², σ their calibrated error about the truth', () => {
     const assessment = calibrated({ linear: 400e-6, model: 40e-6, kalman: 45e-6 }).assess('linear');
     const fused = fusePredictions(predictions({ linear: 0.01, model: 0.02, kalman: 0.03 }), assessment, DEFAULT_RULES);
-    const records = assessment?.sources ?? {};
+    const records = assessment?.predictors ?? {};
     const wm = 1 / (records.model?.truthMseS2 ?? NaN);
     const wk = 1 / (records.kalman?.truthMseS2 ?? NaN);
     expect(fused?.weights.linear).toBe(0);
@@ -231,11 +230,11 @@ describe('calibrated inverse-variance fusion', () => {
 
   test('a stale prediction (a model that missed its runs) loses weight as its age grows', () => {
     const assessment = calibrated({ linear: 400e-6, model: 40e-6, kalman: 45e-6 }).assess('linear');
-    const records = assessment?.sources ?? {};
+    const records = assessment?.predictors ?? {};
     const at = (ageS: number): number | undefined => {
       const stale = staleSigmaS(ageS, 1, 50);
       const list = predictions({ linear: 0.01, model: 0.02, kalman: 0.03 }).map((p) =>
-        p.source === 'model' ? { ...p, extraSigmaS: stale } : p,
+        p.predictor === 'model' ? { ...p, extraSigmaS: stale } : p,
       );
       return fusePredictions(list, assessment, DEFAULT_RULES)?.weights.model;
     };
@@ -255,11 +254,11 @@ describe('calibrated inverse-variance fusion', () => {
   test('once the fused answers have a record, σ_fused is that record, not 1/√Σw', () => {
     const assessment = calibrated({ linear: 400e-6, model: 40e-6, kalman: 45e-6, fusion: 200e-6 }).assess('linear');
     const fused = fusePredictions(predictions({ linear: 0.01, model: 0.02, kalman: 0.03 }), assessment, DEFAULT_RULES);
-    expect(fused?.sigmaS).toBe(Math.sqrt(assessment?.sources.fusion?.truthMseS2 ?? NaN));
+    expect(fused?.sigmaS).toBe(Math.sqrt(assessment?.predictors.fusion?.truthMseS2 ?? NaN));
     expect(fused?.sigmaS).toBeGreaterThan(100e-6);
   });
 
-  test('among sources that beat the baseline, one clearly worse than the best steps aside, the baseline too', () => {
+  test('among predictors that beat the baseline, one clearly worse than the best steps aside, the baseline too', () => {
     const assessment = calibrated({ linear: 600e-6, kalman: 60e-6, model: 50e-6, long: 300e-6 }, 64, 11).assess('linear');
     const fused = fusePredictions(predictions({ linear: 0.01, kalman: 0.02, model: 0.03, long: 0.04 }), assessment, DEFAULT_RULES);
     expect(fused?.weights.linear).toBe(0);
@@ -270,7 +269,7 @@ describe('calibrated inverse-variance fusion', () => {
     expect(fused?.weights.model).toBeGreaterThan(0);
   });
 
-  test('when the baseline breaks (the clock stepped), the sources still in line take over', () => {
+  test('when the baseline breaks (the clock stepped), the predictors still in line take over', () => {
     const calibrator = calibrated({ linear: 50e-6, hold_last: 500e-6 }, 40);
     for (let k = 0; k < 2; k++)
       calibrator.score({ tS: 4000 + k, offsetS: 0.05, delayS: 0.02, server: 's' }, { linear: 0, hold_last: 0.05 }, 64);
@@ -280,22 +279,7 @@ describe('calibrated inverse-variance fusion', () => {
   });
 });
 
-describe('fusion in the replay evaluation', () => {
-  const constant = (name: string, value: number, sigma: number): EvalMethod => ({
-    name,
-    historySamples: 10,
-    historySpanS: Infinity,
-    predict: async (requests) => requests.map(() => ({ meanS: value, sigmaS: sigma })),
-  });
-
-  test('scores each prediction when the next history reveals the measurement, and learns to ignore a bad source', async () => {
-    const fusion = fusionEvalMethod([constant('linear', 0.001, 1e-3), constant('liar', 0.5, 1e-6)]);
-    const history = Array.from({ length: 40 }, (_, i) => ({ tS: i, offsetS: 0.001, delayS: null, server: 's' }));
-    const requests = Array.from({ length: 30 }, (_, k) => ({ tS: 10 + k, history: history.slice(0, 10 + k) }));
-    const answers = await fusion.predict(requests);
-    expect(answers.every((a) => a.meanS === 0.001)).toBe(true);
-  });
-
+describe('the replay evaluation', () => {
   test('a series that knows the truth is scored with the σ about the truth', async () => {
     const method: EvalMethod = {
       name: 'two_sigmas',

@@ -13,6 +13,11 @@ export interface Measurement {
   delayS: number | null;
   /** One-sigma measurement uncertainty, seconds, when the sampler knows it. */
   uncertaintyS?: number;
+  /**
+   * Half-width of an interval that certainly holds the true offset (NTP's λ: half the
+   * round trip plus the server's root distance), seconds, when the sampler knows it.
+   */
+  boundS?: number;
   /** Where the measurement came from (`host:port`). */
   server?: string;
   /** The true offset at `tS`; only synthetic series know it. */

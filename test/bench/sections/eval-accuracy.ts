@@ -1,14 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CONFIG } from '@chronotick/config';
-import { createModelRegistry, parseReplayCsv, simulateScenario, type Measurement } from '@chronotick/tsfm';
-import { evaluateSeries, fusionEvalMethod, standardMethods } from 'chronotickd';
+import { parseReplayCsv, simulateScenario, type Measurement } from '@chronotick/tsfm';
+import { evaluateServed } from 'chronotickd';
 import { REPO_ROOT } from '../lib/servers';
 import type { BenchContext, Figure, Section } from '../section';
 
 const RECORDED = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'recorded');
 const SCENARIOS = ['quartz_drift', 'temperature_cycles', 'vm_fast_drift', 'steps'] as const;
-const NOT_FUSED = new Set(['system']);
 
 /**
  * The `chronotick-eval` summary, as issues 5 and 7 ask: on each recorded series and
@@ -29,9 +28,7 @@ export const evalAccuracy: Section = {
     const figures: Figure[] = [];
     for (const [name, measurements] of series) {
       ctx.progress(`eval: ${name} (${measurements.length} measurements)`);
-      const registry = createModelRegistry();
-      const sources = (await standardMethods(DEFAULT_CONFIG, registry)).filter((m) => !NOT_FUSED.has(m.name));
-      const result = await evaluateSeries(measurements, DEFAULT_CONFIG, { registry, extraMethods: [fusionEvalMethod(sources)] });
+      const result = await evaluateServed(measurements, DEFAULT_CONFIG);
       const scores = result.methods as Record<string, { mae_s: number; coverage_95: number | null }>;
       const singles = Object.entries(scores).filter(([k]) => k !== 'fusion' && k !== 'system');
       const [bestName, best] = singles.reduce((a, b) => (b[1].mae_s < a[1].mae_s ? b : a));

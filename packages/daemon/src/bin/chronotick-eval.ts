@@ -1,23 +1,9 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from '@chronotick/config';
-import { TsfmError, createModelRegistry } from '@chronotick/tsfm';
-import {
-  EVAL_USAGE,
-  EvalUsageError,
-  ReplayFileError,
-  evalJson,
-  evalTable,
-  evaluateSeries,
-  parseEvalArgs,
-  readReplayFile,
-  standardMethods,
-} from '../eval';
-import { fusionEvalMethod } from '../engine/fusion/eval-method';
+import { TsfmError } from '@chronotick/tsfm';
+import { EVAL_USAGE, EvalUsageError, ReplayFileError, evalJson, evalTable, evaluateServed, parseEvalArgs, readReplayFile } from '../eval';
 import { VERSION } from '../version';
 import { Exit } from './exit-codes';
-
-/** The uncorrected clock is a baseline, not a source of the daemon's fusion. */
-const NOT_FUSED = new Set(['system']);
 
 async function main(): Promise<number> {
   let args;
@@ -55,10 +41,8 @@ async function main(): Promise<number> {
     return Exit.Usage;
   }
   try {
-    // fusion runs the daemon's own fusion code over the statistical and ONNX sources.
-    const registry = createModelRegistry();
-    const sources = (await standardMethods(config, registry)).filter((m) => !NOT_FUSED.has(m.name));
-    const result = await evaluateSeries(series, config, { registry, extraMethods: [fusionEvalMethod(sources)] });
+    // fusion is what the daemon would serve: the series through its own pipeline and models.
+    const result = await evaluateServed(series, config);
     process.stdout.write(args.json ? `${JSON.stringify(evalJson(result))}\n` : evalTable(result, args.data as string));
     return 0;
   } catch (err) {

@@ -1,33 +1,40 @@
+import type { LeapIndicator, NtpSample } from '@chronotick/ntp';
 import { fitLinearDrift, type LinearDriftFit, type Measurement } from '@chronotick/tsfm';
 import type { ClockStatus } from '@chronotick/protocol';
 import { servedSource, type Correction } from './correction';
-
-/** One NTP measurement (a sample, or several combined), as the discipline takes it. */
-export interface RoundMeasurement {
-  /** Host-clock Unix seconds the offset describes. */
-  tS: number;
-  /** True − host, seconds. */
-  offsetS: number;
-  /** Half-width of an interval that certainly holds the true offset (NTP's λ). */
-  boundS: number;
-  /** Smallest round-trip delay among the samples combined, seconds. */
-  delayS: number | null;
-  servers: string[];
-  /** System covariates at the time of the measurement. */
-  covariates?: Readonly<Record<string, number>>;
-}
 
 export interface ClockDisciplineSettings {
   /** Measurements kept for fitting and for the models. */
   historyLimit: number;
   /** Most recent measurements the linear fit reads. */
   fitWindow: number;
-  /** A measurement older than this (host seconds) means the clock is free-running. */
-  freeRunningAfterS: number;
 }
 
 /** √3: a bound ±λ on a uniformly distributed error is a sigma of λ/√3. */
-const SQRT3 = Math.sqrt(3);
+export const SQRT3 = Math.sqrt(3);
+
+/**
+ * A sample as the pipeline takes it: one measurement, with the server it came from,
+ * the bound λ when the sampler knows it (a replayed series may not), and the leap
+ * second the server announces.
+ */
+export type RoundSample = Measurement & { server: string; leap: LeapIndicator };
+
+/**
+ * The sample an accepted NTP exchange gives: the bound λ, and the σ the fits read from
+ * it (an error known to lie within ±λ, spread evenly there).
+ */
+export function sampleFromNtp(sample: NtpSample): RoundSample {
+  return {
+    tS: sample.tS,
+    offsetS: sample.offsetS,
+    delayS: sample.delayS,
+    boundS: sample.uncertaintyS,
+    uncertaintyS: sample.uncertaintyS / SQRT3,
+    server: sample.server,
+    leap: sample.leap,
+  };
+}
 
 /**
  * Turns NTP measurements into the correction the daemon serves: a delay-weighted,
@@ -42,7 +49,6 @@ export class ClockDiscipline {
   private history: Measurement[] = [];
   /** The fit of the current history; cleared whenever the history changes (it is asked for several times per round). */
   private fitted: LinearDriftFit | null = null;
-  private boundsS: number[] = [];
 
   constructor(private readonly settings: ClockDisciplineSettings) {}
 
@@ -55,55 +61,36 @@ export class ClockDiscipline {
     return this.history.length === 0 ? null : (this.history[this.history.length - 1] as Measurement).tS;
   }
 
-  /** Adds the measurements of one round and returns the correction they lead to. */
-  add(measurements: readonly RoundMeasurement[], nowS: number): Correction {
-    for (const m of measurements) this.record(m);
-    return this.correctionAt(nowS);
-  }
-
-  private record(round: RoundMeasurement): void {
+  /** Adds the measurements of one round. */
+  add(measurements: readonly Measurement[]): void {
     this.fitted = null;
-    this.history.push({
-      tS: round.tS,
-      offsetS: round.offsetS,
-      delayS: round.delayS,
-      uncertaintyS: round.boundS / SQRT3,
-      server: round.servers.join(','),
-      ...(round.covariates ? { covariates: round.covariates } : {}),
-    });
-    this.boundsS.push(round.boundS);
-    if (this.history.length > this.settings.historyLimit) {
-      this.history.shift();
-      this.boundsS.shift();
-    }
+    this.history.push(...measurements);
+    if (this.history.length > this.settings.historyLimit) this.history.splice(0, this.history.length - this.settings.historyLimit);
   }
 
   /** Restores measurements (from saved state) without counting them as new. */
-  restore(measurements: readonly Measurement[], boundsS: readonly number[]): void {
+  restore(measurements: readonly Measurement[]): void {
     this.fitted = null;
     this.history = measurements.slice(-this.settings.historyLimit);
-    this.boundsS = boundsS.slice(-this.history.length);
-  }
-
-  /** The bound (λ) of each measurement, aligned with `measurements`. */
-  get bounds(): readonly number[] {
-    return this.boundsS;
   }
 
   /** Forgets everything: after a step of the host clock no old measurement holds. */
   reset(): void {
     this.fitted = null;
     this.history = [];
-    this.boundsS = [];
   }
 
-  /** The correction the current history supports, as computed at host time `nowS`. */
-  correctionAt(nowS: number): Correction {
+  /**
+   * The correction the current history supports, as computed at host time `nowS`,
+   * labelled with the clock's status (the state machine's to decide, not the fit's).
+   */
+  correctionAt(nowS: number, clockStatus: ClockStatus): Correction {
     const window = this.history.slice(-this.settings.fitWindow);
     this.fitted ??= fitLinearDrift(window, { maxSamples: this.settings.fitWindow });
     const fit = this.fitted;
-    const floorSigmaS = Math.min(...this.boundsS.slice(-this.settings.fitWindow)) / SQRT3;
-    const clockStatus = this.clockStatusAt(nowS);
+    // Without bounds (a replayed series) there is no floor to add.
+    const bounds = window.flatMap((m) => (m.boundS === undefined ? [] : [m.boundS]));
+    const floorSigmaS = bounds.length === 0 ? 0 : Math.min(...bounds) / SQRT3;
     return {
       refTimeS: fit.refTimeS,
       offsetS: fit.offsetS,
@@ -115,12 +102,5 @@ export class ClockDiscipline {
       source: servedSource('ntp', clockStatus),
       clockStatus,
     };
-  }
-
-  /** synchronized while measurements are fresh, free_running once they are not. */
-  clockStatusAt(nowS: number): ClockStatus {
-    const last = this.lastMeasurementS;
-    if (last === null) return 'unknown';
-    return nowS - last > this.settings.freeRunningAfterS ? 'free_running' : 'synchronized';
   }
 }

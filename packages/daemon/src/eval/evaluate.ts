@@ -8,8 +8,10 @@ import {
   type Measurement,
   type OnnxForecaster,
 } from '@chronotick/tsfm';
+import { silentLogger, type Logger } from '../log';
 import { forecasterMethod, systemMethod, type EvalMethod } from './methods';
 import { replaySeries, type EvalResult } from './replay';
+import { servedMethod } from './served-method';
 
 /** The statistical methods every evaluation reports, in output order. */
 export const BASELINE_METHODS = ['hold_last', 'linear', 'kalman'] as const;
@@ -63,6 +65,20 @@ export async function evaluateSeries(
     return await replaySeries(series, methods);
   } finally {
     await releaseAll(registry, config);
+  }
+}
+
+/**
+ * The standard methods and `fusion`: the answer the daemon would serve, from the series
+ * replayed through its own pipeline and models in virtual time.
+ */
+export async function evaluateServed(series: readonly Measurement[], config: Config, logger: Logger = silentLogger): Promise<EvalResult> {
+  const registry = createModelRegistry();
+  const served = servedMethod(config, registry, logger);
+  try {
+    return await evaluateSeries(series, config, { registry, extraMethods: [served] });
+  } finally {
+    await served.release();
   }
 }
 

@@ -40,11 +40,7 @@ export class ErrorAccumulator {
   report(): MethodReport {
     const n = this.abs.length;
     if (n === 0) return { mae_s: null, rmse_s: null, p95_s: null, coverage_95: null, mean_width_s: null, max_s: null };
-    const sorted = [...this.abs].sort((a, b) => a - b);
-    // Linear interpolation between order statistics (the usual "type 7" quantile).
-    const at = 0.95 * (n - 1);
-    const lo = Math.floor(at);
-    const p95 = (sorted[lo] as number) + ((sorted[Math.min(lo + 1, n - 1)] as number) - (sorted[lo] as number)) * (at - lo);
+    const p95 = quantile(this.abs, 0.95) as number;
     const hasSigma = this.withSigma === n;
     return {
       mae_s: this.abs.reduce((s, v) => s + v, 0) / n,
@@ -52,7 +48,18 @@ export class ErrorAccumulator {
       p95_s: p95,
       coverage_95: hasSigma ? this.covered / n : null,
       mean_width_s: hasSigma ? this.widthSum / n : null,
-      max_s: sorted[n - 1] as number,
+      max_s: this.abs.reduce((m, v) => Math.max(m, v), 0),
     };
   }
+}
+
+/** The q-quantile, linear between order statistics (the usual "type 7"); null for no values. */
+export function quantile(values: readonly number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = q * (sorted.length - 1);
+  const lo = Math.floor(at);
+  const a = sorted[lo] as number;
+  const b = sorted[Math.min(lo + 1, sorted.length - 1)] as number;
+  return a + (b - a) * (at - lo);
 }

@@ -38,7 +38,7 @@ export const DEFAULT_CALIBRATION: CalibrationSettings = {
 };
 
 /** What the record says about one source. */
-export interface SourceRecord {
+export interface PredictorRecord {
   /** Predictions scored in the window. */
   scored: number;
   /** Mean squared error about the true offset (measurement noise taken out), s²; ≥ 0. */
@@ -57,7 +57,7 @@ export interface Paired {
 
 /** The calibration's verdict at one moment. */
 export interface Assessment {
-  sources: Record<string, SourceRecord>;
+  predictors: Record<string, PredictorRecord>;
   /** Noise variance of a typical measurement, s². */
   noiseS2: number;
   /** How much worse `a` was than `b` on the same measurements; null when they share too few. */
@@ -149,7 +149,7 @@ export class Calibrator {
       if (base === null) break;
       tau2 = Math.max(base.meanS2, tauFloor);
     }
-    const sources: Record<string, SourceRecord> = {};
+    const predictors: Record<string, PredictorRecord> = {};
     const names = new Set(entries.flatMap((e) => Object.keys(e.errors)));
     for (const source of names) {
       const own = this.truthMse(inner, source, tau2);
@@ -157,7 +157,7 @@ export class Calibrator {
       // An estimate within its own standard error of zero says only "below the
       // resolution": the resolution is what is claimed.
       const truthMseS2 = Math.max(own.meanS2, RESOLUTION * own.seS2, MIN_MSE_S2);
-      sources[source] = {
+      predictors[source] = {
         scored: own.n,
         truthMseS2,
         vsBaseline: source === baseline ? { meanS2: 0, seS2: 0 } : this.truthMse(inner, source, tau2, baseline),
@@ -172,7 +172,7 @@ export class Calibrator {
       if (!pairs.has(key)) pairs.set(key, this.truthMse(inner, a, tau2, b));
       return pairs.get(key) ?? null;
     };
-    return { sources, noiseS2: noise.typicalS2, paired };
+    return { predictors, noiseS2: noise.typicalS2, paired };
   }
 
   /**

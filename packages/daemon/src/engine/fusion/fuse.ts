@@ -1,10 +1,11 @@
-import type { Assessment, Paired, SourceRecord } from './calibrator';
+import type { Assessment, Paired, PredictorRecord } from './calibrator';
 
-/** One source's prediction for an instant, before calibration. */
-export interface SourcePrediction {
-  source: string;
+/** One predictor's prediction for an instant, before calibration. */
+export interface Prediction {
+  /** Which predictor: `linear`, `kalman`, `hold_last`, or a model by its role. */
+  predictor: string;
   meanS: number;
-  /** What the source itself claims (measurement scatter included); null when it states none. */
+  /** What the predictor itself claims (measurement scatter included); null when it states none. */
   claimedSigmaS: number | null;
   /**
    * σ beyond what its record covers: the prediction's age (a model that missed its
@@ -19,78 +20,78 @@ export interface FusedPrediction {
   sigmaS: number;
   /** One σ of the next measurement about the fused offset (its noise included). */
   measurementSigmaS: number;
-  /** Normalised weights; 0 for sources left out. */
+  /** Normalised weights; 0 for predictors left out. */
   weights: Record<string, number>;
-  /** The source with the largest weight. */
+  /** The predictor with the largest weight. */
   dominant: string;
-  /** Why each left-out source was left out. */
+  /** Why each left-out predictor was left out. */
   excluded: Record<string, string>;
 }
 
 export interface FusionRules {
-  /** A source whose calibrated σ exceeds this (seconds) gets no weight. */
+  /** A predictor whose calibrated σ exceeds this (seconds) gets no weight. */
   maxSigmaS: number;
-  /** A source must beat the baseline by this many standard errors (paired) to get weight. */
+  /** A predictor must beat the baseline by this many standard errors (paired) to get weight. */
   betterSigmas: number;
-  /** The source trusted before any is calibrated: the simple estimator every model must beat. */
+  /** The predictor trusted before any is calibrated: the simple estimator every model must beat. */
   baseline: string;
 }
 
 export const DEFAULT_RULES: FusionRules = { maxSigmaS: 0.05, betterSigmas: 2, baseline: 'linear' };
 
 /**
- * Calibrated inverse-variance fusion. Each source's σ² is its calibrated mean squared
- * error about the true offset; weights are w = 1/σ². Only sources that earned it get
+ * Calibrated inverse-variance fusion. Each predictor's σ² is its calibrated mean squared
+ * error about the true offset; weights are w = 1/σ². Only predictors that earned it get
  * weight: the baseline (the linear fit every model must beat) always, any other only
  * after beating the baseline by `betterSigmas` standard errors on the same recent
  * measurements, a paired comparison in which the measurement noise cancels; and any
- * of them (the baseline too) significantly worse than the best steps aside. A source
+ * of them (the baseline too) significantly worse than the best steps aside. A predictor
  * whose newest errors are far outside its record is out until it recovers; when that
- * is the baseline (the clock stepped and the fit has not followed yet), every source
+ * is the baseline (the clock stepped and the fit has not followed yet), every predictor
  * still in line shares the weight. Before calibration, the baseline alone, on its claim.
  *
- * σ_fused = 1/√Σw would treat the sources as independent; they read the same
+ * σ_fused = 1/√Σw would treat the predictors as independent; they read the same
  * measurements and share much of their error, so once the fused answers have a record
- * of their own, σ_fused is that record (calibrated like any source's), and 1/√Σw only
- * until then. Null when no source can be used.
+ * of their own, σ_fused is that record (calibrated like any predictor's), and 1/√Σw only
+ * until then. Null when no predictor can be used.
  */
 export function fusePredictions(
-  predictions: readonly SourcePrediction[],
+  predictions: readonly Prediction[],
   assessment: Assessment | null,
   rules: FusionRules,
   fusedKey = 'fusion',
 ): FusedPrediction | null {
   const excluded: Record<string, string> = {};
-  const weights: Record<string, number> = Object.fromEntries(predictions.map((p) => [p.source, 0]));
+  const weights: Record<string, number> = Object.fromEntries(predictions.map((p) => [p.predictor, 0]));
   const usable = predictions.filter((p) => {
     if (Number.isFinite(p.meanS)) return true;
-    excluded[p.source] = 'no prediction';
+    excluded[p.predictor] = 'no prediction';
     return false;
   });
-  const baseline = usable.find((p) => p.source === rules.baseline);
-  if (assessment === null || assessment.sources[rules.baseline] === undefined) {
+  const baseline = usable.find((p) => p.predictor === rules.baseline);
+  if (assessment === null || assessment.predictors[rules.baseline] === undefined) {
     if (!baseline || baseline.claimedSigmaS === null) return null;
-    for (const p of usable) if (p !== baseline) excluded[p.source] = 'not yet calibrated';
-    weights[baseline.source] = 1;
+    for (const p of usable) if (p !== baseline) excluded[p.predictor] = 'not yet calibrated';
+    weights[baseline.predictor] = 1;
     const sigmaS = baseline.claimedSigmaS;
-    return { meanS: baseline.meanS, sigmaS, measurementSigmaS: sigmaS, weights, dominant: baseline.source, excluded };
+    return { meanS: baseline.meanS, sigmaS, measurementSigmaS: sigmaS, weights, dominant: baseline.predictor, excluded };
   }
-  const records = assessment.sources;
+  const records = assessment.predictors;
   const baselineBroken = records[rules.baseline]?.broken === true;
-  const kept: { source: string; meanS: number; w: number }[] = [];
+  const kept: { predictor: string; meanS: number; w: number }[] = [];
   for (const p of usable) {
-    const r = records[p.source];
+    const r = records[p.predictor];
     const mseS2 = servedMseS2(r, p);
     if (r === undefined) {
-      excluded[p.source] = 'not yet calibrated';
+      excluded[p.predictor] = 'not yet calibrated';
     } else if (Math.sqrt(mseS2) > rules.maxSigmaS) {
-      excluded[p.source] = `σ ${Math.sqrt(mseS2).toExponential(2)} s over the threshold`;
+      excluded[p.predictor] = `σ ${Math.sqrt(mseS2).toExponential(2)} s over the threshold`;
     } else if (r.broken) {
-      excluded[p.source] = 'newest errors far outside its record';
-    } else if (p.source !== rules.baseline && !baselineBroken && !beatsBaseline(r.vsBaseline, rules.betterSigmas)) {
-      excluded[p.source] = `not better than ${rules.baseline} on recent measurements`;
+      excluded[p.predictor] = 'newest errors far outside its record';
+    } else if (p.predictor !== rules.baseline && !baselineBroken && !beatsBaseline(r.vsBaseline, rules.betterSigmas)) {
+      excluded[p.predictor] = `not better than ${rules.baseline} on recent measurements`;
     } else {
-      kept.push({ source: p.source, meanS: p.meanS, w: 1 / mseS2 });
+      kept.push({ predictor: p.predictor, meanS: p.meanS, w: 1 / mseS2 });
     }
   }
   if (kept.length === 0) return null;
@@ -100,16 +101,16 @@ export function fusePredictions(
   const best = kept.reduce((a, c) => (c.w > a.w ? c : a));
   for (let i = kept.length - 1; i >= 0; i--) {
     const c = kept[i] as (typeof kept)[number];
-    const vs = c === best ? null : assessment.paired(c.source, best.source);
+    const vs = c === best ? null : assessment.paired(c.predictor, best.predictor);
     if (vs !== null && vs.meanS2 > rules.betterSigmas * vs.seS2) {
-      excluded[c.source] = `worse than ${best.source} on recent measurements`;
+      excluded[c.predictor] = `worse than ${best.predictor} on recent measurements`;
       kept.splice(i, 1);
     }
   }
   const sumW = kept.reduce((s, c) => s + c.w, 0);
   let dominant = kept[0] as (typeof kept)[number];
   for (const c of kept) {
-    weights[c.source] = c.w / sumW;
+    weights[c.predictor] = c.w / sumW;
     if (c.w > dominant.w) dominant = c;
   }
   const meanS = kept.reduce((s, c) => s + c.w * c.meanS, 0) / sumW;
@@ -119,21 +120,21 @@ export function fusePredictions(
     sigmaS: Math.sqrt(truthS2),
     measurementSigmaS: Math.sqrt(truthS2 + assessment.noiseS2),
     weights,
-    dominant: dominant.source,
+    dominant: dominant.predictor,
     excluded,
   };
 }
 
 /**
- * The mean squared error a prediction is weighed by: its source's calibrated record,
+ * The mean squared error a prediction is weighed by: its predictor's calibrated record,
  * plus what the record does not cover (`extraSigmaS`). Infinite without a record.
  */
-export function servedMseS2(record: SourceRecord | undefined, prediction: SourcePrediction): number {
+export function servedMseS2(record: PredictorRecord | undefined, prediction: Prediction): number {
   return record === undefined ? Infinity : record.truthMseS2 + (prediction.extraSigmaS ?? 0) ** 2;
 }
 
 /**
- * The σ a prediction's age adds. A source's record was earned at the ages its schedule
+ * The σ a prediction's age adds. A predictor's record was earned at the ages its schedule
  * gives its predictions (a model run every `scheduleS` is at most that old when scored);
  * a prediction older than twice that (the model stalled or keeps failing) is coasting,
  * and its error may grow as fast as the oscillator can drift, the holdover rule the

@@ -1,10 +1,10 @@
 import { DEFAULT_CONFIG, type Config } from '@chronotick/config';
 import { createModelRegistry, SeededRandom, type SyncForecaster } from '@chronotick/tsfm';
 import { buildFutureAnswer, buildTimeAnswer } from '../src/engine/answer';
-import { ClockDiscipline } from '../src/engine/clock-discipline';
-import { extrapolate, type Correction } from '../src/engine/correction';
-import { ForecastLoop } from '../src/engine/forecast-loop';
-import type { Logger } from '../src/log';
+import type { Correction } from '../src/engine/correction';
+import { TimePipeline } from '../src/engine/time-pipeline';
+import { ModelScheduler } from '../src/runtime/model-scheduler';
+import { silentLogger } from '../src/log';
 
 const T0 = 1_800_000_000;
 const POLL_S = 64;
@@ -22,78 +22,80 @@ const oracle: SyncForecaster = {
   }),
 };
 
-const silent: Logger = {
-  error: () => undefined,
-  warn: () => undefined,
-  info: () => undefined,
-  debug: () => undefined,
-  trace: () => undefined,
-  isLevelEnabled: () => false,
-  close: async () => undefined,
-};
-
 const config: Config = {
   ...DEFAULT_CONFIG,
   short_term: { ...DEFAULT_CONFIG.short_term, enabled: false },
   long_term: { ...DEFAULT_CONFIG.long_term, model_name: 'oracle', inference_interval: POLL_S, prediction_horizon: 30 },
 };
 
+/** Timers that never fire: the test runs the models itself, round by round. */
+const noTimers = { setTimeout: () => null, clearTimeout: () => undefined };
+
 /**
- * The daemon's forecasting side driven round by round in virtual time, as the sync
- * loop drives it: score the standing predictions, add the measurement, update, infer,
- * fuse. `infer` false skips the model's run (a stalled model).
+ * The pipeline and the model scheduler driven round by round in virtual time, as the
+ * daemon's runtime drives them: a round of measurements, then (unless `infer` is false,
+ * a stalled model) a model run whose forecast goes back to the pipeline.
  */
 class Rig {
   nowS = T0;
-  served: Correction | undefined;
-  readonly discipline = new ClockDiscipline({ historyLimit: 512, fitWindow: 64, freeRunningAfterS: 3600 });
-  readonly loop: ForecastLoop;
+  readonly pipeline = new TimePipeline(config, T0, silentLogger);
+  readonly models: ModelScheduler;
   private readonly rng = new SeededRandom(3);
 
   constructor() {
-    const registry = createModelRegistry().register('oracle', () => oracle);
-    this.loop = new ForecastLoop({
+    this.models = new ModelScheduler({
       config,
-      discipline: this.discipline,
-      logger: silent,
+      logger: silentLogger,
+      timers: noTimers,
       nowS: () => this.nowS,
-      onForecast: () => undefined,
-      registry,
+      input: () => this.pipeline.modelInput(),
+      onForecast: (role, forecast, madeAtS, generation) => this.pipeline.onForecast(role, forecast, madeAtS, generation, this.nowS),
+      registry: createModelRegistry().register('oracle', () => oracle),
     });
+  }
+
+  get served(): Correction {
+    return this.pipeline.current;
+  }
+
+  weights(): Readonly<Record<string, number>> {
+    return this.pipeline.predictors.weights();
+  }
+
+  lastInferenceS(): number | null {
+    return this.models.slots.find((s) => s.role === 'long_term')?.lastInferenceS ?? null;
   }
 
   async round(infer = true): Promise<void> {
     this.nowS += POLL_S;
     const excessS = this.rng.exponential(50e-6);
-    const m = {
+    const boundS = excessS / 2 + 1e-6;
+    const sample = {
       tS: this.nowS,
       offsetS: trueOffsetS(this.nowS) + (this.rng.next() - 0.5) * excessS,
-      boundS: excessS / 2 + 1e-6,
+      boundS,
+      uncertaintyS: boundS / Math.sqrt(3),
       delayS: 0.02 + excessS,
-      servers: ['s'],
+      server: 's',
+      leap: 0 as const,
     };
-    const served = this.served;
-    if (served) this.loop.observe([m], this.discipline.correctionAt(this.nowS), (tS) => extrapolate(served, tS, 50).offsetS);
-    this.discipline.add([m], this.nowS);
-    this.loop.updateStatistical(this.discipline.measurements, this.nowS);
-    if (infer) await this.loop.inferNow();
-    this.served = this.loop.fuse(this.discipline.correctionAt(this.nowS), this.nowS);
+    this.pipeline.onRound({ samples: [sample], warmingUp: false }, this.nowS);
+    if (infer) await this.models.inferNow();
   }
 }
 
-describe('the forecasting loop', () => {
+describe('model forecasts through the pipeline', () => {
   let rig: Rig;
   beforeEach(async () => {
     rig = new Rig();
-    rig.loop.start();
-    while (!rig.loop.status().find((m) => m.role === 'long_term')?.loaded) await new Promise((r) => setImmediate(r));
+    await rig.models.start();
   });
-  afterEach(async () => rig.loop.stop());
+  afterEach(async () => rig.models.stop());
 
   test('a long-term model that earned its weight bends the projection to its forecast', async () => {
     for (let k = 0; k < 120; k++) await rig.round();
     const served = rig.served as Correction;
-    expect(rig.loop.weights().long_term).toBeGreaterThan(0.5);
+    expect(rig.weights().long_term).toBeGreaterThan(0.5);
     expect(served.projection?.length).toBeGreaterThan(0);
 
     const ctx = {
@@ -122,23 +124,25 @@ describe('the forecasting loop', () => {
 
   test('a model that stops running loses its weight as its forecast ages', async () => {
     for (let k = 0; k < 120; k++) await rig.round();
-    expect(rig.loop.weights().long_term).toBeGreaterThan(0.5);
+    expect(rig.weights().long_term).toBeGreaterThan(0.5);
     // Two polls without a run are within its schedule's slack; five are not.
     for (let k = 0; k < 2; k++) await rig.round(false);
-    expect(rig.loop.weights().long_term).toBeGreaterThan(0.5);
+    expect(rig.weights().long_term).toBeGreaterThan(0.5);
     for (let k = 0; k < 3; k++) await rig.round(false);
-    expect(rig.loop.weights().long_term).toBeLessThan(0.01);
+    expect(rig.weights().long_term).toBeLessThan(0.01);
   });
 
-  test('a model run that began before a reset does not store its forecast', async () => {
+  test('a model run that began before a host clock step does not store its forecast', async () => {
     for (let k = 0; k < 20; k++) await rig.round();
-    const before = rig.loop.status().find((m) => m.role === 'long_term')?.last_inference_time;
+    const before = rig.lastInferenceS();
     rig.nowS += 10;
-    const running = rig.loop.inferNow();
-    rig.loop.reset();
+    const running = rig.models.inferNow();
+    rig.pipeline.onHostClockStep(0.5, rig.nowS);
     await running;
-    expect(rig.loop.status().find((m) => m.role === 'long_term')?.last_inference_time).toBe(before);
-    await rig.loop.inferNow();
-    expect(rig.loop.status().find((m) => m.role === 'long_term')?.last_inference_time).toBe(rig.nowS);
+    expect(rig.lastInferenceS()).toBe(before);
+    expect(rig.pipeline.predictors.forecastMadeAtS('long_term')).toBeNull();
+    for (let k = 0; k < 8; k++) await rig.round(false);
+    await rig.models.inferNow();
+    expect(rig.lastInferenceS()).toBe(rig.nowS);
   });
 });

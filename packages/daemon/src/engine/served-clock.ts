@@ -1,0 +1,45 @@
+import { slewLeftS } from './answer';
+import { extrapolate, type Correction } from './correction';
+
+/**
+ * The guarantee that served time never goes backwards. A new correction that would
+ * move the served time back is slewed in (the difference served on top of the new
+ * estimate and paid out at a bounded rate, as chrony slews), unless the clock is
+ * disrupted, when the served time may jump. Pure: every call is given the instant.
+ */
+export class ServedClock {
+  private slew = { startS: 0, amountS: 0 };
+  /** The last corrected time served; answers may not fall below it. */
+  private lastServedS = -Infinity;
+
+  /** `next` replaces `previous` at host time `nowS`. */
+  install(previous: Correction, next: Correction, nowS: number): void {
+    if (next.clockStatus === 'disrupted') {
+      this.slew = { startS: 0, amountS: 0 };
+      // A disrupted clock restarts the non-decreasing guarantee from the new estimate.
+      this.lastServedS = -Infinity;
+      return;
+    }
+    // What was served until now (old estimate plus any slew still running) against the
+    // new estimate: a drop would move served time backwards, so it is slewed out instead.
+    const servedOffsetS = extrapolate(previous, nowS, 0).offsetS + this.pendingSlewS(nowS);
+    const dropS = servedOffsetS - extrapolate(next, nowS, 0).offsetS;
+    this.slew = dropS > 0 ? { startS: nowS, amountS: dropS } : { startS: 0, amountS: 0 };
+  }
+
+  /** The part of a backward correction not yet slewed out at `atS`, seconds (≥ 0). */
+  pendingSlewS(atS: number): number {
+    if (this.slew.amountS === 0) return 0;
+    return slewLeftS(this.slew.amountS, atS - this.slew.startS);
+  }
+
+  /** The smallest corrected time that may be served now. */
+  get notBeforeS(): number {
+    return this.lastServedS;
+  }
+
+  /** Records what an answer served. */
+  served(correctedTimeS: number): void {
+    this.lastServedS = correctedTimeS;
+  }
+}

@@ -1,0 +1,295 @@
+import type { Config } from '@chronotick/config';
+import type { LeapIndicator } from '@chronotick/ntp';
+import type { ConfidenceIntervalAnswer, DaemonStatus, FutureUncertaintyAnswer, TimeAnswer } from '@chronotick/protocol';
+import { createModelRegistry, type Forecast, type Measurement, type SyncForecaster } from '@chronotick/tsfm';
+import type { Logger } from '../log';
+import { buildConfidenceAnswer, buildFutureAnswer, buildTimeAnswer, type AnswerContext } from './answer';
+import { ClockDiscipline, type RoundSample } from './clock-discipline';
+import { clockStatusOf, daemonStatusOf, next, type ClockEvent, type ClockPhase } from './clock-state';
+import { extrapolate, hostOnlyCorrection, servedSource, type Correction } from './correction';
+import { KALMAN, Predictors, type ModelRole } from './predictors';
+import { ServedClock } from './served-clock';
+import { ServerSelection } from './server-selection';
+
+/** Measurements kept, and how many of the newest the linear fit reads. */
+const HISTORY_LIMIT = 4096;
+const FIT_WINDOW = 64;
+/**
+ * Predictions are scored only once the history has this many measurements (as the
+ * replay evaluation skips its first 8): a fit on three points is not the fit we serve,
+ * and its errors would haunt the calibration window for an hour.
+ */
+const MIN_HISTORY_FOR_SCORING = 8;
+
+/** One round of NTP exchanges: the samples accepted (rejections never reach the pipeline). */
+export interface RoundEvent {
+  samples: readonly RoundSample[];
+  /** The sampler is still in its dense warm-up. */
+  warmingUp: boolean;
+  /** System covariates read with the round (CPU load, temperature, ...). */
+  covariates?: Readonly<Record<string, number>>;
+}
+
+/** What a round changed, for the runtime to act on (audit log, sampler). */
+export interface RoundOutcome {
+  /** The measurements the round added to the history (a falseticker's never). */
+  measurements: Measurement[];
+  /** The correction installed, when the round changed it. */
+  installed: Correction | null;
+  /** The history was discarded: the sampler should warm up again. */
+  restartWarmUp: boolean;
+}
+
+/** The models' input: measurements only, and the generation a forecast must carry back. */
+export interface ModelInput {
+  history: readonly Measurement[];
+  generation: number;
+}
+
+type PipelineLog = Pick<Logger, 'warn' | 'info' | 'debug'>;
+
+/**
+ * The one served correction and everything that makes it, driven by events: a round of
+ * measurements, a model forecast, a tick, a host clock step, a restore. No timers, no
+ * I/O, no clock of its own: the daemon's runtime, the replay and the simulator feed it
+ * the same events, so what they score is what the daemon serves. Queries read the
+ * current correction and extrapolate it in O(1).
+ */
+export class TimePipeline {
+  readonly discipline: ClockDiscipline;
+  readonly predictors: Predictors;
+  private readonly selection: ServerSelection;
+  private readonly served = new ServedClock();
+  private phase: ClockPhase = 'unknown';
+  /** The sampler is in its dense warm-up: told by every round and tick. */
+  private warmingUp = false;
+  private correction: Correction;
+  private corrections = 0;
+  /** Bumped whenever the history is discarded: forecasts from before are void. */
+  private generation = 0;
+  private shares: Record<string, number> = {};
+  private leap: LeapIndicator | null = null;
+  private readonly freeRunningAfterS: number;
+  private readonly maxDriftPpm: number;
+  private readonly coverage: number;
+
+  constructor(
+    config: Config,
+    nowS: number,
+    private readonly log: PipelineLog,
+    kalman: SyncForecaster = createModelRegistry().create(KALMAN) as SyncForecaster,
+  ) {
+    const { clock_measurement: measurement, fusion } = config;
+    const intervalS = measurement.timing.normal_operation.measurement_interval;
+    // Three missed normal rounds mean we are coasting on the last drift estimate.
+    this.freeRunningAfterS = 3 * intervalS + measurement.ntp.timeout_seconds;
+    this.maxDriftPpm = measurement.max_drift_ppm;
+    this.coverage = fusion.coverage;
+    this.discipline = new ClockDiscipline({ historyLimit: HISTORY_LIMIT, fitWindow: FIT_WINDOW });
+    this.selection = new ServerSelection(this.freeRunningAfterS, this.maxDriftPpm, measurement.ntp.max_acceptable_uncertainty);
+    this.predictors = new Predictors(
+      {
+        maxDriftPpm: this.maxDriftPpm,
+        fusionEnabled: fusion.enabled,
+        fusionMethod: fusion.method,
+        maxSigmaS: fusion.uncertainty_threshold,
+        scheduleS: { short_term: config.short_term.inference_interval, long_term: config.long_term.inference_interval },
+      },
+      kalman,
+    );
+    this.correction = hostOnlyCorrection(nowS);
+  }
+
+  /** A round of measurements: select, score the standing predictions, fit, fuse, serve. */
+  onRound(round: RoundEvent, nowS: number): RoundOutcome {
+    this.warmingUp = round.warmingUp;
+    const none: RoundOutcome = { measurements: [], installed: null, restartWarmUp: false };
+    const selected = this.selection.select(round.samples, this.correction, nowS);
+    if (!selected.ok) return none;
+    this.shares = selected.weights;
+    this.leap = selected.leap;
+    if (selected.leapConflict) this.log.warn('NTP servers disagree about an upcoming leap second; acting on none of them');
+    if (selected.falsetickers.length > 0) this.log.debug(`NTP falsetickers: ${selected.falsetickers.join(', ')}`);
+    // Only this round's samples from truechimers become evidence; a falseticker's never do.
+    const covariates = round.covariates ? { covariates: round.covariates } : {};
+    const fresh = round.samples.filter((s) => selected.survivors.includes(s.server)).map((s) => ({ ...s, ...covariates }));
+    if (fresh.length === 0) return none;
+    const restartWarmUp = this.phase === 'restored' && !this.confirmRestored(fresh, nowS);
+    // A refuted restore warms up again, whatever phase the sampler was in.
+    this.warmingUp = round.warmingUp || restartWarmUp;
+    // Score every predictor's standing prediction before the new measurements join the
+    // history: a predictor is judged on what it said before it saw them.
+    if (this.discipline.measurements.length >= MIN_HISTORY_FOR_SCORING) {
+      const served = this.correction;
+      const base = this.discipline.correctionAt(nowS, served.clockStatus);
+      const knownUntilS = this.discipline.lastMeasurementS;
+      this.predictors.observe(fresh, base, (tS) => extrapolate(served, tS, this.maxDriftPpm).offsetS, knownUntilS);
+    }
+    this.discipline.add(fresh);
+    this.predictors.updateStatistical(this.discipline.measurements, nowS);
+    this.transition({ type: 'measured', warmingUp: this.warmingUp });
+    return { measurements: fresh, installed: this.install(nowS), restartWarmUp };
+  }
+
+  /**
+   * A model's forecast, made from the history of `generation` at `madeAtS`. One made
+   * before the history was discarded is dropped (false).
+   */
+  onForecast(role: ModelRole, forecast: Forecast, madeAtS: number, generation: number, nowS: number): boolean {
+    if (generation !== this.generation) return false;
+    this.predictors.setForecast(role, forecast, madeAtS);
+    if (this.discipline.measurements.length > 0 && this.phase !== 'restored') this.install(nowS);
+    return true;
+  }
+
+  /** Time passed: measurements may have grown stale, warm-up may be over. */
+  onTick(nowS: number, warmingUp: boolean): void {
+    this.warmingUp = warmingUp;
+    const lastS = this.discipline.lastMeasurementS;
+    const stale = lastS !== null && nowS - lastS > this.freeRunningAfterS;
+    const before = this.phase;
+    this.transition({ type: 'tick', warmingUp, stale, hasEvidence: lastS !== null });
+    if (this.phase === before) return;
+    if (this.phase === 'free_running') {
+      this.log.warn(`no NTP measurement for ${Math.round(nowS - (lastS ?? nowS))} s: free-running on the last drift estimate`);
+    }
+    const clockStatus = clockStatusOf(this.phase);
+    // A relabel, not a new correction: the estimate is the same, what it may claim is not.
+    this.correction = { ...this.correction, clockStatus, source: servedSource(this.correction.source, clockStatus) };
+  }
+
+  /** The host clock was stepped by `stepS`: every measurement is void; warm up again. */
+  onHostClockStep(stepS: number, nowS: number): { restartWarmUp: true } {
+    this.log.warn(
+      `host clock stepped by ${stepS.toFixed(6)} s: discarding ${this.discipline.measurements.length} measurements and warming up again`,
+    );
+    this.discard();
+    this.transition({ type: 'host_step' });
+    this.replace({ ...hostOnlyCorrection(nowS), clockStatus: 'disrupted' }, nowS);
+    return { restartWarmUp: true };
+  }
+
+  /**
+   * Measurements and calibration saved by an earlier run. Served (as free-running)
+   * until the first fresh measurement confirms them or shows the clock moved.
+   */
+  restore(measurements: readonly Measurement[], calibration: unknown, nowS: number): void {
+    if (measurements.length === 0) return;
+    this.discipline.restore(measurements);
+    this.predictors.calibrator.restore(calibration);
+    this.transition({ type: 'restored' });
+    this.replace(this.discipline.correctionAt(nowS, clockStatusOf(this.phase)), nowS);
+  }
+
+  /** What a model run should read, and the generation its forecast must carry back. */
+  modelInput(): ModelInput {
+    return { history: this.discipline.measurements, generation: this.generation };
+  }
+
+  get current(): Readonly<Correction> {
+    return this.correction;
+  }
+
+  get clockPhase(): ClockPhase {
+    return this.phase;
+  }
+
+  get daemonStatus(): DaemonStatus {
+    return daemonStatusOf(this.phase, this.warmingUp);
+  }
+
+  /** How many corrections have been installed since start. */
+  get totalCorrections(): number {
+    return this.corrections;
+  }
+
+  /** Each server's share of the last combined round (0 for a falseticker). */
+  get serverShares(): Readonly<Record<string, number>> {
+    return this.shares;
+  }
+
+  get leapIndicator(): LeapIndicator | null {
+    return this.leap;
+  }
+
+  timeAnswer(systemTimeS: number): TimeAnswer {
+    return this.record(buildTimeAnswer(this.correction, this.context(systemTimeS)));
+  }
+
+  futureAnswer(systemTimeS: number, futureS: number): FutureUncertaintyAnswer {
+    return this.record(buildFutureAnswer(this.correction, this.context(systemTimeS), futureS));
+  }
+
+  confidenceAnswer(systemTimeS: number, level: number): ConfidenceIntervalAnswer {
+    return this.record(buildConfidenceAnswer(this.correction, this.context(systemTimeS), level));
+  }
+
+  /** The answer at `systemTimeS` without serving it (status reports read it). */
+  peekAnswer(systemTimeS: number): TimeAnswer {
+    return buildTimeAnswer(this.correction, this.context(systemTimeS));
+  }
+
+  private record<A extends TimeAnswer>(answer: A): A {
+    this.served.served(answer.corrected_time);
+    return answer;
+  }
+
+  private context(systemTimeS: number): AnswerContext {
+    return {
+      systemTimeS,
+      pendingSlewS: this.served.pendingSlewS(systemTimeS),
+      daemonStatus: this.daemonStatus,
+      maxDriftPpm: this.maxDriftPpm,
+      coverage: this.coverage,
+      notBeforeS: this.served.notBeforeS,
+    };
+  }
+
+  private transition(event: ClockEvent): void {
+    this.phase = next(this.phase, event);
+  }
+
+  /** Serves the fit, fused with the forecasts, labelled for the clock's state. */
+  private install(nowS: number): Correction {
+    const clockStatus = clockStatusOf(this.phase);
+    const fitted = this.discipline.correctionAt(nowS, clockStatus);
+    this.replace(this.predictors.fuse(fitted, nowS), nowS);
+    return this.correction;
+  }
+
+  private replace(correction: Correction, nowS: number): void {
+    this.served.install(this.correction, correction, nowS);
+    this.correction = correction;
+    this.corrections++;
+  }
+
+  /** Forgets every measurement, forecast and record. */
+  private discard(): void {
+    this.generation++;
+    this.discipline.reset();
+    this.predictors.reset();
+    this.selection.clear();
+  }
+
+  /**
+   * The first fresh measurements after a restore either agree with the restored
+   * estimate (ready at once, no warm-up) or show the clock moved while the daemon was
+   * down: then the restored history is discarded and the served time may jump.
+   */
+  private confirmRestored(fresh: readonly Measurement[], nowS: number): boolean {
+    const expected = extrapolate(this.correction, nowS, this.maxDriftPpm);
+    const agree = fresh.every((m) => Math.abs(m.offsetS - expected.offsetS) <= 5 * expected.sigmaS + (m.boundS ?? 0));
+    if (agree) {
+      this.log.info('saved state confirmed by a fresh measurement: ready without warm-up');
+      this.transition({ type: 'restore_confirmed' });
+      return true;
+    }
+    this.log.warn(
+      `saved state disagrees with a fresh measurement by ${(((fresh[0]?.offsetS ?? 0) - expected.offsetS) * 1e3).toFixed(3)} ms: ` +
+        'the host clock moved while the daemon was down; discarding it and warming up',
+    );
+    this.discard();
+    this.transition({ type: 'restore_refuted' });
+    return false;
+  }
+}

@@ -1,0 +1,90 @@
+import type { ClockStatus, TimeAnswer } from '@chronotick/protocol';
+import { Z95 } from '@chronotick/tsfm';
+import { quantile } from '../eval/metrics';
+
+/** What one query of a simulated run found: the answer and the truth at that instant. */
+export interface ScoredQuery {
+  answer: TimeAnswer;
+  /** True offset (true − host) at the instant the answer read the host clock, seconds. */
+  trueOffsetS: number;
+  /** True dθ/dt there, s/s. */
+  trueDriftSPerS: number;
+}
+
+/** The figures of a simulated run: what `get_time` answered against the truth. */
+export interface ServedScore {
+  /** Queries asked, and those scored (any after the first measurement: before it nothing is claimed). */
+  queries: number;
+  scored: number;
+  error_p50_s: number | null;
+  error_p95_s: number | null;
+  error_max_s: number | null;
+  /** Share of scored answers whose ±1.96σ held the true offset. */
+  coverage_95: number | null;
+  /** Share whose [earliest, latest] held the true time, at the configured coverage. */
+  coverage_interval: number | null;
+  /** Mean full width of the 95% interval, seconds. */
+  mean_width_95_s: number | null;
+  drift_error_p50_ppm: number | null;
+  drift_error_p95_ppm: number | null;
+  /** Share of answers whose ±1.96 drift_uncertainty held the true drift. */
+  drift_coverage_95: number | null;
+  /** Seconds spent in each clock status (queries × interval). */
+  status_s: Partial<Record<ClockStatus, number>>;
+}
+
+/** Collects the queries of one run. */
+export class ServedScorer {
+  private readonly errors: number[] = [];
+  private readonly driftErrors: number[] = [];
+  private queries = 0;
+  private in95 = 0;
+  private inInterval = 0;
+  private width95 = 0;
+  private driftIn95 = 0;
+  private readonly statusS: Partial<Record<ClockStatus, number>> = {};
+
+  constructor(private readonly intervalS: number) {}
+
+  add({ answer, trueOffsetS, trueDriftSPerS }: ScoredQuery): void {
+    this.queries++;
+    this.statusS[answer.clock_status] = (this.statusS[answer.clock_status] ?? 0) + this.intervalS;
+    if (answer.clock_status === 'unknown') return;
+    const errorS = answer.offset_correction - trueOffsetS;
+    this.errors.push(Math.abs(errorS));
+    const sigmaS = answer.time_uncertainty;
+    if (Math.abs(errorS) <= Z95 * sigmaS) this.in95++;
+    this.width95 += 2 * Z95 * sigmaS;
+    // In offset space: the interval's ends minus the host reading, so 1.8e9 s of
+    // magnitude does not eat the microseconds.
+    const lowS = answer.earliest - answer.system_time;
+    const highS = answer.latest - answer.system_time;
+    if (trueOffsetS >= lowS && trueOffsetS <= highS) this.inInterval++;
+    const driftErr = answer.drift_rate - trueDriftSPerS;
+    this.driftErrors.push(Math.abs(driftErr));
+    if (Math.abs(driftErr) <= Z95 * answer.drift_uncertainty) this.driftIn95++;
+  }
+
+  report(): ServedScore {
+    const n = this.errors.length;
+    const share = (k: number): number | null => (n === 0 ? null : k / n);
+    return {
+      queries: this.queries,
+      scored: n,
+      error_p50_s: quantile(this.errors, 0.5),
+      error_p95_s: quantile(this.errors, 0.95),
+      error_max_s: n === 0 ? null : this.errors.reduce((m, v) => Math.max(m, v), 0),
+      coverage_95: share(this.in95),
+      coverage_interval: share(this.inInterval),
+      mean_width_95_s: share(this.width95),
+      drift_error_p50_ppm: scaled(quantile(this.driftErrors, 0.5), 1e6),
+      drift_error_p95_ppm: scaled(quantile(this.driftErrors, 0.95), 1e6),
+      drift_coverage_95: share(this.driftIn95),
+      status_s: { ...this.statusS },
+    };
+  }
+}
+
+function scaled(value: number | null, by: number): number | null {
+  return value === null ? null : value * by;
+}
