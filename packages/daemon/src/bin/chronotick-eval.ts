@@ -1,7 +1,19 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from '@chronotick/config';
+import { ConfigError, loadConfig, type Config } from '@chronotick/config';
 import { TsfmError } from '@chronotick/tsfm';
-import { EVAL_USAGE, EvalUsageError, ReplayFileError, evalJson, evalTable, evaluateServed, parseEvalArgs, readReplayFile } from '../eval';
+import { SimError, simScenario } from '@chronotick/sim';
+import {
+  EVAL_USAGE,
+  EvalUsageError,
+  ReplayFileError,
+  evalJson,
+  evalTable,
+  evaluateServed,
+  parseEvalArgs,
+  readReplayFile,
+  scenarioTable,
+} from '../eval';
+import { runScenario } from '../sim/run-scenario';
 import { VERSION } from '../version';
 import { Exit } from './exit-codes';
 
@@ -32,6 +44,7 @@ async function main(): Promise<number> {
     }
     throw err;
   }
+  if (args.scenario !== undefined) return runScenarioCommand(args.scenario, args.seed, args.hours, args.json, config);
   let series;
   try {
     series = readReplayFile(args.data as string);
@@ -52,6 +65,28 @@ async function main(): Promise<number> {
     }
     throw err;
   }
+}
+
+/** `--scenario`: the daemon's time path against a simulated world, scored against the truth. */
+async function runScenarioCommand(
+  name: string,
+  seed: number,
+  hours: number | undefined,
+  json: boolean,
+  config: Config,
+): Promise<number> {
+  let scenario;
+  try {
+    scenario = simScenario(name, { seed, ...(hours === undefined ? {} : { hours }) });
+  } catch (err) {
+    if (!(err instanceof SimError)) throw err;
+    process.stderr.write(`chronotick-eval: ${err.message}\n`);
+    return Exit.Usage;
+  }
+  // The configuration (file and environment) under the scenario's servers and polling.
+  const report = await runScenario(scenario, { baseConfig: config as unknown as Record<string, unknown> });
+  process.stdout.write(json ? `${JSON.stringify(report)}\n` : scenarioTable(report));
+  return 0;
 }
 
 main().then(

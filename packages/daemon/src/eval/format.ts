@@ -1,3 +1,4 @@
+import type { ScenarioReport } from '../sim/run-scenario';
 import type { MethodScore } from './metrics';
 import type { EvalResult } from './replay';
 
@@ -43,4 +44,34 @@ export function evalTable(result: EvalResult, source: string): string {
   return (
     [`${source}: ${result.points} points scored (the first 8 measurements warm up)`, line(header), ...rows.map(line)].join('\n') + '\n'
   );
+}
+
+const us = (v: number | null): string => (v === null ? '—' : `${(v * 1e6).toFixed(1)} µs`);
+const ppm = (v: number | null): string => (v === null ? '—' : `${v.toFixed(3)} ppm`);
+
+/** A simulated run's figures, aligned for people. */
+export function scenarioTable(r: ScenarioReport): string {
+  const status = Object.entries(r.status_s)
+    .map(([s, seconds]) => `${s} ${((100 * seconds) / (r.hours * 3600)).toFixed(1)}%`)
+    .join(', ');
+  const weights = Object.entries(r.weights)
+    .filter(([, w]) => w > 0)
+    .map(([p, w]) => `${p} ${w.toFixed(2)}`)
+    .join(', ');
+  const rows: [string, string][] = [
+    ['served |error| p50', us(r.error_p50_s)],
+    ['served |error| p95', us(r.error_p95_s)],
+    ['served |error| max', us(r.error_max_s)],
+    ['95% interval holds the truth', frac(r.coverage_95)],
+    ['[earliest, latest] holds the truth', frac(r.coverage_interval)],
+    ['95% interval mean width', us(r.mean_width_95_s)],
+    ['drift |error| p50 / p95', `${ppm(r.drift_error_p50_ppm)} / ${ppm(r.drift_error_p95_ppm)}`],
+    ['drift 95% interval holds the truth', frac(r.drift_coverage_95)],
+    ['time by clock status', status],
+    ['weights at the end', weights || '—'],
+    ['run time', `${r.wall_s.toFixed(2)} s (${r.wall_s_per_sim_hour.toFixed(3)} s per simulated hour)`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const head = `scenario ${r.scenario}, seed ${r.seed}, ${r.hours} h simulated: ${r.scored} of ${r.queries} answers scored (every answer after the first measurement)`;
+  return [head, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n') + '\n';
 }

@@ -13,4 +13,4 @@ export {
   type EvaluateOptions,
 } from './evaluate';
 export { SERVED, servedMethod } from './served-method';
-export { evalJson, evalTable } from './format';
+export { evalJson, evalTable, scenarioTable } from './format';

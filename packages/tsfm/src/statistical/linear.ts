@@ -59,7 +59,13 @@ export interface LinearFitOptions {
   minWindowSamples?: number;
   /** This many newest samples rejected on the same side mean the clock stepped. Default 4. */
   stepSamples?: number;
-  /** Drift sigma when the window cannot determine a drift (one instant), ppm. Default 50 (ClockBound's max drift). */
+  /**
+   * What is known of the drift before the window says anything, ppm: a drift of 0 with
+   * this sigma. Default 500, the range of real oscillators. A window that spans little
+   * time (one warm-up round: three servers 20 ms apart) cannot measure a drift, and its
+   * least-squares slope would extrapolate noise; weighed against this prior, the slope
+   * counts only as far as the window determines it.
+   */
   priorDriftSigmaPpm?: number;
 }
 
@@ -164,14 +170,18 @@ export function fitLinearDrift(history: readonly Measurement[], options: LinearF
   const p95S = quantileOfAbs(residuals, 0.95) / Z95;
   const residualSigmaS = dof > 0 ? Math.max(Math.sqrt(sumSq / dof), p95S, minSigmaS) : knownSigmaS;
   const offsetSigmaS = Math.max(Math.sqrt(phi2 / line.sumW), minSigmaS / Math.sqrt(used));
-  const priorDriftSigma = (options.priorDriftSigmaPpm ?? 50) * PPM;
-  const driftSigmaSPerS = hasSlope ? Math.sqrt(phi2 / line.sTT) : priorDriftSigma;
+  const priorDriftSigma = (options.priorDriftSigmaPpm ?? 500) * PPM;
+  // Precision-weighted with the prior (mean 0): the slope is uncorrelated with the
+  // offset at the centroid, so the offset is unchanged.
+  const slopePrecision = hasSlope ? line.sTT / phi2 : 0;
+  const precision = (Number.isFinite(slopePrecision) ? slopePrecision : 0) + 1 / priorDriftSigma ** 2;
+  const driftSPerS = hasSlope && Number.isFinite(slopePrecision) ? (line.slope * slopePrecision) / precision : 0;
   return {
     refTimeS: newestS + line.tBarS,
     offsetS: line.yBarS,
     offsetSigmaS,
-    driftSPerS: line.slope,
-    driftSigmaSPerS: Number.isFinite(driftSigmaSPerS) ? driftSigmaSPerS : priorDriftSigma,
+    driftSPerS,
+    driftSigmaSPerS: 1 / Math.sqrt(precision),
     residualSigmaS,
     used,
     rejected: n - used,
