@@ -168,7 +168,7 @@ export class Daemon {
 
   private handlers(): Handlers {
     const pipeline = this.runtime.pipeline;
-    const nowS = (): number => this.opts.clock.now().realtimeS;
+    const nowS = (): number => this.runtime.readClock().realtimeS;
     return {
       ping: () => ({ pong: true, version: VERSION, uptime_seconds: this.uptimeS() }),
       get_time: ({ include_stats }) => {
@@ -234,6 +234,7 @@ export class Daemon {
       drift_uncertainty: c.driftSigma,
       source: c.source,
       leap_indicator: pipeline.leapIndicator,
+      leap: pipeline.leapStatus,
       ntp: {
         servers: sampler.servers.map((srv) => ({ ...srv, weight: shares[srv.name] ?? null })),
         last_measurement_time: pipeline.discipline.lastMeasurementS,

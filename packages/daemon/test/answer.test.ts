@@ -147,7 +147,7 @@ describe('the served clock', () => {
     let current = measured({ offsetS: 0, driftRate: 0 });
     return {
       install(next: Correction, atS: number): void {
-        clock.install(current, next, atS);
+        clock.install(current, next, atS, next.clockStatus === 'disrupted' ? 'step' : 'slew');
         current = next;
       },
       answer(atS: number) {

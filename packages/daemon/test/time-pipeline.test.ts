@@ -104,4 +104,39 @@ describe('the time pipeline, event by event', () => {
     expect(p.discipline.measurements).toHaveLength(1);
     expect(p.timeAnswer(tS + 60)).toMatchObject({ clock_status: 'disrupted', daemon_status: 'warming_up' });
   });
+
+  test('around a leap second it follows the servers that announce it and holds the served time through the repeated second', () => {
+    // A UTC midnight an hour after T0 (in the true count the pipeline estimates).
+    const leapAtUtcS = Math.ceil((T0 + 0.02) / 86_400) * 86_400;
+    const p = new TimePipeline(config, leapAtUtcS - 3600, silentLogger);
+    const utcSample = (tS: number, server: string, leap: LeapIndicator): RoundSample => {
+      const s = sample(tS, server);
+      // After the leap, UTC servers read one second less than the continuous count.
+      return { ...s, offsetS: s.offsetS - (tS + s.offsetS >= leapAtUtcS ? 1 : 0), leap };
+    };
+    let tS = leapAtUtcS - 3600;
+    for (; tS < leapAtUtcS - 40; tS += 64) {
+      const samples = [
+        utcSample(tS, 'utc-a:123', 1),
+        utcSample(tS, 'utc-b:123', 1),
+        { ...sample(tS, 'smear:123'), offsetS: sample(tS).offsetS - 0.3 },
+      ];
+      p.onRound({ samples, warmingUp: false }, tS);
+    }
+    expect(p.leapStatus).toEqual({ leap_at: leapAtUtcS, following: 'announcing', set_aside: ['smear:123'] });
+    const before = p.timeAnswer(tS);
+    expect(Math.abs(before.offset_correction - trueOffsetS(tS))).toBeLessThan(200e-6);
+    // Answered 0.2 s before the leap, then 0.5 s after it by UTC's reckoning: applied on
+    // the tick, the history moved into the new count.
+    const afterS = leapAtUtcS - trueOffsetS(leapAtUtcS) + 0.5;
+    const last = p.timeAnswer(afterS - 0.7);
+    p.onTick(afterS, false);
+    const held = p.timeAnswer(afterS);
+    // The served time stands still (it never goes back) and the interval says by how much.
+    expect(held.corrected_time).toBe(last.corrected_time);
+    expect(held.offset_uncertainty).toBeGreaterThan(0.25);
+    // Two seconds on, the repeated second is over: UTC, one second behind the old count.
+    const later = p.timeAnswer(afterS + 2);
+    expect(Math.abs(later.offset_correction - (trueOffsetS(afterS + 2) - 1))).toBeLessThan(300e-6);
+  });
 });

@@ -120,6 +120,17 @@ export const DaemonStatusAnswerShape = {
   drift_uncertainty: nonNegativeSeconds,
   source: SourceSchema,
   leap_indicator: z.number().int().min(0).max(3).nullable(),
+  /**
+   * Around a leap second: the servers followed (`announcing`: those that announce it,
+   * i.e. UTC as defined) and those set aside (smearing, or not announcing it).
+   */
+  leap: z
+    .object({
+      leap_at: z.number().nullable(),
+      following: z.enum(['all', 'announcing']),
+      set_aside: z.array(z.string()),
+    })
+    .optional(),
   ntp: z.object({
     servers: z.array(NtpServerStatusSchema),
     last_measurement_time: z.number().nullable(),

@@ -77,6 +77,7 @@ export interface SimScenarioOptions {
 }
 
 const HOUR_S = 3600;
+const DAY_S = 86_400;
 
 /** A path to a public server: 20 ms round trip, 1 ms queueing per direction, 2% heavy-tailed spikes, 1% loss. */
 const internet = (extra: Partial<SimPathParams> = {}): SimPathParams => ({
@@ -212,7 +213,8 @@ export function simScenario(name: string, options: SimScenarioOptions = {}): Sim
     name: name as SimScenarioName,
     description: recipe.description,
     seed,
-    startS: DEFAULT_SIM_START_S,
+    // A leap second happens at the end of a UTC day: start so that the middle is midnight.
+    startS: recipe.leapAtMiddle ? Math.ceil((DEFAULT_SIM_START_S + durationS / 2) / DAY_S) * DAY_S - durationS / 2 : DEFAULT_SIM_START_S,
     durationS,
     queryIntervalS: 10,
     hostClock: { ...(recipe.host ?? QUARTZ), seed },

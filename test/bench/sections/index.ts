@@ -4,6 +4,7 @@ import { rssAfterLoad, rssIdle } from './memory';
 import { evalAccuracy } from './eval-accuracy';
 import { liveAccuracy } from './live-accuracy';
 import { models } from './models';
+import { simulation } from './simulation';
 import { socketLatency } from './socket-latency';
 import { startup } from './startup';
 import { throughput } from './throughput';
@@ -24,5 +25,6 @@ export const SECTIONS: readonly Section[] = [
   mcpCall,
   models,
   evalAccuracy,
+  simulation,
   liveAccuracy,
 ];

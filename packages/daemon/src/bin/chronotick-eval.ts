@@ -68,13 +68,7 @@ async function main(): Promise<number> {
 }
 
 /** `--scenario`: the daemon's time path against a simulated world, scored against the truth. */
-async function runScenarioCommand(
-  name: string,
-  seed: number,
-  hours: number | undefined,
-  json: boolean,
-  config: Config,
-): Promise<number> {
+async function runScenarioCommand(name: string, seed: number, hours: number | undefined, json: boolean, config: Config): Promise<number> {
   let scenario;
   try {
     scenario = simScenario(name, { seed, ...(hours === undefined ? {} : { hours }) });

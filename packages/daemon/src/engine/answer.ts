@@ -44,9 +44,13 @@ export function buildTimeAnswer(correction: Correction, ctx: AnswerContext): Tim
   const { systemTimeS, maxDriftPpm, coverage } = ctx;
   const estimate = extrapolate(correction, systemTimeS, maxDriftPpm);
   let offsetS = estimate.offsetS + ctx.pendingSlewS;
-  const sigmaS = estimate.sigmaS + ctx.pendingSlewS;
+  let sigmaS = estimate.sigmaS + ctx.pendingSlewS;
   if (correction.clockStatus !== 'disrupted' && systemTimeS + offsetS < ctx.notBeforeS) {
-    offsetS = ctx.notBeforeS - systemTimeS;
+    // Held at the last time served rather than going back: a known error, so it counts
+    // in the uncertainty as the slew does.
+    const heldS = ctx.notBeforeS - systemTimeS - offsetS;
+    offsetS += heldS;
+    sigmaS += heldS;
   }
   // offset_correction is kept as computed, not as corrected − system: at 1.8e9 s a
   // double resolves only ~0.2 µs, and the difference would carry that rounding.

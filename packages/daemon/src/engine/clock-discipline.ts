@@ -74,6 +74,12 @@ export class ClockDiscipline {
     this.history = measurements.slice(-this.settings.historyLimit);
   }
 
+  /** Moves the offsets measured before host time `beforeS` by `deltaS` (a leap second changed the count). */
+  shiftBefore(beforeS: number, deltaS: number): void {
+    this.fitted = null;
+    this.history = this.history.map((m) => (m.tS < beforeS ? { ...m, offsetS: m.offsetS + deltaS } : m));
+  }
+
   /** Forgets everything: after a step of the host clock no old measurement holds. */
   reset(): void {
     this.fitted = null;

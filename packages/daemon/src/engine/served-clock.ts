@@ -2,10 +2,17 @@ import { slewLeftS } from './answer';
 import { extrapolate, type Correction } from './correction';
 
 /**
- * The guarantee that served time never goes backwards. A new correction that would
- * move the served time back is slewed in (the difference served on top of the new
- * estimate and paid out at a bounded rate, as chrony slews), unless the clock is
- * disrupted, when the served time may jump. Pure: every call is given the instant.
+ * How a new correction that moves the served time back takes effect: `slew` pays the
+ * difference out at a bounded rate, as chrony slews; `hold` serves the new estimate at
+ * once but holds the served time at the last value given until the estimate passes it
+ * (a leap second: UTC repeats a second, and the served time stands still for it);
+ * `step` lets the served time jump back (a disrupted clock).
+ */
+export type InstallMode = 'slew' | 'hold' | 'step';
+
+/**
+ * The guarantee that served time never goes backwards, unless the clock is disrupted.
+ * Pure: every call is given the instant.
  */
 export class ServedClock {
   private slew = { startS: 0, amountS: 0 };
@@ -13,11 +20,11 @@ export class ServedClock {
   private lastServedS = -Infinity;
 
   /** `next` replaces `previous` at host time `nowS`. */
-  install(previous: Correction, next: Correction, nowS: number): void {
-    if (next.clockStatus === 'disrupted') {
+  install(previous: Correction, next: Correction, nowS: number, mode: InstallMode): void {
+    if (mode !== 'slew') {
       this.slew = { startS: 0, amountS: 0 };
       // A disrupted clock restarts the non-decreasing guarantee from the new estimate.
-      this.lastServedS = -Infinity;
+      if (mode === 'step') this.lastServedS = -Infinity;
       return;
     }
     // What was served until now (old estimate plus any slew still running) against the

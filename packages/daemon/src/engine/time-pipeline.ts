@@ -7,6 +7,7 @@ import { buildConfidenceAnswer, buildFutureAnswer, buildTimeAnswer, type AnswerC
 import { ClockDiscipline, type RoundSample } from './clock-discipline';
 import { clockStatusOf, daemonStatusOf, next, type ClockEvent, type ClockPhase } from './clock-state';
 import { extrapolate, hostOnlyCorrection, servedSource, type Correction } from './correction';
+import { LeapWatch, type LeapStatus } from './leap-watch';
 import { KALMAN, Predictors, type ModelRole } from './predictors';
 import { ServedClock } from './served-clock';
 import { ServerSelection } from './server-selection';
@@ -59,6 +60,9 @@ export class TimePipeline {
   readonly discipline: ClockDiscipline;
   readonly predictors: Predictors;
   private readonly selection: ServerSelection;
+  private readonly leaps = new LeapWatch();
+  /** The next correction installed is the first in a new leap-second count. */
+  private leapJustApplied = false;
   private readonly served = new ServedClock();
   private phase: ClockPhase = 'unknown';
   /** The sampler is in its dense warm-up: told by every round and tick. */
@@ -104,7 +108,9 @@ export class TimePipeline {
   onRound(round: RoundEvent, nowS: number): RoundOutcome {
     this.warmingUp = round.warmingUp;
     const none: RoundOutcome = { measurements: [], installed: null, restartWarmUp: false };
-    const selected = this.selection.select(round.samples, this.correction, nowS);
+    const samples = this.leaps.filter(round.samples, this.utcAt(nowS));
+    this.checkLeap(nowS);
+    const selected = this.selection.select(samples, this.correction, nowS);
     if (!selected.ok) return none;
     this.shares = selected.weights;
     this.leap = selected.leap;
@@ -112,7 +118,7 @@ export class TimePipeline {
     if (selected.falsetickers.length > 0) this.log.debug(`NTP falsetickers: ${selected.falsetickers.join(', ')}`);
     // Only this round's samples from truechimers become evidence; a falseticker's never do.
     const covariates = round.covariates ? { covariates: round.covariates } : {};
-    const fresh = round.samples.filter((s) => selected.survivors.includes(s.server)).map((s) => ({ ...s, ...covariates }));
+    const fresh = samples.filter((s) => selected.survivors.includes(s.server)).map((s) => ({ ...s, ...covariates }));
     if (fresh.length === 0) return none;
     const restartWarmUp = this.phase === 'restored' && !this.confirmRestored(fresh, nowS);
     // A refuted restore warms up again, whatever phase the sampler was in.
@@ -145,6 +151,8 @@ export class TimePipeline {
   /** Time passed: measurements may have grown stale, warm-up may be over. */
   onTick(nowS: number, warmingUp: boolean): void {
     this.warmingUp = warmingUp;
+    // A leap second is applied when UTC reaches it, not at the next round.
+    if (this.checkLeap(nowS) && this.discipline.measurements.length > 0) this.install(nowS);
     const lastS = this.discipline.lastMeasurementS;
     const stale = lastS !== null && nowS - lastS > this.freeRunningAfterS;
     const before = this.phase;
@@ -212,6 +220,11 @@ export class TimePipeline {
     return this.leap;
   }
 
+  /** Which servers the daemon follows around a leap second, and which it set aside. */
+  get leapStatus(): LeapStatus {
+    return this.leaps.status();
+  }
+
   timeAnswer(systemTimeS: number): TimeAnswer {
     return this.record(buildTimeAnswer(this.correction, this.context(systemTimeS)));
   }
@@ -258,9 +271,39 @@ export class TimePipeline {
   }
 
   private replace(correction: Correction, nowS: number): void {
-    this.served.install(this.correction, correction, nowS);
+    const mode = correction.clockStatus === 'disrupted' ? 'step' : this.leapJustApplied ? 'hold' : 'slew';
+    this.leapJustApplied = false;
+    this.served.install(this.correction, correction, nowS, mode);
     this.correction = correction;
     this.corrections++;
+  }
+
+  /** The daemon's estimate of UTC at host time `nowS`. */
+  private utcAt(nowS: number): number {
+    return nowS + extrapolate(this.correction, nowS, 0).offsetS;
+  }
+
+  /** Applies a leap second UTC has just passed; true when it did. */
+  private checkLeap(nowS: number): boolean {
+    const leap = this.leaps.due(this.utcAt(nowS));
+    if (leap) this.applyLeap(leap.atUtcS, leap.sign, nowS);
+    return leap !== null;
+  }
+
+  /**
+   * UTC repeated (sign +1) or skipped (−1) a second at `atUtcS`: the measurements taken
+   * before it move into the new count, and what was predicted from the old one is void.
+   * The served offset then moves by the second at once; for an inserted second the
+   * served time stands still until the new count catches up, as UTC repeats a second.
+   */
+  private applyLeap(atUtcS: number, sign: 1 | -1, nowS: number): void {
+    const atHostS = atUtcS - extrapolate(this.correction, nowS, 0).offsetS;
+    this.log.info(`leap second at ${new Date(atUtcS * 1000).toISOString()}: ${sign > 0 ? 'inserted' : 'deleted'}; following it`);
+    this.discipline.shiftBefore(atHostS, -sign);
+    this.generation++;
+    this.predictors.reset();
+    this.selection.clear();
+    this.leapJustApplied = true;
   }
 
   /** Forgets every measurement, forecast and record. */

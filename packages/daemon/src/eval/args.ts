@@ -81,7 +81,8 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
   const hasData = args.data !== undefined && args.data !== '';
   const hasScenario = args.scenario !== undefined && args.scenario !== '';
   if (hasData === hasScenario) throw new EvalUsageError('give either --data FILE or --scenario NAME');
-  if (hasData && (values.seed !== undefined || values.hours !== undefined)) throw new EvalUsageError('--seed and --hours go with --scenario');
+  if (hasData && (values.seed !== undefined || values.hours !== undefined))
+    throw new EvalUsageError('--seed and --hours go with --scenario');
   return args;
 }
 

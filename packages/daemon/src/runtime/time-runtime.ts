@@ -119,18 +119,34 @@ export class TimeRuntime {
     });
   }
 
-  /** Once a second: a step of the host clock, or just time passing. */
-  private tick(): void {
-    const { clock, config, logger } = this.deps;
-    clock.checkForStep?.();
-    const reading = clock.now();
+  /**
+   * Reads the host clock for an answer. A step of the host clock since the last reading
+   * is handled first, so no answer is made from a correction the step has voided (the
+   * check is a comparison of two readings: cheap enough for every request).
+   */
+  readClock(): ClockReading {
+    this.deps.clock.checkForStep?.();
+    const reading = this.deps.clock.now();
+    this.handleStep(reading);
+    return reading;
+  }
+
+  /** A step of realtime against monotonic since the last reading: every measurement is void. */
+  private handleStep(reading: ClockReading): boolean {
     const stepS = realtimeStepS(this.lastReading, reading);
     this.lastReading = reading;
-    if (Math.abs(stepS) > config.clock_measurement.step_threshold_seconds) {
-      this.pipeline.onHostClockStep(stepS, reading.realtimeS);
-      this.ntp.restart();
-      return;
-    }
+    if (Math.abs(stepS) <= this.deps.config.clock_measurement.step_threshold_seconds) return false;
+    this.pipeline.onHostClockStep(stepS, reading.realtimeS);
+    this.ntp.restart();
+    return true;
+  }
+
+  /** Once a second: a step of the host clock, or just time passing. */
+  private tick(): void {
+    const { clock, logger } = this.deps;
+    clock.checkForStep?.();
+    const reading = clock.now();
+    if (this.handleStep(reading)) return;
     this.pipeline.onTick(reading.realtimeS, this.ntp.warmingUp());
     const sampler = this.ntp.status();
     if (sampler.state !== this.lastSamplerState) {

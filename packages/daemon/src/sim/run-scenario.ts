@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { validateConfig, type Config } from '@chronotick/config';
 import { buildSimWorld, type SimScenario, type SimWorld, type SimWorldOptions } from '@chronotick/sim';
 import { createModelRegistry, type ForecasterRegistry } from '@chronotick/tsfm';
+import type { LeapStatus } from '../engine/leap-watch';
 import { silentLogger, type Logger } from '../log';
 import { TimeRuntime } from '../runtime/time-runtime';
 import { ServedScorer, type ServedScore } from './served-score';
@@ -32,6 +33,10 @@ export interface ScenarioReport extends ServedScore {
   corrections: number;
   /** Each predictor's weight at the end. */
   weights: Record<string, number>;
+  /** Each server at the end: the sampler's view and its share of the last round. */
+  servers: { name: string; state: string; kod: string | null; share: number | null }[];
+  /** Which servers were followed around a leap second: the status during the last leap window, if any. */
+  leap_window: LeapStatus | null;
 }
 
 /**
@@ -59,14 +64,19 @@ export async function runScenario(scenario: SimScenario, options: ScenarioRunOpt
     resolver: network.resolver,
   });
   const scorer = new ServedScorer(scenario.queryIntervalS);
+  // The truth is a continuous count; UTC repeats the leap second, and UTC is what is served.
+  const leapAtTrueS = scenario.leapAtS === undefined ? Infinity : scenario.startS + scenario.leapAtS;
+  let leapWindow: LeapStatus | null = null;
   scheduler.setInterval(() => {
     const trueS = scheduler.nowS;
     const query = {
-      answer: runtime.pipeline.timeAnswer(hostClock.now().realtimeS),
-      trueOffsetS: hostClock.trueOffsetAtTrue(trueS),
+      answer: runtime.pipeline.timeAnswer(runtime.readClock().realtimeS),
+      trueOffsetS: hostClock.trueOffsetAtTrue(trueS) - (trueS >= leapAtTrueS ? 1 : 0),
       trueDriftSPerS: hostClock.trueDriftAtTrue(trueS),
     };
     scorer.add(query);
+    const leap = runtime.pipeline.leapStatus;
+    if (leap.following !== 'all') leapWindow = leap;
     options.onQuery?.(query, world);
   }, scenario.queryIntervalS * 1000);
   await scheduler.track(runtime.start());
@@ -84,6 +94,13 @@ export async function runScenario(scenario: SimScenario, options: ScenarioRunOpt
     measurements: runtime.pipeline.discipline.measurements.length,
     corrections: runtime.pipeline.totalCorrections,
     weights: { ...runtime.pipeline.predictors.weights() },
+    servers: runtime.ntp.status().servers.map((srv) => ({
+      name: srv.name,
+      state: srv.state,
+      kod: srv.kod,
+      share: runtime.pipeline.serverShares[srv.name] ?? null,
+    })),
+    leap_window: leapWindow,
   };
 }
 

@@ -19,6 +19,8 @@ export interface ServedScore {
   error_p50_s: number | null;
   error_p95_s: number | null;
   error_max_s: number | null;
+  /** Largest |error| while the clock said `synchronized` (a step or a leap excepted). */
+  error_max_synchronized_s: number | null;
   /** Share of scored answers whose ±1.96σ held the true offset. */
   coverage_95: number | null;
   /** Share whose [earliest, latest] held the true time, at the configured coverage. */
@@ -31,6 +33,8 @@ export interface ServedScore {
   drift_coverage_95: number | null;
   /** Seconds spent in each clock status (queries × interval). */
   status_s: Partial<Record<ClockStatus, number>>;
+  /** The clock status of the last answer. */
+  final_clock_status: ClockStatus | null;
 }
 
 /** Collects the queries of one run. */
@@ -42,6 +46,8 @@ export class ServedScorer {
   private inInterval = 0;
   private width95 = 0;
   private driftIn95 = 0;
+  private maxSynchronizedS: number | null = null;
+  private last: ClockStatus | null = null;
   private readonly statusS: Partial<Record<ClockStatus, number>> = {};
 
   constructor(private readonly intervalS: number) {}
@@ -49,9 +55,11 @@ export class ServedScorer {
   add({ answer, trueOffsetS, trueDriftSPerS }: ScoredQuery): void {
     this.queries++;
     this.statusS[answer.clock_status] = (this.statusS[answer.clock_status] ?? 0) + this.intervalS;
+    this.last = answer.clock_status;
     if (answer.clock_status === 'unknown') return;
     const errorS = answer.offset_correction - trueOffsetS;
     this.errors.push(Math.abs(errorS));
+    if (answer.clock_status === 'synchronized') this.maxSynchronizedS = Math.max(this.maxSynchronizedS ?? 0, Math.abs(errorS));
     const sigmaS = answer.time_uncertainty;
     if (Math.abs(errorS) <= Z95 * sigmaS) this.in95++;
     this.width95 += 2 * Z95 * sigmaS;
@@ -74,6 +82,7 @@ export class ServedScorer {
       error_p50_s: quantile(this.errors, 0.5),
       error_p95_s: quantile(this.errors, 0.95),
       error_max_s: n === 0 ? null : this.errors.reduce((m, v) => Math.max(m, v), 0),
+      error_max_synchronized_s: this.maxSynchronizedS,
       coverage_95: share(this.in95),
       coverage_interval: share(this.inInterval),
       mean_width_95_s: share(this.width95),
@@ -81,6 +90,7 @@ export class ServedScorer {
       drift_error_p95_ppm: scaled(quantile(this.driftErrors, 0.95), 1e6),
       drift_coverage_95: share(this.driftIn95),
       status_s: { ...this.statusS },
+      final_clock_status: this.last,
     };
   }
 }
