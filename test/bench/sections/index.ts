@@ -2,6 +2,7 @@ import type { Section } from '../section';
 import { mcpCall } from './mcp-call';
 import { rssAfterLoad, rssIdle } from './memory';
 import { evalAccuracy } from './eval-accuracy';
+import { faithfulness } from './faithfulness';
 import { liveAccuracy } from './live-accuracy';
 import { models } from './models';
 import { simulation } from './simulation';
@@ -26,5 +27,6 @@ export const SECTIONS: readonly Section[] = [
   models,
   evalAccuracy,
   simulation,
+  faithfulness,
   liveAccuracy,
 ];
