@@ -2,7 +2,7 @@ import { ConfigError, ConfigErrorCode } from './errors';
 
 export type ConfigEnv = Readonly<Record<string, string | undefined>>;
 
-/** The environment variables that override the file, as DESIGN.md lists them. */
+/** The environment variables that override the file (README, "Configuration"). */
 export const ENV_OVERRIDES = [
   'CHRONOTICK_MODEL',
   'CHRONOTICK_DEVICE',

@@ -89,7 +89,7 @@ describe('configuration', () => {
 });
 
 describe('environment overrides', () => {
-  test('each CHRONOTICK_* variable lands where DESIGN.md says', () => {
+  test('each CHRONOTICK_* variable lands where the README says', () => {
     const c = loadConfig({
       env: {
         CHRONOTICK_MODEL: 'kalman',

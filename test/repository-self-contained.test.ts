@@ -1,0 +1,53 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT } from './support/paths';
+
+// A fresh clone has nothing beside it. `.ci/run` proves the suite passes that way by
+// running it on a copy; these checks say *which* file reaches out, in every `npm test`.
+
+function trackedTextFiles(): string[] {
+  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  return out
+    .split('\0')
+    .filter((f) => f !== '' && fs.existsSync(path.join(REPO_ROOT, f)))
+    .filter((f) => !/\.(onnx|csv|json)$/.test(f) || f.endsWith('package.json'));
+}
+
+const THIS_FILE = path.relative(REPO_ROOT, __filename);
+
+describe('the repository stands alone', () => {
+  const files = trackedTextFiles();
+
+  test('the recorded series are in the repository, and the scan below sees the sources', () => {
+    for (const series of ['ares11-2h', 'ares12-2h', 'homelab-4h']) {
+      expect(fs.statSync(path.join(REPO_ROOT, 'data', 'recorded', `${series}.csv`)).size).toBeGreaterThan(1000);
+    }
+    expect(files).toEqual(expect.arrayContaining(['README.md', 'packages/daemon/src/bin/chronotickd.ts', 'configs/default.yaml']));
+  });
+
+  test('no file reads the sibling ../shared folder or cites a DESIGN.md the repository lacks', () => {
+    const offenders: string[] = [];
+    for (const file of files) {
+      if (file === THIS_FILE) continue;
+      const text = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
+      if (/\.\.\/shared\b|'\.\.', 'shared'|shared\/data\//.test(text)) offenders.push(`${file}: ../shared`);
+      if (text.includes('DESIGN.md')) offenders.push(`${file}: DESIGN.md`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  test('every relative link in the Markdown files points at a file in the repository', () => {
+    const broken: string[] = [];
+    for (const file of files.filter((f) => f.endsWith('.md'))) {
+      const text = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
+      for (const match of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = (match[1] as string).split('#')[0] as string;
+        if (target === '' || /^[a-z]+:/.test(target)) continue; // in-page anchor or URL
+        const resolved = path.resolve(REPO_ROOT, path.dirname(file), target);
+        if (!resolved.startsWith(REPO_ROOT + path.sep) || !fs.existsSync(resolved)) broken.push(`${file}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+});
