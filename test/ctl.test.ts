@@ -91,7 +91,7 @@ describe('chronotickctl without a daemon', () => {
     expect(bad.stderr).toContain('fusion.coverage');
     expect(bad.stderr).toContain('clock_measurement.ntp.servers');
     expect((await runBinary(BIN.ctl, ['config', 'check', path.join(dir, 'missing.yaml')])).code).toBe(78);
-    expect((await runBinary(BIN.ctl, ['config', 'check'])).code).toBe(2);
+    expect((await runBinary(BIN.ctl, ['config', 'check', 'a.yaml', 'b.yaml'])).code).toBe(2);
   });
 
   test('usage errors exit 2', async () => {

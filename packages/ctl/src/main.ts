@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ChronoTickClient, ClientError, ClientErrorCode, clientSocketCandidates } from '@chronotick/client';
 import { ProtocolError } from '@chronotick/protocol';
-import { checkConfigFile } from './commands/config-check';
+import { checkConfig } from './commands/config-check';
 import { renderSources } from './commands/sources';
 import { renderStatus } from './commands/status';
 import { renderTime } from './commands/time';
@@ -16,7 +16,9 @@ Commands:
   time                The corrected time with its uncertainty interval
   sources             The NTP servers: reach, offset, delay, jitter, weight, rejects
   watch               Refresh the status live (plain lines when not on a terminal)
-  config check FILE   Validate a configuration file without starting anything
+  config check [FILE] Validate what the daemon would run on: FILE (default: the
+                      embedded defaults) with this environment's CHRONOTICK_*
+                      overrides; starts nothing
 
 Options:
   --socket PATH       The daemon's socket (default: CHRONOTICK_SOCKET, then
@@ -79,9 +81,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
   const [command, ...rest] = positionals;
   if (command === 'config') {
-    if (rest[0] !== 'check' || rest.length !== 2) return usage(io, 'usage: chronotickctl config check FILE');
-    const result = checkConfigFile(rest[1] as string);
-    (result.ok ? io.out : io.err)(`${result.text}\n`);
+    if (rest[0] !== 'check' || rest.length > 2) return usage(io, 'usage: chronotickctl config check [FILE] [--json]');
+    const result = checkConfig({ file: rest[1], env: io.env, json: opts.json });
+    // --json always goes to stdout, for the script that asked; text errors to stderr.
+    (result.ok || opts.json ? io.out : io.err)(`${result.text}\n`);
     return result.ok ? Exit.Ok : Exit.Config;
   }
   if (command === undefined) return usage(io, 'no command given');

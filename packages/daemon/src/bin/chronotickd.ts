@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from '@chronotick/config';
+import { ConfigError, formatConfigError, loadConfig } from '@chronotick/config';
 import { daemonSocketPath } from '@chronotick/protocol';
 import { SystemHostClock } from '@chronotick/ntp';
 import { USAGE, parseDaemonArgs, resolveStateDir } from '../cli';
@@ -31,7 +31,10 @@ async function main(): Promise<number> {
     config = loadConfig({ file: args.config, env: process.env });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`chronotickd: configuration error (${err.code}): ${err.message}\n`);
+      const check = args.config === undefined ? 'chronotickctl config check' : `chronotickctl config check ${args.config}`;
+      process.stderr.write(
+        `chronotickd: configuration error: ${formatConfigError(err)}\nhint: fix what is named above; \`${check}\` checks it without starting the daemon\n`,
+      );
       return Exit.Config;
     }
     throw err;
