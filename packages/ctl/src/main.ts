@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ChronoTickClient, ClientError, ClientErrorCode, clientSocketCandidates } from '@chronotick/client';
+import { ChronoTickClient, ClientError, ClientErrorCode, clientSocketCandidates, currentSocketUser } from '@chronotick/client';
 import { ProtocolError } from '@chronotick/protocol';
 import { checkConfig } from './commands/config-check';
 import { renderSources } from './commands/sources';
@@ -23,6 +23,7 @@ Commands:
 Options:
   --socket PATH       The daemon's socket (default: CHRONOTICK_SOCKET, then
                       $XDG_RUNTIME_DIR/chronotick/chronotickd.sock, then
+                      $TMPDIR/chronotick-$UID/chronotickd.sock, then
                       /run/chronotick/chronotickd.sock)
   --json              Print the daemon's answer as JSON, for scripts
   --interval SECONDS  watch: time between refreshes (default 1)
@@ -31,9 +32,10 @@ Options:
   -V, --version       Show the version
 
 Exit status: 0 ok; 2 usage error; 3 the daemon is not running; 4 the daemon answered
-an error; 78 config check found an invalid file.`;
+an error; 77 permission denied on the socket; 78 config check found an invalid file.`;
 
-export const Exit = { Ok: 0, Runtime: 1, Usage: 2, NotRunning: 3, DaemonError: 4, Config: 78 } as const;
+/** Exit statuses; 77 and 78 are sysexits' EX_NOPERM and EX_CONFIG. */
+export const Exit = { Ok: 0, Runtime: 1, Usage: 2, NotRunning: 3, DaemonError: 4, NoPermission: 77, Config: 78 } as const;
 
 /** Where a command writes; the bin passes process streams, tests pass collectors. */
 export interface Io {
@@ -92,7 +94,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (!['status', 'time', 'sources', 'watch'].includes(command)) return usage(io, `unknown command "${command}"`);
 
   const client = new ChronoTickClient({
-    socketPaths: clientSocketCandidates({ flag: opts.socket, env: io.env }),
+    socketPaths: clientSocketCandidates({ flag: opts.socket, env: io.env, user: currentSocketUser() }),
     timeoutMs: 5000,
   });
   try {
@@ -152,7 +154,8 @@ function failure(io: Io, err: unknown): number {
   const hint = (h: string | undefined): string => (h ? `hint: ${h}\n` : '');
   if (err instanceof ClientError) {
     io.err(`chronotickctl: ${err.message}\n${hint(err.hint)}`);
-    return err.code === ClientErrorCode.DaemonUnreachable ? Exit.NotRunning : Exit.Runtime;
+    if (err.code === ClientErrorCode.DaemonUnreachable) return Exit.NotRunning;
+    return err.code === ClientErrorCode.PermissionDenied ? Exit.NoPermission : Exit.Runtime;
   }
   if (err instanceof ProtocolError) {
     io.err(`chronotickctl: the daemon answered ${err.code}: ${err.message}\n${hint(err.hint)}`);
