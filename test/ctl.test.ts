@@ -60,6 +60,31 @@ describe('chronotickctl against a running daemon', () => {
   });
 });
 
+describe('chronotickctl during warm-up', () => {
+  test('status and watch show the warm-up the JSON reports, even while no server answers', async () => {
+    // 127.0.0.1:9 never answers: after its first round the daemon says `unsynchronized`
+    // while the warm-up still runs, which status once showed as "Warm-up done".
+    const daemon = await startDaemon({ env: { CHRONOTICK_WARMUP: '180' } });
+    try {
+      const json = DaemonStatusAnswerSchema.parse(
+        JSON.parse((await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'status', '--json'])).stdout),
+      );
+      expect(json.warmup_progress).toBeLessThan(1);
+      const text = (await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'status'])).stdout;
+      const shown = /^Warm-up\s+(\d+)% \((\d+) s left\)$/m.exec(text);
+      expect(shown).not.toBeNull();
+      // Read a moment after the JSON: the same warm-up, a little further on.
+      expect(Number(shown?.[1])).toBeGreaterThanOrEqual(Math.floor(json.warmup_progress * 100));
+      expect(Number(shown?.[2])).toBeLessThanOrEqual(Math.ceil(json.warmup_remaining_seconds));
+      expect(Number(shown?.[2])).toBeGreaterThan(100);
+      const watch = await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'watch', '--count', '1']);
+      expect(watch.stdout).toMatch(/ warm-up \d+% \(\d+ s left\) clock=/);
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
+
 describe('chronotickctl without a daemon', () => {
   test('says the daemon is not running, how to start it, and exits 3', async () => {
     const socketPath = path.join(tempDir(), 'nobody.sock');

@@ -63,25 +63,35 @@ async function main(): Promise<number> {
   const client = new ChronoTickClient({ socketPaths, timeoutMs: 5000 });
   const server = createMcpServer(client);
   const transport = new StdioServerTransport();
-  process.stderr.write(`chronotick-mcp ${VERSION}: serving MCP on stdio; daemon socket ${socketPaths.join(' or ')}\n`);
-  await server.connect(transport);
-  // The host closing stdin is how an MCP session ends.
-  return new Promise<number>((resolve) => {
-    let finishing = false;
-    const finish = (): void => {
-      if (finishing) return;
-      finishing = true;
-      client.close();
-      void server
-        .close()
-        .then(() => privateDaemon?.stop())
-        .finally(() => resolve(0));
-    };
-    process.stdin.on('end', finish);
-    process.stdin.on('close', finish);
-    process.on('SIGTERM', finish);
-    process.on('SIGINT', finish);
+
+  // The session ends when the host closes our stdin, or closes our stdout under us
+  // (a write then fails with EPIPE): either way finish quietly, exit 0.
+  let finishing = false;
+  let resolveDone: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => (resolveDone = resolve));
+  const finish = (): void => {
+    if (finishing) return;
+    finishing = true;
+    client.close();
+    void server
+      .close()
+      .then(() => privateDaemon?.stop())
+      .finally(() => resolveDone(0));
+  };
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') log(`chronotick-mcp: stdout: ${err.message}; ending the session`);
+    finish();
   });
+  // A host that closed stderr too must not turn our last log line into a crash.
+  process.stderr.on('error', () => undefined);
+  process.stdin.on('end', finish);
+  process.stdin.on('close', finish);
+  process.on('SIGTERM', finish);
+  process.on('SIGINT', finish);
+
+  log(`chronotick-mcp ${VERSION}: serving MCP on stdio; daemon socket ${socketPaths.join(' or ')}`);
+  await server.connect(transport);
+  return done;
 }
 
 main().then(
