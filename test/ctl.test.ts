@@ -41,6 +41,7 @@ describe('chronotickctl against a running daemon', () => {
     const text = await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'sources']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^SERVER\s+ADDRESS\s+STATE\s+REACH/m);
+    expect(text.stdout).toContain('REACH: the last 8 polls in octal, newest last (377 = all answered, 000 = none)');
     const json = JSON.parse((await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'sources', '--json'])).stdout);
     expect(Array.isArray(json.servers)).toBe(true);
     expect(typeof json.summary).toBe('string');

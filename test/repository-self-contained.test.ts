@@ -42,17 +42,34 @@ describe('the repository stands alone', () => {
     expect(offenders).toEqual([]);
   });
 
-  test('every relative link in the Markdown files points at a file in the repository', () => {
+  test('every relative link in the Markdown files points at a file in the repository, and at a heading it has', () => {
     const broken: string[] = [];
     for (const file of files.filter((f) => f.endsWith('.md'))) {
       const text = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
       for (const match of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-        const target = (match[1] as string).split('#')[0] as string;
-        if (target === '' || /^[a-z]+:/.test(target)) continue; // in-page anchor or URL
-        const resolved = path.resolve(REPO_ROOT, path.dirname(file), target);
+        const [target = '', anchor] = (match[1] as string).split('#');
+        if (/^[a-z]+:/.test(target)) continue; // a URL
+        const resolved = target === '' ? path.join(REPO_ROOT, file) : path.resolve(REPO_ROOT, path.dirname(file), target);
         if (!resolved.startsWith(REPO_ROOT + path.sep) || !fs.existsSync(resolved)) broken.push(`${file}: ${target}`);
+        else if (anchor !== undefined && resolved.endsWith('.md') && !headingSlugs(resolved).has(anchor))
+          broken.push(`${file}: #${anchor}`);
       }
     }
     expect(broken).toEqual([]);
   });
 });
+
+/** The anchors GitHub makes of a Markdown file's headings: lower case, punctuation dropped, spaces to hyphens. */
+function headingSlugs(file: string): Set<string> {
+  const slugs = new Set<string>();
+  for (const match of fs.readFileSync(file, 'utf8').matchAll(/^#{1,6}\s+(.+)$/gm)) {
+    slugs.add(
+      (match[1] as string)
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-'),
+    );
+  }
+  return slugs;
+}

@@ -18,3 +18,6 @@ export function table(header: string[], rows: string[][]): string {
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
+
+/** Printed under every server table: REACH is octal bits, which nobody should have to know. */
+export const REACH_LEGEND = 'REACH: the last 8 polls in octal, newest last (377 = all answered, 000 = none)';

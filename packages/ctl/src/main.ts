@@ -14,7 +14,8 @@ export const USAGE = `Usage: chronotickctl [--socket PATH] [--json] <command>
 Commands:
   status              The daemon's state: sync, warm-up, offset and drift, sources, models
   time                The corrected time with its uncertainty interval
-  sources             The NTP servers: reach, offset, delay, jitter, weight, rejects
+  sources             The NTP servers: reach (the last 8 polls in octal, 377 = all
+                      answered), offset, delay, jitter, weight, rejects
   watch               Refresh the status live (plain lines when not on a terminal)
   config check [FILE] Validate what the daemon would run on: FILE (default: the
                       embedded defaults) with this environment's CHRONOTICK_*

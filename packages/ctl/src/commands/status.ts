@@ -1,5 +1,5 @@
 import type { DaemonStatusAnswer } from '@chronotick/protocol';
-import { alignRows, formatDuration, formatPpm, formatSeconds, formatWarmup, table } from '../format';
+import { REACH_LEGEND, alignRows, formatDuration, formatPpm, formatSeconds, formatWarmup, table } from '../format';
 
 /** `chronotickctl status`: what an operator needs at a glance. */
 export function renderStatus(s: DaemonStatusAnswer): string {
@@ -38,5 +38,5 @@ export function renderStatus(s: DaemonStatusAnswer): string {
       m.calibrated_error_s === null ? '-' : formatSeconds(m.calibrated_error_s),
     ]),
   );
-  return `${head}\n\n${servers}\n\n${models}`;
+  return `${head}\n\n${servers}\n${REACH_LEGEND}\n\n${models}`;
 }

@@ -1,6 +1,6 @@
 /**
- * onnxruntime-node 1.30 writes a device id and a queue of telemetry events (23 per
- * daemon start) to ~/.cache/Microsoft/DeveloperTools/.onnxruntime unless its native
+ * onnxruntime-node 1.30 writes a device id and a queue of telemetry events (11 for one
+ * model session) to ~/.cache/Microsoft/DeveloperTools/.onnxruntime unless its native
  * runtime finds ORT_DISABLE_TELEMETRY set when it loads. A time service phones no one,
  * so this module sets it, and session.ts imports it before onnxruntime-node: every
  * program that runs a model (chronotickd, chronotick-eval, the bench, the training
