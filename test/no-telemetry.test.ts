@@ -14,7 +14,7 @@ import { BIN, REPO_ROOT } from './support/paths';
 const EVAL_BIN = path.join(REPO_ROOT, 'packages/daemon/bin/chronotick-eval.js');
 const SHIPPED_MODEL = path.join(REPO_ROOT, 'packages/tsfm/models/chronotick-short.onnx');
 
-/** A scratch home and cache; the environment without any telemetry switch of the caller's. */
+/** A scratch home and cache, in this process's environment (without the switches, see beforeAll). */
 function scratch(): { home: string; cache: string; env: Record<string, string> } {
   const dir = tempDir('ct-telemetry-');
   const home = path.join(dir, 'home');
@@ -22,7 +22,6 @@ function scratch(): { home: string; cache: string; env: Record<string, string> }
   fs.mkdirSync(home);
   fs.mkdirSync(cache);
   const env = cleanEnv({ HOME: home, XDG_CACHE_HOME: cache }) as Record<string, string>;
-  delete env.ORT_DISABLE_TELEMETRY;
   return { home, cache, env };
 }
 
@@ -33,9 +32,19 @@ function telemetryWritten(where: { home: string; cache: string }): string[] {
 
 describe('onnxruntime telemetry stays off', () => {
   // The programs must turn it off themselves, not inherit the switch from whoever runs
-  // the tests (startDaemon and runBinary pass this process's environment on).
+  // the tests (startDaemon and runBinary pass this process's environment on). The
+  // runtime also stays quiet when CI is set (`CI=true .ci/run` showed it), which would
+  // make every check here pass for the wrong reason.
+  const QUIETING = ['ORT_DISABLE_TELEMETRY', 'CI'];
+  const saved = new Map<string, string | undefined>();
   beforeAll(() => {
-    delete process.env.ORT_DISABLE_TELEMETRY;
+    for (const name of QUIETING) {
+      saved.set(name, process.env[name]);
+      delete process.env[name];
+    }
+  });
+  afterAll(() => {
+    for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
   });
 
   test('control: the runtime on its own does write it here, so the checks below can fail', () => {
