@@ -41,6 +41,7 @@ describe('chronotickctl against a running daemon', () => {
     const text = await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'sources']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^SERVER\s+ADDRESS\s+STATE\s+REACH/m);
+    expect(text.stdout).toContain('REACH: the last 8 polls in octal, newest last (377 = all answered, 000 = none)');
     const json = JSON.parse((await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'sources', '--json'])).stdout);
     expect(Array.isArray(json.servers)).toBe(true);
     expect(typeof json.summary).toBe('string');
@@ -57,6 +58,31 @@ describe('chronotickctl against a running daemon', () => {
   test('CHRONOTICK_SOCKET is honoured when --socket is absent', async () => {
     const result = await runBinary(BIN.ctl, ['time', '--json'], { CHRONOTICK_SOCKET: daemon.socketPath });
     expect(result.code).toBe(0);
+  });
+});
+
+describe('chronotickctl during warm-up', () => {
+  test('status and watch show the warm-up the JSON reports, even while no server answers', async () => {
+    // 127.0.0.1:9 never answers: after its first round the daemon says `unsynchronized`
+    // while the warm-up still runs, which status once showed as "Warm-up done".
+    const daemon = await startDaemon({ env: { CHRONOTICK_WARMUP: '180' } });
+    try {
+      const json = DaemonStatusAnswerSchema.parse(
+        JSON.parse((await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'status', '--json'])).stdout),
+      );
+      expect(json.warmup_progress).toBeLessThan(1);
+      const text = (await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'status'])).stdout;
+      const shown = /^Warm-up\s+(\d+)% \((\d+) s left\)$/m.exec(text);
+      expect(shown).not.toBeNull();
+      // Read a moment after the JSON: the same warm-up, a little further on.
+      expect(Number(shown?.[1])).toBeGreaterThanOrEqual(Math.floor(json.warmup_progress * 100));
+      expect(Number(shown?.[2])).toBeLessThanOrEqual(Math.ceil(json.warmup_remaining_seconds));
+      expect(Number(shown?.[2])).toBeGreaterThan(100);
+      const watch = await runBinary(BIN.ctl, ['--socket', daemon.socketPath, 'watch', '--count', '1']);
+      expect(watch.stdout).toMatch(/ warm-up \d+% \(\d+ s left\) clock=/);
+    } finally {
+      await daemon.stop();
+    }
   });
 });
 
@@ -91,7 +117,7 @@ describe('chronotickctl without a daemon', () => {
     expect(bad.stderr).toContain('fusion.coverage');
     expect(bad.stderr).toContain('clock_measurement.ntp.servers');
     expect((await runBinary(BIN.ctl, ['config', 'check', path.join(dir, 'missing.yaml')])).code).toBe(78);
-    expect((await runBinary(BIN.ctl, ['config', 'check'])).code).toBe(2);
+    expect((await runBinary(BIN.ctl, ['config', 'check', 'a.yaml', 'b.yaml'])).code).toBe(2);
   });
 
   test('usage errors exit 2', async () => {

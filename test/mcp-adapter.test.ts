@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -79,6 +80,56 @@ describe('chronotick-mcp through the MCP SDK client over stdio', () => {
     expect(ci.structuredContent?.confidence_level).toBe(0.95);
   });
 
+  test('it does not claim its tool list can change', () => {
+    expect(client.getServerCapabilities()?.tools).toBeDefined();
+    expect(client.getServerCapabilities()?.tools?.listChanged).toBeFalsy();
+  });
+
+  test('numbers and booleans sent as strings are read as what the schema wants', async () => {
+    const future = (await client.callTool({ name: 'get_time_with_future_uncertainty', arguments: { future_seconds: '30' } })) as ToolResult;
+    expect(future.isError).toBeFalsy();
+    expect(future.structuredContent?.future_seconds).toBe(30);
+    const ci = (await client.callTool({
+      name: 'get_time_with_confidence_interval',
+      arguments: { confidence_level: ' 0.95 ' },
+    })) as ToolResult;
+    expect(ci.isError).toBeFalsy();
+    expect(ci.structuredContent?.confidence_level).toBe(0.95);
+    const stats = (await client.callTool({ name: 'get_time', arguments: { include_stats: 'true' } })) as ToolResult;
+    expect(stats.isError).toBeFalsy();
+    expect(stats.structuredContent?.detailed_stats).toBeDefined();
+    // The advertised schema still asks for a number: leniency is not an invitation.
+    const { tools } = await client.listTools();
+    const futureTool = tools.find((t) => t.name === 'get_time_with_future_uncertainty');
+    expect(futureTool?.inputSchema.properties?.future_seconds).toMatchObject({ type: 'number', minimum: 0, maximum: 3600 });
+    expect(futureTool?.inputSchema.required).toEqual(['future_seconds']);
+  });
+
+  test('a missing argument is called required; a string that is no number is refused', async () => {
+    const missing = (await client.callTool({ name: 'get_time_with_future_uncertainty', arguments: {} })) as ToolResult;
+    expect(missing.isError).toBe(true);
+    expect(missing.content[0]?.text).toContain('future_seconds is required');
+    const words = (await client.callTool({
+      name: 'get_time_with_future_uncertainty',
+      arguments: { future_seconds: 'soon' },
+    })) as ToolResult;
+    expect(words.isError).toBe(true);
+    expect(words.content[0]?.text).toContain('future_seconds must be a number of seconds');
+  });
+
+  test('the text scales each figure to a readable unit, as chronotickctl does', async () => {
+    // The offline daemon is unsynchronized: ±1 s, which once read "±1000001.0 µs".
+    const time = (await client.callTool({ name: 'get_time', arguments: {} })) as ToolResult;
+    const text = time.content[0]?.text ?? '';
+    expect(text).toMatch(/uncertainty: ±1\.\d{6} s \(1σ\)/);
+    expect(text).toContain('offset correction: +0 s;');
+    const ci = (await client.callTool({ name: 'get_time_with_confidence_interval', arguments: { confidence_level: 0.9 } })) as ToolResult;
+    expect(ci.content[0]?.text).toMatch(/\(width \d\.\d{6} s\)/);
+    const status = (await client.callTool({ name: 'get_daemon_status', arguments: {} })) as ToolResult;
+    expect(status.content[0]?.text).toMatch(/^offset: \+0 s ± 1\.\d{6} s$/m);
+    for (const result of [time, ci, status]) expect(result.content[0]?.text).not.toMatch(/\d{4,}\.\d µs/);
+  });
+
   test('out-of-range arguments are refused with a clear message', async () => {
     const future = (await client.callTool({
       name: 'get_time_with_future_uncertainty',
@@ -118,6 +169,32 @@ describe('chronotick-mcp when the daemon is not running', () => {
     expect(((await client.callTool({ name: 'get_time', arguments: {} })) as ToolResult).isError).toBeFalsy();
     await client.close();
     await daemon.stop();
+  });
+});
+
+describe('chronotick-mcp when its host goes away', () => {
+  test('a host that closes our stdout ends the session quietly (exit 0, no EPIPE trace)', async () => {
+    const child = spawn(process.execPath, [BIN.mcp, '--socket', path.join(tempDir(), 'absent.sock')], {
+      env: cleanEnv(OFFLINE_ENV),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const send = (message: object): boolean => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
+    const initialized = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    send({
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '0' } },
+    });
+    await initialized;
+    // The host stops reading; stdin stays open, so only the failed write can tell.
+    child.stdout.destroy();
+    send({ id: 2, method: 'tools/list' });
+    expect(await exited).toBe(0);
+    expect(stderr).not.toContain('EPIPE');
+    expect(stderr).not.toMatch(/\n\s+at /);
   });
 });
 

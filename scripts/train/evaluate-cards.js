@@ -15,7 +15,7 @@ const round = (v) => (v === null ? null : Number(v.toPrecision(4)));
 
 async function main() {
   const dir = resolve(process.argv[2] ?? 'packages/tsfm/models');
-  const recordedDir = resolve(__dirname, '../../../shared/data/recorded');
+  const recordedDir = resolve(__dirname, '../../data/recorded');
   const series = {};
   for (const f of readdirSync(recordedDir)
     .filter((f) => f.endsWith('.csv'))

@@ -75,7 +75,7 @@ function main() {
     index.push({ file, config });
   }
   writeFileSync(join(dir, 'synthetic', 'index.json'), JSON.stringify(index, null, 1));
-  const recordedDir = resolve(__dirname, '../../../shared/data/recorded');
+  const recordedDir = resolve(__dirname, '../../data/recorded');
   for (const f of readdirSync(recordedDir).filter((f) => f.endsWith('.csv'))) copyFileSync(join(recordedDir, f), join(dir, 'recorded', f));
   process.stdout.write(`wrote ${args.series} synthetic series and the recorded ones to ${dir}\n`);
 }

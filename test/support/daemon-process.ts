@@ -111,3 +111,26 @@ export function runBinary(
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/**
+ * Spawns a daemon through any launcher (setpriv, an installed copy) and resolves once
+ * `socketPath` accepts; a daemon that never listens fails with everything it printed.
+ */
+export async function spawnListening(
+  cmd: string,
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd: string; socketPath: string },
+): Promise<{ process: ChildProcess; output(): string; exited: Promise<number | null> }> {
+  const child = spawn(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    await waitForSocket(opts.socketPath, 15_000);
+  } catch (err) {
+    child.kill('SIGTERM');
+    throw new Error(`${(err as Error).message}\n${output}`);
+  }
+  return { process: child, output: () => output, exited };
+}

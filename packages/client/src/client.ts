@@ -12,6 +12,7 @@ import {
   type ResultOf,
 } from '@chronotick/protocol';
 import { ClientError, ClientErrorCode, START_DAEMON_HINT } from './errors';
+import { permissionDenied } from './socket-access';
 
 export interface ClientOptions {
   /** Socket paths to try in order; the first that accepts is used. */
@@ -101,14 +102,22 @@ export class ChronoTickClient {
 
   private async connectFirst(): Promise<net.Socket> {
     const failures: string[] = [];
+    let denied: string | undefined;
     for (const socketPath of this.opts.socketPaths) {
       try {
         const socket = await connectOnce(socketPath);
         this.adopt(socket, socketPath);
         return socket;
       } catch (err) {
-        failures.push(`${socketPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        const code = (err as NodeJS.ErrnoException).code;
+        // EACCES: a socket is there and likely a daemon behind it, just not for us.
+        if (code === 'EACCES' || code === 'EPERM') denied ??= socketPath;
+        failures.push(`${socketPath} (${code ?? (err as Error).message})`);
       }
+    }
+    if (denied !== undefined) {
+      const { message, hint } = permissionDenied(denied);
+      throw new ClientError(ClientErrorCode.PermissionDenied, message, hint, [...this.opts.socketPaths]);
     }
     throw new ClientError(
       ClientErrorCode.DaemonUnreachable,

@@ -4,6 +4,8 @@ import type { ProtocolError } from '@chronotick/protocol';
 export const ClientErrorCode = {
   /** No daemon answers on any candidate socket path. */
   DaemonUnreachable: 'CT_DAEMON_UNREACHABLE',
+  /** A socket is there but this user may not open it (not in the socket's group). */
+  PermissionDenied: 'CT_PERMISSION_DENIED',
   /** The daemon did not answer a request in time. */
   Timeout: 'CT_TIMEOUT',
   /** The connection broke with the request unanswered. */
@@ -20,7 +22,7 @@ export class ClientError extends Error {
     readonly code: ClientErrorCode,
     message: string,
     readonly hint?: string,
-    /** Every socket path tried, for CT_DAEMON_UNREACHABLE. */
+    /** Every socket path tried, for CT_DAEMON_UNREACHABLE and CT_PERMISSION_DENIED. */
     readonly pathsTried: string[] = [],
   ) {
     super(message);

@@ -1,5 +1,6 @@
 export { ConfigSchema, type Config, type ConfigInput } from './schema';
-export { ConfigError, ConfigErrorCode, type ConfigProblem } from './errors';
-export { loadConfig, parseConfigText, validateConfig } from './load';
-export { applyEnvOverrides, ENV_OVERRIDES, type ConfigEnv } from './env';
+export { ConfigError, ConfigErrorCode, describeProblem, formatConfigError, type ConfigProblem } from './errors';
+export { loadConfig, loadConfigReporting, parseConfigText, validateConfig, type LoadedConfig } from './load';
+export { applyEnvOverrides, ENV_OVERRIDES, type AppliedOverride, type ConfigEnv } from './env';
+export { editDistance, suggestKey } from './suggest';
 export { DEFAULT_CONFIG } from './defaults';

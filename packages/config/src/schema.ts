@@ -167,7 +167,7 @@ export const ConfigSchema = z
     short_term: shortTermSchema.default(() => shortTermSchema.parse({})),
     long_term: longTermSchema.default(() => longTermSchema.parse({})),
     fusion: fusionSchema.default(() => fusionSchema.parse({})),
-    /** Unix socket path; unset means the discovery order of DESIGN.md. */
+    /** Unix socket path; unset means the discovery order (README, "The socket"). */
     socket_path: z.string().min(1).optional(),
     /** Where learned state is kept; unset means $STATE_DIRECTORY or a per-user path. */
     state_dir: z.string().min(1).optional(),

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, DEFAULT_CONFIG, loadConfig, parseConfigText } from '../src';
+import { ConfigError, DEFAULT_CONFIG, editDistance, loadConfig, loadConfigReporting, parseConfigText, type ConfigProblem } from '../src';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -11,12 +11,12 @@ function writeTemp(text: string): string {
   return file;
 }
 
-function problemsOf(fn: () => unknown): { code: string; source: string; paths: string[]; message: string } {
+function problemsOf(fn: () => unknown): { code: string; source: string; paths: string[]; message: string; problems: ConfigProblem[] } {
   try {
     fn();
   } catch (err) {
     if (err instanceof ConfigError) {
-      return { code: err.code, source: err.source, paths: err.problems.map((p) => p.path), message: err.message };
+      return { code: err.code, source: err.source, paths: err.problems.map((p) => p.path), message: err.message, problems: err.problems };
     }
     throw err;
   }
@@ -69,10 +69,44 @@ describe('configuration', () => {
     expect(p.message).toContain('expected number');
   });
 
-  test('out-of-range values and unknown keys are each reported', () => {
+  test('out-of-range values and unknown keys are each reported, an unknown key at its own path', () => {
     const p = problemsOf(() => parseConfigText('fusion:\n  coverage: 1.5\nshort_term:\n  modle_name: x\n', 'typo.yaml'));
-    expect(p.paths.sort()).toEqual(['fusion.coverage', 'short_term']);
-    expect(p.message).toContain('modle_name');
+    expect(p.paths.sort()).toEqual(['fusion.coverage', 'short_term.modle_name']);
+    expect(p.message).toContain('short_term.modle_name: unknown key; did you mean "short_term.model_name"?');
+  });
+
+  test('a misspelt key gets the nearest known key; a key in the wrong section gets its place', () => {
+    const yaml = [
+      'clock_measurment: {}',
+      'coverage: 0.9',
+      'logging:',
+      '  levle: debug',
+      '  colour: true',
+      'short_term:',
+      '  thread: 2',
+      'clock_measurement:',
+      '  ntp:',
+      '    sevrers: [a]',
+    ].join('\n');
+    const p = problemsOf(() => parseConfigText(yaml, 'typos.yaml'));
+    const suggestions = Object.fromEntries(p.problems.map((q) => [q.path, q.suggestion ?? null]));
+    expect(suggestions).toEqual({
+      clock_measurment: 'clock_measurement',
+      coverage: 'fusion.coverage',
+      'logging.levle': 'logging.level',
+      'logging.colour': null,
+      'short_term.thread': 'short_term.threads',
+      'clock_measurement.ntp.sevrers': 'clock_measurement.ntp.servers',
+    });
+    for (const q of p.problems) expect(q.message).toBe('unknown key');
+  });
+
+  test('edit distance counts insertions, deletions, substitutions and swaps as one each', () => {
+    expect(editDistance('levle', 'level')).toBe(1);
+    expect(editDistance('thread', 'threads')).toBe(1);
+    expect(editDistance('coverge', 'coverage')).toBe(1);
+    expect(editDistance('abc', 'xyz')).toBe(3);
+    expect(editDistance('', 'ab')).toBe(2);
   });
 
   test('broken YAML and a non-mapping document are clear errors', () => {
@@ -89,7 +123,7 @@ describe('configuration', () => {
 });
 
 describe('environment overrides', () => {
-  test('each CHRONOTICK_* variable lands where DESIGN.md says', () => {
+  test('each CHRONOTICK_* variable lands where the README says', () => {
     const c = loadConfig({
       env: {
         CHRONOTICK_MODEL: 'kalman',
@@ -118,5 +152,19 @@ describe('environment overrides', () => {
     expect(problemsOf(() => loadConfig({ env: { CHRONOTICK_WARMUP: 'soon' } })).paths).toEqual(['CHRONOTICK_WARMUP']);
     expect(problemsOf(() => loadConfig({ env: { CHRONOTICK_NTP_SERVERS: ' , ' } })).paths).toEqual(['CHRONOTICK_NTP_SERVERS']);
     expect(problemsOf(() => loadConfig({ env: { CHRONOTICK_LOG_LEVEL: 'loud' } })).paths).toEqual(['logging.level']);
+  });
+
+  test('a value an override set that the schema refuses names the variable beside the field', () => {
+    const file = writeTemp('fusion:\n  coverage: 0.99\n');
+    const p = problemsOf(() => loadConfig({ file, env: { CHRONOTICK_NTP_SERVERS: 'time.google.com:99999' } }));
+    expect(p.source).toBe(file);
+    expect(p.problems).toEqual([expect.objectContaining({ path: 'clock_measurement.ntp.servers.0', variable: 'CHRONOTICK_NTP_SERVERS' })]);
+    expect(p.message).toContain('(set by CHRONOTICK_NTP_SERVERS)');
+  });
+
+  test('loadConfigReporting says which overrides took effect and what they set', () => {
+    const loaded = loadConfigReporting({ env: { CHRONOTICK_WARMUP: '5', CHRONOTICK_MODEL: '  ', HOME: '/x' } });
+    expect(loaded.source).toBe('embedded defaults');
+    expect(loaded.envOverrides).toEqual([{ variable: 'CHRONOTICK_WARMUP', fields: ['clock_measurement.timing.warm_up.duration_seconds'] }]);
   });
 });

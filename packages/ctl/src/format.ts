@@ -1,39 +1,6 @@
 /** Text rendering helpers for people; --json output never goes through these. */
 
-/** Seconds in the unit that reads best: ns, µs, ms or s, with a sign when asked. */
-export function formatSeconds(seconds: number, signed = false): string {
-  const sign = signed && seconds >= 0 ? '+' : '';
-  const abs = Math.abs(seconds);
-  if (abs === 0) return `${sign}0 s`;
-  if (abs < 1e-6) return `${sign}${(seconds * 1e9).toFixed(0)} ns`;
-  if (abs < 1e-3) return `${sign}${(seconds * 1e6).toFixed(1)} µs`;
-  if (abs < 1) return `${sign}${(seconds * 1e3).toFixed(3)} ms`;
-  return `${sign}${seconds.toFixed(6)} s`;
-}
-
-/** A drift rate in parts per million. */
-export function formatPpm(rate: number): string {
-  const ppm = rate * 1e6;
-  return `${ppm >= 0 ? '+' : ''}${ppm.toFixed(3)} ppm`;
-}
-
-/** A duration in seconds as `3d 4h 5m 6s`, dropping leading zero units. */
-export function formatDuration(totalS: number): string {
-  let s = Math.floor(totalS);
-  const parts: string[] = [];
-  for (const [unit, size] of [
-    ['d', 86400],
-    ['h', 3600],
-    ['m', 60],
-  ] as const) {
-    if (s >= size || parts.length > 0) {
-      parts.push(`${Math.floor(s / size)}${unit}`);
-      s %= size;
-    }
-  }
-  parts.push(`${s}s`);
-  return parts.join(' ');
-}
+export { formatDuration, formatPpm, formatSeconds, formatWarmup } from '@chronotick/protocol';
 
 /** Rows of `label  value`, labels padded to one column. */
 export function alignRows(rows: [string, string][]): string {
@@ -51,3 +18,6 @@ export function table(header: string[], rows: string[][]): string {
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
+
+/** Printed under every server table: REACH is octal bits, which nobody should have to know. */
+export const REACH_LEGEND = 'REACH: the last 8 polls in octal, newest last (377 = all answered, 000 = none)';

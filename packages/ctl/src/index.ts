@@ -2,4 +2,4 @@ export { run, USAGE, Exit, VERSION, type Io } from './main';
 export { renderStatus } from './commands/status';
 export { renderSources } from './commands/sources';
 export { renderTime } from './commands/time';
-export { checkConfigFile } from './commands/config-check';
+export { checkConfig } from './commands/config-check';

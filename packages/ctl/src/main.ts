@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { ChronoTickClient, ClientError, ClientErrorCode, clientSocketCandidates } from '@chronotick/client';
+import { ChronoTickClient, ClientError, ClientErrorCode, clientSocketCandidates, currentSocketUser } from '@chronotick/client';
 import { ProtocolError } from '@chronotick/protocol';
-import { checkConfigFile } from './commands/config-check';
+import { checkConfig } from './commands/config-check';
 import { renderSources } from './commands/sources';
 import { renderStatus } from './commands/status';
 import { renderTime } from './commands/time';
@@ -14,13 +14,17 @@ export const USAGE = `Usage: chronotickctl [--socket PATH] [--json] <command>
 Commands:
   status              The daemon's state: sync, warm-up, offset and drift, sources, models
   time                The corrected time with its uncertainty interval
-  sources             The NTP servers: reach, offset, delay, jitter, weight, rejects
+  sources             The NTP servers: reach (the last 8 polls in octal, 377 = all
+                      answered), offset, delay, jitter, weight, rejects
   watch               Refresh the status live (plain lines when not on a terminal)
-  config check FILE   Validate a configuration file without starting anything
+  config check [FILE] Validate what the daemon would run on: FILE (default: the
+                      embedded defaults) with this environment's CHRONOTICK_*
+                      overrides; starts nothing
 
 Options:
   --socket PATH       The daemon's socket (default: CHRONOTICK_SOCKET, then
                       $XDG_RUNTIME_DIR/chronotick/chronotickd.sock, then
+                      $TMPDIR/chronotick-$UID/chronotickd.sock, then
                       /run/chronotick/chronotickd.sock)
   --json              Print the daemon's answer as JSON, for scripts
   --interval SECONDS  watch: time between refreshes (default 1)
@@ -29,9 +33,10 @@ Options:
   -V, --version       Show the version
 
 Exit status: 0 ok; 2 usage error; 3 the daemon is not running; 4 the daemon answered
-an error; 78 config check found an invalid file.`;
+an error; 77 permission denied on the socket; 78 config check found an invalid file.`;
 
-export const Exit = { Ok: 0, Runtime: 1, Usage: 2, NotRunning: 3, DaemonError: 4, Config: 78 } as const;
+/** Exit statuses; 77 and 78 are sysexits' EX_NOPERM and EX_CONFIG. */
+export const Exit = { Ok: 0, Runtime: 1, Usage: 2, NotRunning: 3, DaemonError: 4, NoPermission: 77, Config: 78 } as const;
 
 /** Where a command writes; the bin passes process streams, tests pass collectors. */
 export interface Io {
@@ -79,9 +84,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
   const [command, ...rest] = positionals;
   if (command === 'config') {
-    if (rest[0] !== 'check' || rest.length !== 2) return usage(io, 'usage: chronotickctl config check FILE');
-    const result = checkConfigFile(rest[1] as string);
-    (result.ok ? io.out : io.err)(`${result.text}\n`);
+    if (rest[0] !== 'check' || rest.length > 2) return usage(io, 'usage: chronotickctl config check [FILE] [--json]');
+    const result = checkConfig({ file: rest[1], env: io.env, json: opts.json });
+    // --json always goes to stdout, for the script that asked; text errors to stderr.
+    (result.ok || opts.json ? io.out : io.err)(`${result.text}\n`);
     return result.ok ? Exit.Ok : Exit.Config;
   }
   if (command === undefined) return usage(io, 'no command given');
@@ -89,7 +95,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (!['status', 'time', 'sources', 'watch'].includes(command)) return usage(io, `unknown command "${command}"`);
 
   const client = new ChronoTickClient({
-    socketPaths: clientSocketCandidates({ flag: opts.socket, env: io.env }),
+    socketPaths: clientSocketCandidates({ flag: opts.socket, env: io.env, user: currentSocketUser() }),
     timeoutMs: 5000,
   });
   try {
@@ -149,7 +155,8 @@ function failure(io: Io, err: unknown): number {
   const hint = (h: string | undefined): string => (h ? `hint: ${h}\n` : '');
   if (err instanceof ClientError) {
     io.err(`chronotickctl: ${err.message}\n${hint(err.hint)}`);
-    return err.code === ClientErrorCode.DaemonUnreachable ? Exit.NotRunning : Exit.Runtime;
+    if (err.code === ClientErrorCode.DaemonUnreachable) return Exit.NotRunning;
+    return err.code === ClientErrorCode.PermissionDenied ? Exit.NoPermission : Exit.Runtime;
   }
   if (err instanceof ProtocolError) {
     io.err(`chronotickctl: the daemon answered ${err.code}: ${err.message}\n${hint(err.hint)}`);

@@ -12,7 +12,8 @@ Options:
                          the same as configs/default.yaml)
   --socket PATH          Unix socket to listen on (default: CHRONOTICK_SOCKET, the
                          config's socket_path, $RUNTIME_DIRECTORY, /run/chronotick when
-                         root, else $XDG_RUNTIME_DIR/chronotick)
+                         root, else $XDG_RUNTIME_DIR/chronotick, else a private
+                         $TMPDIR/chronotick-$UID)
   --state-dir DIR        Where learned state is kept (default: $STATE_DIRECTORY,
                          /var/lib/chronotick when root, else ~/.local/state/chronotick)
   --log-format FORMAT    text (default) or json

@@ -6,7 +6,7 @@ import { simulateScenario, simulationToReplayCsv } from '@chronotick/tsfm';
 
 // The installed binary (built by `tsc -b`, as `npm test`'s pretest does).
 const BIN = resolve(__dirname, '../bin/chronotick-eval.js');
-const RECORDED = resolve(__dirname, '../../../../shared/data/recorded');
+const RECORDED = resolve(__dirname, '../../../data/recorded');
 
 function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60000 });

@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG } from '@chronotick/config';
 import { parseReplayCsv, simulateScenario, type Measurement } from '@chronotick/tsfm';
 import { evalJson, evalTable, evaluateSeries, replaySeries, systemMethod, type EvalMethod } from '../src/eval';
 
-const RECORDED = resolve(__dirname, '../../../../shared/data/recorded');
+const RECORDED = resolve(__dirname, '../../../data/recorded');
 const recorded = (file: string): Measurement[] => parseReplayCsv(readFileSync(join(RECORDED, file), 'utf8'));
 const MODELS = ['chronotick_short', 'chronotick_long'] as const;
 const METHODS = ['system', 'hold_last', 'linear', 'kalman', ...MODELS];

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ChronoTickClient } from '@chronotick/client';
+import { ChronoTickClient, ClientError, ClientErrorCode } from '@chronotick/client';
 
 /**
  * For a laptop with no service installed: `chronotick-mcp --start-daemon` starts a
@@ -27,14 +27,17 @@ export function findDaemonEntry(): string {
   }
 }
 
-/** True when a daemon answers a ping on one of the paths. */
-export async function daemonAnswers(socketPaths: string[]): Promise<boolean> {
+/**
+ * Whether a daemon answers a ping on one of the paths: `answers`, `denied` (a socket
+ * this user may not open — starting another daemon would not help), or `absent`.
+ */
+export async function probeDaemon(socketPaths: string[]): Promise<'answers' | 'denied' | 'absent'> {
   const probe = new ChronoTickClient({ socketPaths, timeoutMs: 2000 });
   try {
     await probe.request('ping');
-    return true;
-  } catch {
-    return false;
+    return 'answers';
+  } catch (err) {
+    return err instanceof ClientError && err.code === ClientErrorCode.PermissionDenied ? 'denied' : 'absent';
   } finally {
     probe.close();
   }
@@ -54,7 +57,7 @@ export async function startPrivateDaemon(socketPath: string, log: (line: string)
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the private chronotickd exited with status ${child.exitCode}`);
-    if (await daemonAnswers([socketPath])) break;
+    if ((await probeDaemon([socketPath])) === 'answers') break;
     if (Date.now() > deadline) {
       child.kill('SIGTERM');
       throw new Error(`the private chronotickd did not answer on ${socketPath} within ${READY_TIMEOUT_MS} ms`);

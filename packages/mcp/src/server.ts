@@ -32,6 +32,9 @@ export function createMcpServer(client: ChronoTickClient): McpServer {
       (args: Record<string, unknown>) => callTool(client, tool, args),
     );
   }
+  // registerTool announces tools.listChanged: true, but these four never change; a
+  // host that believes it would wait for list_changed notifications that never come.
+  server.server.registerCapabilities({ tools: { listChanged: false } });
   return server;
 }
 

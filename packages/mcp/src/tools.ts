@@ -9,6 +9,7 @@ import {
   TimeAnswerShape,
   type MethodName,
 } from '@chronotick/protocol';
+import { acceptBooleanString, acceptNumericString } from './lenient-args';
 
 const isoField = {
   corrected_time_iso: z.string().describe('corrected_time as ISO 8601 UTC with microseconds'),
@@ -41,7 +42,7 @@ export const TOOLS: ToolSpec[] = [
       'coverage. Use it instead of the system clock whenever the time matters: timestamps for ' +
       'logs or records, deadlines, or ordering events across machines (compare intervals, not ' +
       'points: two events are ordered only if their intervals do not overlap).',
-    inputShape: GetTimeParamsShape,
+    inputShape: { include_stats: acceptBooleanString(GetTimeParamsShape.include_stats) },
     outputShape: { ...TimeAnswerShape, ...isoField },
     hasTime: true,
   },
@@ -65,7 +66,7 @@ export const TOOLS: ToolSpec[] = [
       'The corrected time now plus how uncertain the clock will be future_seconds from now ' +
       '(0–3600) if nothing is measured meanwhile. Use it to plan work that must happen by a ' +
       'deadline or to decide how long a timestamp taken now stays trustworthy.',
-    inputShape: FutureUncertaintyParamsShape,
+    inputShape: { future_seconds: acceptNumericString(FutureUncertaintyParamsShape.future_seconds) },
     outputShape: { ...FutureUncertaintyShape, ...isoField },
     hasTime: true,
   },
@@ -77,7 +78,7 @@ export const TOOLS: ToolSpec[] = [
       'The corrected time with an interval that holds the true time with probability ' +
       'confidence_level (0 < c < 1, default 0.9). Use it when you need a bound at a specific ' +
       'confidence, e.g. 0.99 before asserting that one event happened before another.',
-    inputShape: ConfidenceIntervalParamsShape,
+    inputShape: { confidence_level: acceptNumericString(ConfidenceIntervalParamsShape.confidence_level) },
     outputShape: { ...ConfidenceIntervalShape, ...isoField },
     hasTime: true,
   },

@@ -11,7 +11,12 @@ export const GetTimeParamsShape = {
 
 export const FutureUncertaintyParamsShape = {
   future_seconds: z
-    .number({ error: 'future_seconds must be a number of seconds' })
+    .number({
+      error: (issue) =>
+        issue.input === undefined
+          ? `future_seconds is required: how far ahead to project, 0–${MAX_FUTURE_SECONDS} seconds`
+          : 'future_seconds must be a number of seconds',
+    })
     .finite()
     .min(0, { error: `future_seconds must be between 0 and ${MAX_FUTURE_SECONDS} seconds` })
     .max(MAX_FUTURE_SECONDS, { error: `future_seconds must be between 0 and ${MAX_FUTURE_SECONDS} seconds` })

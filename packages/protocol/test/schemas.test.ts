@@ -58,6 +58,15 @@ describe('socket discovery', () => {
     expect(daemonSocketPath({ env: { XDG_RUNTIME_DIR: '/xdg' }, isRoot: false })).toBe('/xdg/chronotick/chronotickd.sock');
   });
 
+  test('a user with no XDG_RUNTIME_DIR gets a per-user path in the temp directory, never /run', () => {
+    const user = { uid: 1000, tmpDir: '/tmp' };
+    expect(daemonSocketPath({ env: {}, isRoot: false, user })).toBe('/tmp/chronotick-1000/chronotickd.sock');
+    expect(daemonSocketPath({ env: { XDG_RUNTIME_DIR: '/xdg' }, isRoot: false, user })).toBe('/xdg/chronotick/chronotickd.sock');
+    expect(daemonSocketPath({ env: {}, isRoot: true, user: { uid: 0, tmpDir: '/tmp' } })).toBe('/run/chronotick/chronotickd.sock');
+    // Where there are no uids there is no per-user fallback.
+    expect(daemonSocketPath({ env: {}, isRoot: false, user: { uid: undefined, tmpDir: '/tmp' } })).toBe('/run/chronotick/chronotickd.sock');
+  });
+
   test('a client given a path uses only it; otherwise the user path, then the system path', () => {
     expect(clientSocketCandidates({ flag: '/f.sock', env: { CHRONOTICK_SOCKET: '/e.sock' } })).toEqual(['/f.sock']);
     expect(clientSocketCandidates({ env: { CHRONOTICK_SOCKET: '/e.sock' } })).toEqual(['/e.sock']);
@@ -66,6 +75,20 @@ describe('socket discovery', () => {
       '/run/chronotick/chronotickd.sock',
     ]);
     expect(clientSocketCandidates({ env: {} })).toEqual(['/run/chronotick/chronotickd.sock']);
+  });
+
+  test("a client tries the per-user fallback the daemon would bind, after the runtime path (root's daemon uses /run)", () => {
+    const user = { uid: 1000, tmpDir: '/var/tmp' };
+    expect(clientSocketCandidates({ env: { XDG_RUNTIME_DIR: '/xdg' }, user })).toEqual([
+      '/xdg/chronotick/chronotickd.sock',
+      '/var/tmp/chronotick-1000/chronotickd.sock',
+      '/run/chronotick/chronotickd.sock',
+    ]);
+    expect(clientSocketCandidates({ env: {}, user })).toEqual([
+      daemonSocketPath({ env: {}, isRoot: false, user }),
+      '/run/chronotick/chronotickd.sock',
+    ]);
+    expect(clientSocketCandidates({ env: {}, user: { uid: 0, tmpDir: '/tmp' } })).toEqual(['/run/chronotick/chronotickd.sock']);
   });
 });
 

@@ -38,7 +38,7 @@ function parseNumber(text: string, line: number, column: ReplayColumn): number {
 
 /**
  * Parse a replay series `timestamp,offset_s,delay_s,server[,true_offset_s]` (see
- * shared/data/README.md). The header is required and its columns are matched by name,
+ * data/README.md). The header is required and its columns are matched by name,
  * so their order may vary; unknown columns are refused rather than ignored, because a
  * misspelt `true_offset_s` silently ignored would score an evaluation against the
  * wrong truth. Timestamps must not decrease. Blank lines and a trailing newline are

@@ -36,5 +36,5 @@ export function walkForward(forecaster: SyncForecaster, series: readonly Measure
   return { points: n, maeS: sumAbs / n, rmseS: Math.sqrt(sumSq / n), maxErrorS: maxAbs, coverage95: covered / n };
 }
 
-/** The recorded series shipped beside the repository (../shared/data/recorded). */
-export const RECORDED_DIR = resolve(__dirname, '../../../../shared/data/recorded');
+/** The recorded series shipped in the repository (data/recorded; see data/README.md). */
+export const RECORDED_DIR = resolve(__dirname, '../../../data/recorded');

@@ -12,7 +12,7 @@ function scoreAll(series: ReturnType<typeof parseReplayCsv>): Record<(typeof MOD
   return out;
 }
 
-// Figures from shared/data/README.md, ms: each measurement after the first 8 predicted from those before it.
+// Figures from data/README.md, ms: each measurement after the first 8 predicted from those before it.
 const REFERENCE_MS = {
   'ares11-2h': { system: 2.6, hold_last: 3.03, median5: 2.43 },
   'ares12-2h': { system: 23.19, hold_last: 43.86, median5: 22.66 },
@@ -33,7 +33,7 @@ describe('walk-forward accuracy on the recorded series', () => {
       expect(scores.median5.maeS * 1e3).toBeCloseTo(ref.median5, 1);
       expect(scores.hold_last.points).toBe(series.length - 8);
       for (const model of ['linear', 'kalman'] as const) {
-        // "No worse than" allows 5% on MAE (DESIGN.md, replay evaluation).
+        // "No worse than" allows 5% on MAE (docs/EVALUATION.md).
         expect(scores[model].maeS * 1e3).toBeLessThanOrEqual(ref.median5 * 1.05);
         expect(scores[model].maeS * 1e3).toBeLessThan(ref.system);
       }

@@ -6,7 +6,7 @@ import { evaluateServed } from 'chronotickd';
 import { REPO_ROOT } from '../lib/servers';
 import type { BenchContext, Figure, Section } from '../section';
 
-const RECORDED = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'recorded');
+const RECORDED = path.join(REPO_ROOT, 'data', 'recorded');
 const SCENARIOS = ['quartz_drift', 'temperature_cycles', 'vm_fast_drift', 'steps'] as const;
 
 /**
@@ -20,7 +20,7 @@ export const evalAccuracy: Section = {
   title: 'replay evaluation: fusion vs the best single method',
   async run(ctx: BenchContext): Promise<Figure[]> {
     const series: [string, Measurement[]][] = [];
-    for (const file of fs.existsSync(RECORDED) ? fs.readdirSync(RECORDED).sort() : []) {
+    for (const file of fs.readdirSync(RECORDED).sort()) {
       if (file.endsWith('.csv'))
         series.push([file.replace('.csv', ''), parseReplayCsv(fs.readFileSync(path.join(RECORDED, file), 'utf8'))]);
     }

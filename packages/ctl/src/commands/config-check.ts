@@ -1,23 +1,38 @@
-import { ConfigError, loadConfig } from '@chronotick/config';
+import { ConfigError, formatConfigError, loadConfigReporting, type ConfigEnv, type LoadedConfig } from '@chronotick/config';
 
-/** `chronotickctl config check FILE`: validates a configuration without starting anything. */
-export function checkConfigFile(file: string): { ok: boolean; text: string } {
+/**
+ * `chronotickctl config check [FILE]`: validates what the daemon would run on — the
+ * file (or the embedded defaults) with the CHRONOTICK_* overrides of this environment
+ * — without starting anything.
+ */
+export function checkConfig(opts: { file: string | undefined; env: ConfigEnv; json: boolean }): { ok: boolean; text: string } {
+  let loaded: LoadedConfig;
   try {
-    const config = loadConfig({ file });
-    const ntp = config.clock_measurement.ntp.servers.join(', ');
-    return {
-      ok: true,
-      text:
-        `${file}: valid\n` +
-        `  NTP servers: ${ntp}\n` +
-        `  models: ${config.short_term.model_name} (short term, ${config.short_term.enabled ? 'on' : 'off'}), ` +
-        `${config.long_term.model_name} (long term, ${config.long_term.enabled ? 'on' : 'off'})`,
-    };
+    loaded = loadConfigReporting({ file: opts.file, env: opts.env });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      const lines = err.problems.map((p) => `  ${p.path || '(file)'}: ${p.message}`);
-      return { ok: false, text: `${err.source}: invalid (${err.code})\n${lines.join('\n')}` };
+    if (!(err instanceof ConfigError)) throw err;
+    if (opts.json) {
+      return { ok: false, text: JSON.stringify({ valid: false, source: err.source, code: err.code, problems: err.problems }, null, 2) };
     }
-    throw err;
+    return { ok: false, text: formatConfigError(err) };
   }
+  if (opts.json) {
+    const { config, source, envOverrides } = loaded;
+    return { ok: true, text: JSON.stringify({ valid: true, source, env_overrides: envOverrides, config }, null, 2) };
+  }
+  return { ok: true, text: validText(loaded) };
+}
+
+function validText({ config, source, envOverrides }: LoadedConfig): string {
+  const model = (role: 'short_term' | 'long_term', name: string): string =>
+    `${config[role].model_name} (${name}, ${config[role].enabled ? 'on' : 'off'})`;
+  const env =
+    envOverrides.length === 0 ? 'none' : envOverrides.map((o) => `${o.variable} → ${o.fields.join(', ')}`).join('\n' + ' '.repeat(15));
+  return [
+    `${source}: valid`,
+    `  environment: ${env}`,
+    `  NTP servers: ${config.clock_measurement.ntp.servers.join(', ')}`,
+    `  warm-up:     ${config.clock_measurement.timing.warm_up.duration_seconds} s`,
+    `  models:      ${model('short_term', 'short term')}, ${model('long_term', 'long term')}`,
+  ].join('\n');
 }

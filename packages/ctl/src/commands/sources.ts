@@ -1,5 +1,5 @@
 import type { DaemonStatusAnswer } from '@chronotick/protocol';
-import { formatSeconds, table } from '../format';
+import { REACH_LEGEND, formatSeconds, table } from '../format';
 
 /** `chronotickctl sources`: each NTP server, its health and its weight in the last round. */
 export function renderSources(s: DaemonStatusAnswer): string {
@@ -22,5 +22,5 @@ export function renderSources(s: DaemonStatusAnswer): string {
     ];
   });
   const header = ['SERVER', 'ADDRESS', 'STATE', 'REACH', 'SAMPLES', 'OFFSET', 'DELAY', 'JITTER', 'WEIGHT', 'REJECTS'];
-  return `${table(header, rows)}\n\n${s.ntp.summary}`;
+  return `${table(header, rows)}\n${REACH_LEGEND}\n\n${s.ntp.summary}`;
 }

@@ -1,13 +1,11 @@
 import type { DaemonStatusAnswer } from '@chronotick/protocol';
-import { alignRows, formatDuration, formatPpm, formatSeconds, table } from '../format';
+import { REACH_LEGEND, alignRows, formatDuration, formatPpm, formatSeconds, formatWarmup, table } from '../format';
 
 /** `chronotickctl status`: what an operator needs at a glance. */
 export function renderStatus(s: DaemonStatusAnswer): string {
-  const warmup =
-    s.status === 'warming_up' ? `${Math.round(s.warmup_progress * 100)}% (${Math.ceil(s.warmup_remaining_seconds)} s left)` : 'done';
   const head = alignRows([
     ['Status', `${s.status} (clock ${s.clock_status})`],
-    ['Warm-up', warmup],
+    ['Warm-up', formatWarmup(s.warmup_progress, s.warmup_remaining_seconds)],
     ['Offset', `${formatSeconds(s.offset_correction, true)} ± ${formatSeconds(s.offset_uncertainty)}`],
     ['Drift', `${formatPpm(s.drift_rate)} ± ${formatPpm(s.drift_uncertainty).replace('+', '')}`],
     ['Source', s.source],
@@ -40,5 +38,5 @@ export function renderStatus(s: DaemonStatusAnswer): string {
       m.calibrated_error_s === null ? '-' : formatSeconds(m.calibrated_error_s),
     ]),
   );
-  return `${head}\n\n${servers}\n\n${models}`;
+  return `${head}\n\n${servers}\n${REACH_LEGEND}\n\n${models}`;
 }

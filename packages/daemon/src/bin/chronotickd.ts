@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from '@chronotick/config';
-import { daemonSocketPath } from '@chronotick/protocol';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, formatConfigError, loadConfig } from '@chronotick/config';
+import { daemonSocketPath, userFallbackSocketPath } from '@chronotick/protocol';
 import { SystemHostClock } from '@chronotick/ntp';
 import { USAGE, parseDaemonArgs, resolveStateDir } from '../cli';
 import { Daemon } from '../daemon';
 import { createLogger } from '../log';
-import { SocketInUseError } from '../server/socket-file';
+import { SocketInUseError, ensurePrivateDirectory } from '../server/socket-file';
 import { VERSION } from '../version';
 import { Exit } from './exit-codes';
 
@@ -31,7 +33,10 @@ async function main(): Promise<number> {
     config = loadConfig({ file: args.config, env: process.env });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`chronotickd: configuration error (${err.code}): ${err.message}\n`);
+      const check = args.config === undefined ? 'chronotickctl config check' : `chronotickctl config check ${args.config}`;
+      process.stderr.write(
+        `chronotickd: configuration error: ${formatConfigError(err)}\nhint: fix what is named above; \`${check}\` checks it without starting the daemon\n`,
+      );
       return Exit.Config;
     }
     throw err;
@@ -45,9 +50,11 @@ async function main(): Promise<number> {
     fileLevel: args.debugTrace ? 'trace' : 'debug',
   });
   const clock = new SystemHostClock();
+  const user = { uid: process.getuid?.(), tmpDir: os.tmpdir() };
+  const socketPath = daemonSocketPath({ flag: args.socket, configPath: config.socket_path, env: process.env, isRoot, user });
   const daemon = new Daemon({
     config,
-    socketPath: daemonSocketPath({ flag: args.socket, configPath: config.socket_path, env: process.env, isRoot }),
+    socketPath,
     stateDir: resolveStateDir({ flag: args.stateDir, configDir: config.state_dir, env: process.env, isRoot }),
     logsDir: process.env.LOGS_DIRECTORY?.split(':')[0],
     logger,
@@ -64,6 +71,12 @@ async function main(): Promise<number> {
   process.on('SIGINT', () => onSignal('SIGINT'));
 
   try {
+    if (socketPath === userFallbackSocketPath(user)) {
+      // No $XDG_RUNTIME_DIR (ssh, containers, CI): a private folder in the temp
+      // directory, where chronotickctl and chronotick-mcp look too.
+      logger.info(`no XDG_RUNTIME_DIR: using the per-user socket ${socketPath}`);
+      await ensurePrivateDirectory(path.dirname(socketPath), socketPath);
+    }
     await daemon.start();
   } catch (err) {
     logger.error((err as Error).message);

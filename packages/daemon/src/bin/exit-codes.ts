@@ -1,4 +1,4 @@
-/** Exit statuses of the daemon's binaries, as DESIGN.md's contract fixes them. */
+/** Exit statuses of the daemon's binaries, as the README's "The programs" lists them. */
 export const Exit = {
   Ok: 0,
   Runtime: 1,

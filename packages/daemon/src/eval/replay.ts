@@ -2,7 +2,7 @@ import type { Measurement } from '@chronotick/tsfm';
 import { ErrorAccumulator, type MethodReport } from './metrics';
 import type { EvalMethod, PredictionRequest } from './methods';
 
-/** Measurements that only warm the methods up and are not scored (DESIGN.md). */
+/** Measurements that only warm the methods up and are not scored (docs/EVALUATION.md). */
 export const WARMUP_MEASUREMENTS = 8;
 
 /** What a replay found: scored points and each method's report, in method order. */

@@ -26,6 +26,38 @@ export class SocketPathError extends Error {
   }
 }
 
+/** What to do when the path is not ours to write: the flag and the variables that move it. */
+export const SOCKET_PERMISSION_HINT =
+  'choose a path you can write with --socket PATH or CHRONOTICK_SOCKET=PATH (or set XDG_RUNTIME_DIR), ' +
+  'or run the installed service (systemctl start chronotick-mcp)';
+
+function pathError(socketPath: string, err: NodeJS.ErrnoException): SocketPathError {
+  const denied = err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS';
+  return new SocketPathError(socketPath, denied ? `${err.message}; ${SOCKET_PERMISSION_HINT}` : err.message);
+}
+
+/**
+ * For the per-user fallback in a shared temp directory: the directory must be ours,
+ * a real directory (not a link someone planted) and closed to others, as tmux checks
+ * /tmp/tmux-<uid>. Created 0700 when absent.
+ */
+export async function ensurePrivateDirectory(dir: string, socketPath: string): Promise<void> {
+  try {
+    await fs.promises.mkdir(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw pathError(socketPath, err as NodeJS.ErrnoException);
+  }
+  const st = await fs.promises.lstat(dir);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0) {
+    throw new SocketPathError(
+      socketPath,
+      `${dir} must be a directory of yours that no one else can open (mode 0700); ` +
+        `remove it if it is not yours, or ${SOCKET_PERMISSION_HINT}`,
+    );
+  }
+}
+
 /** Owner and group may connect; others may not (the group is how access is granted). */
 const SOCKET_MODE = 0o660;
 const DIRECTORY_MODE = 0o750;
@@ -38,7 +70,11 @@ const DIRECTORY_MODE = 0o750;
  * moment the socket exists.
  */
 export async function listenOnSocketFile(server: net.Server, socketPath: string): Promise<void> {
-  await fs.promises.mkdir(path.dirname(socketPath), { recursive: true, mode: DIRECTORY_MODE });
+  try {
+    await fs.promises.mkdir(path.dirname(socketPath), { recursive: true, mode: DIRECTORY_MODE });
+  } catch (err) {
+    throw pathError(socketPath, err as NodeJS.ErrnoException);
+  }
   await removeIfStale(socketPath);
   // The socket file is created with the process umask; clear the bits for others
   // while it is created, so there is no moment in which anyone could connect.
@@ -47,7 +83,7 @@ export async function listenOnSocketFile(server: net.Server, socketPath: string)
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') reject(new SocketInUseError(socketPath));
-        else reject(new SocketPathError(socketPath, err.message));
+        else reject(pathError(socketPath, err));
       });
       server.listen(socketPath, () => resolve());
     });
@@ -68,7 +104,9 @@ async function removeIfStale(socketPath: string): Promise<void> {
     throw new SocketPathError(socketPath, 'a file that is not a socket is in the way; remove it by hand');
   }
   if (await somebodyAnswers(socketPath)) throw new SocketInUseError(socketPath);
-  await fs.promises.unlink(socketPath);
+  await fs.promises.unlink(socketPath).catch((err: NodeJS.ErrnoException) => {
+    throw pathError(socketPath, err);
+  });
 }
 
 function somebodyAnswers(socketPath: string): Promise<boolean> {

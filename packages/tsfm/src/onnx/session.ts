@@ -1,5 +1,7 @@
 import { createHash } from 'crypto';
 import { readFileSync } from 'fs';
+// Before onnxruntime-node: its native runtime reads the switch when it loads.
+import './telemetry-off';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { ModelFileError, TsfmError } from '../errors';
 import { readModelCard, type LoadedCard, type ModelCard } from './card';
