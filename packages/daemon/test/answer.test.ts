@@ -10,9 +10,9 @@ function measured(overrides: Partial<Correction> = {}): Correction {
   return {
     refTimeS: T0,
     offsetS: 0.05,
-    driftRate: 50e-6,
+    driftSPerS: 50e-6,
     offsetSigmaS: 20e-6,
-    driftSigma: 0.1e-6,
+    driftSigmaSPerS: 0.1e-6,
     lastMeasurementS: T0,
     predictionTimeS: T0,
     source: 'ntp',
@@ -144,7 +144,7 @@ describe('the served clock', () => {
   /** Installs corrections one after another and answers as the pipeline does. */
   function served() {
     const clock = new ServedClock();
-    let current = measured({ offsetS: 0, driftRate: 0 });
+    let current = measured({ offsetS: 0, driftSPerS: 0 });
     return {
       install(next: Correction, atS: number): void {
         clock.install(current, next, atS, next.clockStatus === 'disrupted' ? 'step' : 'slew');
@@ -160,31 +160,31 @@ describe('the served clock', () => {
 
   test('a correction that moves time back is not served backwards', () => {
     const s = served();
-    s.install(measured({ offsetS: 0.5, driftRate: 0 }), T0);
+    s.install(measured({ offsetS: 0.5, driftSPerS: 0 }), T0);
     const first = s.answer(T0).corrected_time;
-    s.install(measured({ offsetS: 0.1, driftRate: 0 }), T0);
+    s.install(measured({ offsetS: 0.1, driftSPerS: 0 }), T0);
     expect(s.answer(T0 + 0.001).corrected_time).toBeGreaterThanOrEqual(first);
   });
 
   test('a backward correction is slewed out at the bounded rate; a forward one applies at once', () => {
     const s = served();
-    s.install(measured({ offsetS: 0.1, driftRate: 0 }), T0);
-    s.install(measured({ offsetS: 0.05, driftRate: 0 }), T0);
+    s.install(measured({ offsetS: 0.1, driftSPerS: 0 }), T0);
+    s.install(measured({ offsetS: 0.05, driftSPerS: 0 }), T0);
     const atStart = s.answer(T0);
     expect(atStart.offset_correction).toBeCloseTo(0.1, 9);
     expect(atStart.time_uncertainty).toBeGreaterThanOrEqual(0.05);
     // 5% of 0.5 s = 25 ms slewed out
     expect(s.answer(T0 + 0.5).offset_correction).toBeCloseTo(0.075, 6);
     expect(s.answer(T0 + 1.5).offset_correction).toBeCloseTo(0.05, 9);
-    s.install(measured({ offsetS: 0.2, driftRate: 0 }), T0 + 1.5);
+    s.install(measured({ offsetS: 0.2, driftSPerS: 0 }), T0 + 1.5);
     expect(s.answer(T0 + 1.5).offset_correction).toBeCloseTo(0.2, 9);
   });
 
   test('a disrupted clock steps instead of slewing', () => {
     const s = served();
-    s.install(measured({ offsetS: 0.1, driftRate: 0 }), T0);
+    s.install(measured({ offsetS: 0.1, driftSPerS: 0 }), T0);
     s.answer(T0);
-    s.install(measured({ offsetS: -5, driftRate: 0, clockStatus: 'disrupted' }), T0);
+    s.install(measured({ offsetS: -5, driftSPerS: 0, clockStatus: 'disrupted' }), T0);
     expect(s.answer(T0).offset_correction).toBeCloseTo(-5, 9);
   });
 

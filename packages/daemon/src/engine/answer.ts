@@ -60,9 +60,9 @@ export function buildTimeAnswer(correction: Correction, ctx: AnswerContext): Tim
     corrected_time: correctedS,
     system_time: systemTimeS,
     offset_correction: offsetS,
-    drift_rate: correction.driftRate,
+    drift_rate: correction.driftSPerS,
     offset_uncertainty: sigmaS,
-    drift_uncertainty: correction.driftSigma,
+    drift_uncertainty: correction.driftSigmaSPerS,
     time_uncertainty: sigmaS,
     earliest: correctedS - halfWidthS,
     latest: correctedS + halfWidthS,
@@ -83,7 +83,7 @@ export function confidenceFromSigma(sigmaS: number): number {
 
 /** How long until the sigma has grown by VALIDITY_SIGMA_GROWTH, clamped to [1, 60] s. */
 function validityS(correction: Correction, maxDriftPpm: number, sigmaS: number): number {
-  const growthRate = Math.max(correction.driftSigma, maxDriftPpm * 1e-6);
+  const growthRate = Math.max(correction.driftSigmaSPerS, maxDriftPpm * 1e-6);
   const seconds = (VALIDITY_SIGMA_GROWTH * sigmaS) / growthRate;
   return Math.min(MAX_VALIDITY_S, Math.max(MIN_VALIDITY_S, seconds));
 }

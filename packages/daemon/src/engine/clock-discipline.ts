@@ -100,9 +100,9 @@ export class ClockDiscipline {
     return {
       refTimeS: fit.refTimeS,
       offsetS: fit.offsetS,
-      driftRate: fit.driftSPerS,
+      driftSPerS: fit.driftSPerS,
       offsetSigmaS: Math.hypot(fit.offsetSigmaS, floorSigmaS),
-      driftSigma: fit.driftSigmaSPerS,
+      driftSigmaSPerS: fit.driftSigmaSPerS,
       lastMeasurementS: fit.lastSampleTimeS,
       predictionTimeS: nowS,
       source: servedSource('ntp', clockStatus),

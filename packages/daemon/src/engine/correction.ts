@@ -11,9 +11,9 @@ export interface Correction {
   /** True time minus host time at refTimeS, seconds. */
   offsetS: number;
   /** d(offset)/dt, seconds per second. */
-  driftRate: number;
+  driftSPerS: number;
   offsetSigmaS: number;
-  driftSigma: number;
+  driftSigmaSPerS: number;
   /** Host-clock seconds of the last accepted measurement; null when there is none. */
   lastMeasurementS: number | null;
   /** When this correction was computed (host-clock Unix seconds). */
@@ -59,9 +59,9 @@ export function hostOnlyCorrection(nowS: number): Correction {
   return {
     refTimeS: nowS,
     offsetS: 0,
-    driftRate: 0,
+    driftSPerS: 0,
     offsetSigmaS: UNMEASURED_OFFSET_SIGMA_S,
-    driftSigma: UNMEASURED_DRIFT_SIGMA,
+    driftSigmaSPerS: UNMEASURED_DRIFT_SIGMA,
     lastMeasurementS: null,
     predictionTimeS: nowS,
     source: 'system',
@@ -84,8 +84,8 @@ export interface Extrapolated {
  */
 export function extrapolate(correction: Correction, atS: number, maxDriftPpm: number): Extrapolated {
   const sinceRefS = atS - correction.refTimeS;
-  const offsetS = correction.offsetS + correction.driftRate * sinceRefS;
-  const statisticalSigmaS = Math.hypot(correction.offsetSigmaS, correction.driftSigma * sinceRefS);
+  const offsetS = correction.offsetS + correction.driftSPerS * sinceRefS;
+  const statisticalSigmaS = Math.hypot(correction.offsetSigmaS, correction.driftSigmaSPerS * sinceRefS);
   const sinceMeasurementS = correction.lastMeasurementS === null ? 0 : Math.max(0, atS - correction.lastMeasurementS);
   const holdoverS = maxDriftPpm * 1e-6 * sinceMeasurementS;
   return { offsetS, sigmaS: statisticalSigmaS + holdoverS };
@@ -99,7 +99,7 @@ export function extrapolate(correction: Correction, atS: number, maxDriftPpm: nu
 function projectionDeviationS(correction: Correction, atS: number): number {
   const points = correction.projection;
   if (points === undefined || points.length === 0) return 0;
-  const deviation = (p: ProjectedOffset): number => p.offsetS - (correction.offsetS + correction.driftRate * (p.tS - correction.refTimeS));
+  const deviation = (p: ProjectedOffset): number => p.offsetS - (correction.offsetS + correction.driftSPerS * (p.tS - correction.refTimeS));
   let before = { tS: correction.predictionTimeS, d: 0 };
   for (const p of points) {
     const here = { tS: p.tS, d: deviation(p) };

@@ -49,7 +49,7 @@ export interface PredictorSettings {
 export class Predictors {
   readonly calibrator = new Calibrator();
   private readonly forecasts = new Map<ModelRole, StoredForecast>();
-  private kalmanPoint: { tS: number; meanS: number; sigmaS: number; driftRate: number; driftSigma: number } | undefined;
+  private kalmanPoint: { tS: number; meanS: number; sigmaS: number; driftSPerS: number; driftSigmaSPerS: number } | undefined;
   private newest: Measurement | undefined;
   private lastWeights: Record<string, number> = {};
 
@@ -70,8 +70,8 @@ export class Predictors {
     const f = this.kalman.forecast(history, [nowS, nowS + DRIFT_SPAN_S]);
     const [a, b] = f.points;
     if (a && b) {
-      const driftRate = (b.meanS - a.meanS) / DRIFT_SPAN_S;
-      this.kalmanPoint = { tS: nowS, meanS: a.meanS, sigmaS: a.sigmaS, driftRate, driftSigma: f.drift?.sigmaSPerS ?? 0 };
+      const driftSPerS = (b.meanS - a.meanS) / DRIFT_SPAN_S;
+      this.kalmanPoint = { tS: nowS, meanS: a.meanS, sigmaS: a.sigmaS, driftSPerS, driftSigmaSPerS: f.drift?.sigmaSPerS ?? 0 };
     }
   }
 
@@ -120,7 +120,7 @@ export class Predictors {
     const k = this.kalmanPoint;
     if (k) {
       const dtS = tS - k.tS;
-      out.push({ predictor: KALMAN, meanS: k.meanS + k.driftRate * dtS, claimedSigmaS: Math.hypot(k.sigmaS, k.driftSigma * dtS) });
+      out.push({ predictor: KALMAN, meanS: k.meanS + k.driftSPerS * dtS, claimedSigmaS: Math.hypot(k.sigmaS, k.driftSigmaSPerS * dtS) });
     }
     if (this.newest) out.push({ predictor: HOLD_LAST, meanS: this.newest.offsetS, claimedSigmaS: null });
     for (const [role, forecast] of this.forecasts) {
@@ -183,7 +183,7 @@ export class Predictors {
       ...base,
       refTimeS: nowS,
       offsetS: now.meanS,
-      driftRate: (later.meanS - now.meanS) / DRIFT_SPAN_S,
+      driftSPerS: (later.meanS - now.meanS) / DRIFT_SPAN_S,
       offsetSigmaS: Math.max(now.sigmaS, linearSigmaAt(base, nowS)),
       predictionTimeS: nowS,
       source: servedSource(made, base.clockStatus),
@@ -216,7 +216,7 @@ export class Predictors {
       ...base,
       refTimeS: nowS,
       offsetS: a,
-      driftRate: (b - a) / DRIFT_SPAN_S,
+      driftSPerS: (b - a) / DRIFT_SPAN_S,
       offsetSigmaS: Math.max(Math.sqrt(best.mseS2), linearSigmaAt(base, nowS)),
       predictionTimeS: nowS,
       source: servedSource(sourceOf(chosen), base.clockStatus),
@@ -255,5 +255,5 @@ function sourceOf(predictor: string): 'statistical' | ModelRole {
 
 /** The linear fit's σ (with its NTP bound share) carried from its reference time to `tS`. */
 function linearSigmaAt(base: Correction, tS: number): number {
-  return Math.hypot(base.offsetSigmaS, base.driftSigma * (tS - base.refTimeS));
+  return Math.hypot(base.offsetSigmaS, base.driftSigmaSPerS * (tS - base.refTimeS));
 }

@@ -43,8 +43,8 @@ export class ServerSelection {
       }
       inputs.push({
         server,
-        offsetS: sample.offsetS + (knownDrift ? served.driftRate * ageS : 0),
-        uncertaintyS: (sample.boundS ?? this.unknownBoundS) + (knownDrift ? served.driftSigma : maxDriftRate) * ageS,
+        offsetS: sample.offsetS + (knownDrift ? served.driftSPerS * ageS : 0),
+        uncertaintyS: (sample.boundS ?? this.unknownBoundS) + (knownDrift ? served.driftSigmaSPerS : maxDriftRate) * ageS,
         leap: sample.leap,
       });
     }

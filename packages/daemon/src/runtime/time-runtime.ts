@@ -110,9 +110,9 @@ export class TimeRuntime {
     if (!c) return;
     this.deps.audit?.write({
       time: nowS,
-      offset_s: c.offsetS + c.driftRate * (nowS - c.refTimeS),
+      offset_s: c.offsetS + c.driftSPerS * (nowS - c.refTimeS),
       uncertainty_s: c.offsetSigmaS,
-      drift_rate: c.driftRate,
+      drift_rate: c.driftSPerS,
       source: c.source,
       clock_status: c.clockStatus,
       servers: outcome.measurements.map((m) => m.server ?? ''),
