@@ -38,7 +38,7 @@ const warmupS = numberArg('--warmup', 20);
 // source or the status changes.
 const STATUS_WIDTH = Math.max(...DaemonStatusSchema.options.map((s) => s.length));
 const SOURCE_WIDTH = Math.max(...SourceSchema.options.map((s) => s.length));
-const us = (s) => `${(s * 1e6).toFixed(1).padStart(11)} µs`;
+const us = (s) => (s === null ? '—'.padStart(14) : `${(s * 1e6).toFixed(1).padStart(11)} µs`);
 const row = (cells) => cells.join('  ');
 const US_WIDTH = us(0).length;
 const HEADER = row([

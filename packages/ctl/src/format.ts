@@ -1,6 +1,6 @@
 /** Text rendering helpers for people; --json output never goes through these. */
 
-export { formatDuration, formatPpm, formatSeconds, formatWarmup } from '@chronotick/protocol';
+export { NO_CLAIM, formatDuration, formatPpm, formatSeconds, formatUncertainty, formatWarmup } from '@chronotick/protocol';
 
 /** Rows of `label  value`, labels padded to one column. */
 export function alignRows(rows: [string, string][]): string {

@@ -66,9 +66,34 @@ describe('the time answer', () => {
     expect(a.corrected_time).toBeCloseTo(T0 + 10 + 0.05 + 50e-6 * 10, 9);
     expect(a.offset_correction).toBeCloseTo(a.corrected_time - a.system_time, 6);
     expect(a.offset_correction).toBeCloseTo(0.05 + 50e-6 * 10, 12);
-    expect(a.latest - a.corrected_time).toBeCloseTo(twoSidedZ(0.95) * a.time_uncertainty, 6);
-    expect(a.corrected_time - a.earliest).toBeCloseTo(twoSidedZ(0.95) * a.time_uncertainty, 6);
+    expect((a.latest ?? NaN) - a.corrected_time).toBeCloseTo(twoSidedZ(0.95) * (a.time_uncertainty ?? NaN), 6);
+    expect(a.corrected_time - (a.earliest ?? NaN)).toBeCloseTo(twoSidedZ(0.95) * (a.time_uncertainty ?? NaN), 6);
     expect(a.valid_until).toBeGreaterThan(a.system_time);
+  });
+
+  test('confidence is the probability of an error within 1 ms, from the same σ as the intervals', () => {
+    // σ = 1 ms: within ±1σ for a normal error, 68.3%.
+    expect(buildTimeAnswer(measured({ offsetSigmaS: 1e-3, driftSigmaSPerS: 0 }), ctx(T0, { maxDriftPpm: 0 })).confidence).toBeCloseTo(
+      0.6827,
+      4,
+    );
+  });
+
+  test('with no measurement behind the correction nothing is claimed: no σ, no interval, confidence 0', () => {
+    const a = buildTimeAnswer(hostOnlyCorrection(T0), ctx(T0 + 1));
+    expect(a).toMatchObject({
+      corrected_time: T0 + 1,
+      offset_correction: 0,
+      offset_uncertainty: null,
+      time_uncertainty: null,
+      earliest: null,
+      latest: null,
+      coverage: null,
+      hard_earliest: null,
+      hard_latest: null,
+      confidence: 0,
+      source: 'system',
+    });
   });
 
   test('confidence falls as the uncertainty grows', () => {

@@ -1,4 +1,4 @@
-import { formatDuration, formatSeconds, formatWarmup, isoFromUnixSeconds } from '@chronotick/protocol';
+import { NO_CLAIM, formatDuration, formatSeconds, formatWarmup, isoFromUnixSeconds } from '@chronotick/protocol';
 
 /**
  * A short text rendering of a tool's answer, for models that read text, not JSON.
@@ -8,13 +8,15 @@ import { formatDuration, formatSeconds, formatWarmup, isoFromUnixSeconds } from 
 export function renderToolText(toolName: string, answer: Record<string, unknown>): string {
   const num = (key: string): number => Number(answer[key]);
   if (toolName === 'get_daemon_status') return renderStatus(answer, num);
-  const interval =
-    answer.earliest === null || answer.latest === null
-      ? 'no interval yet (nothing measured)'
-      : `true time in [${num('earliest').toFixed(6)}, ${num('latest').toFixed(6)}] with probability ${num('coverage')}`;
+  if (answer.time_uncertainty === null) return renderUnmeasured(answer, num);
+  const interval = `true time in [${num('earliest').toFixed(6)}, ${num('latest').toFixed(6)}] with probability ${num('coverage')}`;
+  const hard =
+    answer.hard_earliest === null
+      ? ''
+      : `; certainly in [${num('hard_earliest').toFixed(6)}, ${num('hard_latest').toFixed(6)}] (hard bound: use it to order events across machines)`;
   const lines = [
     `corrected time: ${isoFromUnixSeconds(num('corrected_time'))} (${num('corrected_time').toFixed(6)})`,
-    `uncertainty: ±${formatSeconds(num('time_uncertainty'))} (1σ); ${interval}`,
+    `uncertainty: ±${formatSeconds(num('time_uncertainty'))} (1σ); ${interval}${hard}`,
     `offset correction: ${formatSeconds(num('offset_correction'), true)}; source ${String(answer.source)}; clock ${String(answer.clock_status)}; daemon ${String(answer.daemon_status)}`,
   ];
   if (toolName === 'get_time_with_future_uncertainty') {
@@ -31,10 +33,19 @@ export function renderToolText(toolName: string, answer: Record<string, unknown>
   return lines.join('\n');
 }
 
+/** Before any measurement: the host clock unchanged, and what to check, in words. */
+function renderUnmeasured(answer: Record<string, unknown>, num: (key: string) => number): string {
+  return [
+    `host clock, uncorrected: ${isoFromUnixSeconds(num('system_time'))} (${num('system_time').toFixed(6)})`,
+    'No time server has answered yet, so this is the host clock unchanged and nothing is claimed about its error.',
+    `clock ${String(answer.clock_status)}; daemon ${String(answer.daemon_status)}. Check get_daemon_status (NTP servers reachable? UDP port 123 open?) and ask again after warm-up.`,
+  ].join('\n');
+}
+
 function renderStatus(answer: Record<string, unknown>, num: (key: string) => number): string {
   return [
     `status: ${String(answer.status)} (clock ${String(answer.clock_status)})`,
-    `offset: ${formatSeconds(num('offset_correction'), true)} ± ${formatSeconds(num('offset_uncertainty'))}`,
+    `offset: ${formatSeconds(num('offset_correction'), true)} ± ${answer.offset_uncertainty === null ? NO_CLAIM : formatSeconds(num('offset_uncertainty'))}`,
     `warm-up: ${formatWarmup(num('warmup_progress'), num('warmup_remaining_seconds'))}`,
     `uptime: ${formatDuration(num('uptime_seconds'))}, memory ${num('memory_usage_mb').toFixed(1)} MB`,
     `ntp: ${String((answer.ntp as { summary?: unknown } | undefined)?.summary ?? '')}`,

@@ -25,13 +25,19 @@ export const TimeAnswerShape = {
   system_time: seconds.describe('The host clock read for this answer, Unix seconds'),
   offset_correction: seconds.describe('corrected_time − system_time, seconds'),
   drift_rate: seconds.describe('Drift of the host clock, seconds per second (1e-6 = 1 ppm)'),
-  offset_uncertainty: nonNegativeSeconds.describe('One standard deviation of the offset, s'),
-  drift_uncertainty: nonNegativeSeconds.describe('One standard deviation of the drift, s/s'),
-  time_uncertainty: nonNegativeSeconds.describe('One standard deviation of corrected_time, s'),
-  earliest: seconds.describe('Lower bound of the interval holding the true time'),
-  latest: seconds.describe('Upper bound of the interval holding the true time'),
-  coverage: unitInterval.describe('Probability that [earliest, latest] holds the true time'),
-  confidence: unitInterval.describe('0–1, how much to trust this answer'),
+  offset_uncertainty: nonNegativeSeconds.nullable().describe('One standard deviation of the offset, s; null before any measurement'),
+  drift_uncertainty: nonNegativeSeconds.nullable().describe('One standard deviation of the drift, s/s; null before any measurement'),
+  time_uncertainty: nonNegativeSeconds.nullable().describe('One standard deviation of corrected_time, s; null before any measurement'),
+  earliest: seconds.nullable().describe('Lower end of the calibrated interval holding the true time with probability `coverage`'),
+  latest: seconds.nullable().describe('Upper end of that interval'),
+  coverage: unitInterval.nullable().describe('Probability that [earliest, latest] holds the true time; null when nothing is claimed'),
+  hard_earliest: seconds
+    .nullable()
+    .describe(
+      'Lower end of the hard bound: the true time is certainly later, if the servers are honest and the drift error is within max_drift_ppm',
+    ),
+  hard_latest: seconds.nullable().describe('Upper end of the hard bound: the true time is certainly earlier (same assumptions)'),
+  confidence: unitInterval.describe('Probability that corrected_time is within 1 ms of the true time; 0 without evidence'),
   source: SourceSchema,
   clock_status: ClockStatusSchema,
   daemon_status: DaemonStatusSchema,
@@ -46,8 +52,8 @@ export const FutureUncertaintyShape = {
   ...TimeAnswerShape,
   future_seconds: nonNegativeSeconds,
   projected_time: seconds.describe('Corrected time future_seconds from now'),
-  projected_uncertainty: nonNegativeSeconds.describe('One standard deviation at that instant'),
-  confidence_decay: z.number().min(0).describe('Growth of uncertainty: projected / now'),
+  projected_uncertainty: nonNegativeSeconds.nullable().describe('One standard deviation at that instant; null before any measurement'),
+  confidence_decay: z.number().min(0).nullable().describe('Growth of uncertainty: projected / now'),
 } as const;
 export const FutureUncertaintySchema = z.object(FutureUncertaintyShape);
 export type FutureUncertaintyAnswer = z.infer<typeof FutureUncertaintySchema>;
@@ -55,11 +61,14 @@ export type FutureUncertaintyAnswer = z.infer<typeof FutureUncertaintySchema>;
 export const ConfidenceIntervalShape = {
   ...TimeAnswerShape,
   confidence_level: z.number().gt(0).lt(1),
-  confidence_interval: z.object({
-    lower_bound: seconds,
-    upper_bound: seconds,
-    range: nonNegativeSeconds.describe('upper_bound − lower_bound, seconds'),
-  }),
+  confidence_interval: z
+    .object({
+      lower_bound: seconds,
+      upper_bound: seconds,
+      range: nonNegativeSeconds.describe('upper_bound − lower_bound, seconds'),
+    })
+    .nullable()
+    .describe('null before any measurement: nothing is claimed'),
 } as const;
 export const ConfidenceIntervalSchema = z.object(ConfidenceIntervalShape);
 export type ConfidenceIntervalAnswer = z.infer<typeof ConfidenceIntervalSchema>;
@@ -115,9 +124,9 @@ export const DaemonStatusAnswerShape = {
   pid: z.number().int(),
   socket_path: z.string(),
   offset_correction: seconds,
-  offset_uncertainty: nonNegativeSeconds,
+  offset_uncertainty: nonNegativeSeconds.nullable(),
   drift_rate: seconds,
-  drift_uncertainty: nonNegativeSeconds,
+  drift_uncertainty: nonNegativeSeconds.nullable(),
   source: SourceSchema,
   leap_indicator: z.number().int().min(0).max(3).nullable(),
   /**

@@ -48,3 +48,11 @@ export function formatWarmup(progress: number, remainingS: number): string {
   if (progress >= 1) return 'done';
   return `${Math.floor(progress * 100)}% (${Math.ceil(remainingS)} s left)`;
 }
+
+/** Shown where an answer claims nothing: before any measurement there is no evidence. */
+export const NO_CLAIM = 'none claimed (nothing measured yet)';
+
+/** A σ in the unit that reads best, or {@link NO_CLAIM} when the answer states none. */
+export function formatUncertainty(seconds: number | null): string {
+  return seconds === null ? NO_CLAIM : formatSeconds(seconds);
+}

@@ -6,5 +6,5 @@ export * from './methods';
 export * from './socket-paths';
 export { formatZodIssue } from './validation';
 export { isoFromUnixSeconds } from './iso-time';
-export { formatDuration, formatPpm, formatSeconds, formatWarmup } from './human-units';
+export { NO_CLAIM, formatDuration, formatPpm, formatSeconds, formatUncertainty, formatWarmup } from './human-units';
 export { MAX_NESTING, plainMsgpackProblem } from './plain-msgpack';

@@ -1,13 +1,23 @@
 import type { DaemonStatusAnswer } from '@chronotick/protocol';
-import { REACH_LEGEND, alignRows, formatDuration, formatPpm, formatSeconds, formatWarmup, table } from '../format';
+import {
+  NO_CLAIM,
+  REACH_LEGEND,
+  alignRows,
+  formatDuration,
+  formatPpm,
+  formatSeconds,
+  formatUncertainty,
+  formatWarmup,
+  table,
+} from '../format';
 
 /** `chronotickctl status`: what an operator needs at a glance. */
 export function renderStatus(s: DaemonStatusAnswer): string {
   const head = alignRows([
     ['Status', `${s.status} (clock ${s.clock_status})`],
     ['Warm-up', formatWarmup(s.warmup_progress, s.warmup_remaining_seconds)],
-    ['Offset', `${formatSeconds(s.offset_correction, true)} ± ${formatSeconds(s.offset_uncertainty)}`],
-    ['Drift', `${formatPpm(s.drift_rate)} ± ${formatPpm(s.drift_uncertainty).replace('+', '')}`],
+    ['Offset', `${formatSeconds(s.offset_correction, true)} ± ${formatUncertainty(s.offset_uncertainty)}`],
+    ['Drift', `${formatPpm(s.drift_rate)} ± ${s.drift_uncertainty === null ? NO_CLAIM : formatPpm(s.drift_uncertainty).replace('+', '')}`],
     ['Source', s.source],
     ['NTP', s.ntp.summary],
     ['Requests', `${(s.success_rate * 100).toFixed(1)}% ok, avg ${formatSeconds(s.average_latency_ms / 1000)} in the daemon`],

@@ -1,6 +1,7 @@
 import type { ConfidenceIntervalAnswer, DaemonStatus, FutureUncertaintyAnswer, TimeAnswer } from '@chronotick/protocol';
 import { extrapolate, projectionBendS, type Correction } from './correction';
-import { twoSidedZ } from './normal';
+import { hardIntervalAt } from './hard-bound';
+import { erf, twoSidedZ } from './normal';
 
 /** What an answer needs besides the correction: the host clock read and the settings. */
 export interface AnswerContext {
@@ -32,16 +33,22 @@ export function slewLeftS(amountS: number, elapsedS: number): number {
   return Math.max(0, amountS - MAX_SLEW_RATE * Math.max(0, elapsedS));
 }
 
-/** Confidence is 0.5 when one sigma is this large; it falls smoothly beyond. */
-const CONFIDENCE_HALF_SIGMA_S = 1e-3;
+/** `confidence` is the probability of an error smaller than this. */
+const CONFIDENCE_WITHIN_S = 1e-3;
 /** An answer is worth re-asking once its sigma has grown by this fraction. */
 const VALIDITY_SIGMA_GROWTH = 0.1;
 const MIN_VALIDITY_S = 1;
 const MAX_VALIDITY_S = 60;
 
-/** Builds the get_time answer for one host-clock reading (pure, O(1)). */
+/**
+ * Builds the get_time answer for one host-clock reading (pure, O(1)). Without any
+ * measurement behind the correction (none yet, or all discarded after a step) there is
+ * no evidence: the host clock is served as it is, and no uncertainty, interval or
+ * coverage is claimed (null), since any figure would be a guess.
+ */
 export function buildTimeAnswer(correction: Correction, ctx: AnswerContext): TimeAnswer {
   const { systemTimeS, maxDriftPpm, coverage } = ctx;
+  if (correction.lastMeasurementS === null) return unclaimedAnswer(correction, ctx);
   const estimate = extrapolate(correction, systemTimeS, maxDriftPpm);
   let offsetS = estimate.offsetS + ctx.pendingSlewS;
   let sigmaS = estimate.sigmaS + ctx.pendingSlewS;
@@ -56,6 +63,8 @@ export function buildTimeAnswer(correction: Correction, ctx: AnswerContext): Tim
   // double resolves only ~0.2 µs, and the difference would carry that rounding.
   const correctedS = systemTimeS + offsetS;
   const halfWidthS = twoSidedZ(coverage) * sigmaS;
+  const hard = correction.hardBound ? hardIntervalAt(correction.hardBound, systemTimeS) : null;
+  const leap = leapWidening(correction, systemTimeS + (hard?.highS ?? offsetS + halfWidthS));
   return {
     corrected_time: correctedS,
     system_time: systemTimeS,
@@ -64,9 +73,11 @@ export function buildTimeAnswer(correction: Correction, ctx: AnswerContext): Tim
     offset_uncertainty: sigmaS,
     drift_uncertainty: correction.driftSigmaSPerS,
     time_uncertainty: sigmaS,
-    earliest: correctedS - halfWidthS,
-    latest: correctedS + halfWidthS,
+    earliest: correctedS - halfWidthS - leap.lowS,
+    latest: correctedS + halfWidthS + leap.highS,
     coverage,
+    hard_earliest: hard === null ? null : systemTimeS + hard.lowS - leap.lowS,
+    hard_latest: hard === null ? null : systemTimeS + hard.highS + leap.highS,
     confidence: confidenceFromSigma(sigmaS),
     source: correction.source,
     clock_status: correction.clockStatus,
@@ -76,9 +87,49 @@ export function buildTimeAnswer(correction: Correction, ctx: AnswerContext): Tim
   };
 }
 
-/** 1 for a perfect answer, 0.5 at one millisecond of sigma, towards 0 beyond. */
+/**
+ * How far a pending leap second widens the intervals of an answer whose latest instant
+ * (by the old count) is `latestUtcS`: once that reaches the leap, the truth may already
+ * be a second earlier (inserted) or later (deleted).
+ */
+function leapWidening(correction: Correction, latestUtcS: number): { lowS: number; highS: number } {
+  const leap = correction.pendingLeap;
+  if (!leap || latestUtcS < leap.atUtcS) return { lowS: 0, highS: 0 };
+  return leap.sign > 0 ? { lowS: 1, highS: 0 } : { lowS: 0, highS: 1 };
+}
+
+/** The host clock as it is, claiming nothing about how wrong it may be. */
+function unclaimedAnswer(correction: Correction, ctx: AnswerContext): TimeAnswer {
+  return {
+    corrected_time: ctx.systemTimeS,
+    system_time: ctx.systemTimeS,
+    offset_correction: 0,
+    drift_rate: 0,
+    offset_uncertainty: null,
+    drift_uncertainty: null,
+    time_uncertainty: null,
+    earliest: null,
+    latest: null,
+    coverage: null,
+    hard_earliest: null,
+    hard_latest: null,
+    confidence: 0,
+    source: 'system',
+    clock_status: correction.clockStatus,
+    daemon_status: ctx.daemonStatus,
+    prediction_time: correction.predictionTimeS,
+    valid_until: ctx.systemTimeS + MIN_VALIDITY_S,
+  };
+}
+
+/**
+ * `confidence`: the probability that the served time is within 1 ms of the true time,
+ * read from the answer's σ as a normal error: erf(1 ms / (σ√2)). One meaning, from the
+ * same σ as the intervals, so it cannot contradict them.
+ */
 export function confidenceFromSigma(sigmaS: number): number {
-  return 1 / (1 + sigmaS / CONFIDENCE_HALF_SIGMA_S);
+  if (sigmaS <= 0) return 1;
+  return erf(CONFIDENCE_WITHIN_S / (sigmaS * Math.SQRT2));
 }
 
 /** How long until the sigma has grown by VALIDITY_SIGMA_GROWTH, clamped to [1, 60] s. */
@@ -98,6 +149,9 @@ export function buildFutureAnswer(correction: Correction, ctx: AnswerContext, fu
   // What is left then of a slew running now is served then too.
   const projectedOffsetS =
     projected.offsetS + projectionBendS(correction, ctx.systemTimeS, projectedAtS) + slewLeftS(ctx.pendingSlewS, futureS);
+  if (now.time_uncertainty === null) {
+    return { ...now, future_seconds: futureS, projected_time: projectedAtS, projected_uncertainty: null, confidence_decay: null };
+  }
   // Holdover counts from the last measurement, and none will have arrived by then.
   const projectedSigmaS = Math.max(projected.sigmaS, now.time_uncertainty);
   return {
@@ -113,6 +167,7 @@ export function buildFutureAnswer(correction: Correction, ctx: AnswerContext, fu
 /** get_time_with_confidence_interval: a two-sided interval at `level` around now. */
 export function buildConfidenceAnswer(correction: Correction, ctx: AnswerContext, level: number): ConfidenceIntervalAnswer {
   const now = buildTimeAnswer(correction, ctx);
+  if (now.time_uncertainty === null) return { ...now, confidence_level: level, confidence_interval: null };
   const halfWidthS = twoSidedZ(level) * now.time_uncertainty;
   return {
     ...now,

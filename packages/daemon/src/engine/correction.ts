@@ -1,4 +1,5 @@
 import type { ClockStatus, Source } from '@chronotick/protocol';
+import type { HardBound } from './hard-bound';
 
 /**
  * What the daemon currently believes about the host clock: its offset at a reference
@@ -26,6 +27,14 @@ export interface Correction {
    * Absent when the linear fit serves alone or the long-term model has no forecast.
    */
   projection?: readonly ProjectedOffset[];
+  /** The hard bound on the true offset the measurements support; null without evidence. */
+  hardBound?: HardBound | null;
+  /**
+   * A leap second announced and not yet applied: UTC instant and sign (+1 inserted). An
+   * answer whose interval reaches past it may already be in the new count, so both of
+   * its intervals widen by the second on that side.
+   */
+  pendingLeap?: { atUtcS: number; sign: 1 | -1 } | null;
 }
 
 /** A forecast offset at a future host instant. */

@@ -62,6 +62,12 @@ export class LeapWatch {
     return { atUtcS: leap.atUtcS, sign: leap.sign };
   }
 
+  /** The announced leap not yet applied, if any. */
+  pending(): { atUtcS: number; sign: 1 | -1 } | null {
+    const leap = this.leap;
+    return leap === null || leap.applied ? null : { atUtcS: leap.atUtcS, sign: leap.sign };
+  }
+
   status(): LeapStatus {
     return {
       leap_at: this.leap?.atUtcS ?? null,

@@ -7,6 +7,7 @@ import { buildConfidenceAnswer, buildFutureAnswer, buildTimeAnswer, type AnswerC
 import { ClockDiscipline, type RoundSample } from './clock-discipline';
 import { clockStatusOf, daemonStatusOf, next, type ClockEvent, type ClockPhase } from './clock-state';
 import { extrapolate, hostOnlyCorrection, servedSource, type Correction } from './correction';
+import { hardBoundOf } from './hard-bound';
 import { LeapWatch, type LeapStatus } from './leap-watch';
 import { KALMAN, Predictors, type ModelRole } from './predictors';
 import { ServedClock } from './served-clock';
@@ -151,8 +152,7 @@ export class TimePipeline {
   /** Time passed: measurements may have grown stale, warm-up may be over. */
   onTick(nowS: number, warmingUp: boolean): void {
     this.warmingUp = warmingUp;
-    // A leap second is applied when UTC reaches it, not at the next round.
-    if (this.checkLeap(nowS) && this.discipline.measurements.length > 0) this.install(nowS);
+    this.applyDueLeap(nowS);
     const lastS = this.discipline.lastMeasurementS;
     const stale = lastS !== null && nowS - lastS > this.freeRunningAfterS;
     const before = this.phase;
@@ -186,7 +186,7 @@ export class TimePipeline {
     this.discipline.restore(measurements);
     this.predictors.calibrator.restore(calibration);
     this.transition({ type: 'restored' });
-    this.replace(this.discipline.correctionAt(nowS, clockStatusOf(this.phase)), nowS);
+    this.replace(this.withHardBound(this.discipline.correctionAt(nowS, clockStatusOf(this.phase))), nowS);
   }
 
   /** What a model run should read, and the generation its forecast must carry back. */
@@ -226,14 +226,17 @@ export class TimePipeline {
   }
 
   timeAnswer(systemTimeS: number): TimeAnswer {
+    this.applyDueLeap(systemTimeS);
     return this.record(buildTimeAnswer(this.correction, this.context(systemTimeS)));
   }
 
   futureAnswer(systemTimeS: number, futureS: number): FutureUncertaintyAnswer {
+    this.applyDueLeap(systemTimeS);
     return this.record(buildFutureAnswer(this.correction, this.context(systemTimeS), futureS));
   }
 
   confidenceAnswer(systemTimeS: number, level: number): ConfidenceIntervalAnswer {
+    this.applyDueLeap(systemTimeS);
     return this.record(buildConfidenceAnswer(this.correction, this.context(systemTimeS), level));
   }
 
@@ -266,8 +269,18 @@ export class TimePipeline {
   private install(nowS: number): Correction {
     const clockStatus = clockStatusOf(this.phase);
     const fitted = this.discipline.correctionAt(nowS, clockStatus);
-    this.replace(this.predictors.fuse(fitted, nowS), nowS);
+    this.replace(this.withHardBound(this.predictors.fuse(fitted, nowS)), nowS);
     return this.correction;
+  }
+
+  /**
+   * The hard bound beside the estimate, carried at the served drift. Its drift error is
+   * the configured maximum plus three of the drift's own σ: early on, when the drift is
+   * barely known, the bound widens with it instead of trusting a guess.
+   */
+  private withHardBound(c: Correction): Correction {
+    const driftErrorSPerS = this.maxDriftPpm * 1e-6 + 3 * c.driftSigmaSPerS;
+    return { ...c, hardBound: hardBoundOf(this.discipline.measurements, c.driftSPerS, driftErrorSPerS), pendingLeap: this.leaps.pending() };
   }
 
   private replace(correction: Correction, nowS: number): void {
@@ -281,6 +294,15 @@ export class TimePipeline {
   /** The daemon's estimate of UTC at host time `nowS`. */
   private utcAt(nowS: number): number {
     return nowS + extrapolate(this.correction, nowS, 0).offsetS;
+  }
+
+  /**
+   * A leap second is applied the moment UTC reaches it — by the tick, or by an answer
+   * that comes first — not at the next round: a check of one instant, cheap enough for
+   * every answer.
+   */
+  private applyDueLeap(nowS: number): void {
+    if (this.checkLeap(nowS) && this.discipline.measurements.length > 0) this.install(nowS);
   }
 
   /** Applies a leap second UTC has just passed; true when it did. */

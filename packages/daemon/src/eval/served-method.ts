@@ -90,11 +90,9 @@ class ServedReplay {
     const answer = this.pipeline.peekAnswer(tS);
     // The served σ is about the true offset; a measurement adds its own noise.
     const noiseS2 = this.pipeline.predictors.calibrator.assess(LINEAR)?.noiseS2 ?? 0;
-    return {
-      meanS: answer.offset_correction,
-      sigmaS: Math.sqrt(answer.offset_uncertainty ** 2 + noiseS2),
-      truthSigmaS: answer.offset_uncertainty,
-    };
+    const sigmaS = answer.offset_uncertainty;
+    if (sigmaS === null) return { meanS: answer.offset_correction, sigmaS: null };
+    return { meanS: answer.offset_correction, sigmaS: Math.sqrt(sigmaS ** 2 + noiseS2), truthSigmaS: sigmaS };
   }
 
   /** Stops the model schedules; the sessions belong to the registry, which the evaluation releases. */

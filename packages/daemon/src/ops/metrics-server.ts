@@ -22,7 +22,8 @@ export async function startMetricsServer(opts: { port: number; host?: string; st
     });
   };
   gauge('chronotick_offset_seconds', 'Served offset correction (true − host), seconds', (s) => s.offset_correction);
-  gauge('chronotick_offset_uncertainty_seconds', 'One sigma of the offset, seconds', (s) => s.offset_uncertainty);
+  // NaN (Prometheus' "no value") before any measurement: no uncertainty is claimed then.
+  gauge('chronotick_offset_uncertainty_seconds', 'One sigma of the offset, seconds', (s) => s.offset_uncertainty ?? NaN);
   gauge('chronotick_drift_rate', 'Host clock drift, seconds per second', (s) => s.drift_rate);
   gauge('chronotick_ready', '1 when the daemon is ready', (s) => (s.status === 'ready' ? 1 : 0));
   gauge('chronotick_warmup_progress', 'Warm-up progress, 0–1', (s) => s.warmup_progress);

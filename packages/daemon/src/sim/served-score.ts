@@ -13,9 +13,10 @@ export interface ScoredQuery {
 
 /** The figures of a simulated run: what `get_time` answered against the truth. */
 export interface ServedScore {
-  /** Queries asked, and those scored (any after the first measurement: before it nothing is claimed). */
+  /** Queries asked, those scored, and those that claimed nothing (no measurement behind them). */
   queries: number;
   scored: number;
+  unclaimed: number;
   error_p50_s: number | null;
   error_p95_s: number | null;
   error_max_s: number | null;
@@ -27,6 +28,10 @@ export interface ServedScore {
   coverage_interval: number | null;
   /** Mean full width of the 95% interval, seconds. */
   mean_width_95_s: number | null;
+  /** Answers whose hard bound did not hold the truth (its assumptions hold in the simulator: should be 0). */
+  hard_bound_misses: number;
+  /** Mean full width of the hard bound, seconds. */
+  mean_hard_width_s: number | null;
   drift_error_p50_ppm: number | null;
   drift_error_p95_ppm: number | null;
   /** Share of answers whose ±1.96 drift_uncertainty held the true drift. */
@@ -48,6 +53,10 @@ export class ServedScorer {
   private driftIn95 = 0;
   private maxSynchronizedS: number | null = null;
   private last: ClockStatus | null = null;
+  private unclaimed = 0;
+  private hardMisses = 0;
+  private hardWidth = 0;
+  private withHard = 0;
   private readonly statusS: Partial<Record<ClockStatus, number>> = {};
 
   constructor(private readonly intervalS: number) {}
@@ -58,9 +67,14 @@ export class ServedScorer {
     this.last = answer.clock_status;
     if (answer.clock_status === 'unknown') return;
     const errorS = answer.offset_correction - trueOffsetS;
+    const sigmaS = answer.time_uncertainty;
+    // No measurement behind it (just after a step): nothing is claimed, nothing to score.
+    if (sigmaS === null || answer.earliest === null || answer.latest === null || answer.drift_uncertainty === null) {
+      this.unclaimed++;
+      return;
+    }
     this.errors.push(Math.abs(errorS));
     if (answer.clock_status === 'synchronized') this.maxSynchronizedS = Math.max(this.maxSynchronizedS ?? 0, Math.abs(errorS));
-    const sigmaS = answer.time_uncertainty;
     if (Math.abs(errorS) <= Z95 * sigmaS) this.in95++;
     this.width95 += 2 * Z95 * sigmaS;
     // In offset space: the interval's ends minus the host reading, so 1.8e9 s of
@@ -68,6 +82,13 @@ export class ServedScorer {
     const lowS = answer.earliest - answer.system_time;
     const highS = answer.latest - answer.system_time;
     if (trueOffsetS >= lowS && trueOffsetS <= highS) this.inInterval++;
+    if (answer.hard_earliest !== null && answer.hard_latest !== null) {
+      this.withHard++;
+      const hardLowS = answer.hard_earliest - answer.system_time;
+      const hardHighS = answer.hard_latest - answer.system_time;
+      this.hardWidth += hardHighS - hardLowS;
+      if (trueOffsetS < hardLowS || trueOffsetS > hardHighS) this.hardMisses++;
+    }
     const driftErr = answer.drift_rate - trueDriftSPerS;
     this.driftErrors.push(Math.abs(driftErr));
     if (Math.abs(driftErr) <= Z95 * answer.drift_uncertainty) this.driftIn95++;
@@ -79,6 +100,7 @@ export class ServedScorer {
     return {
       queries: this.queries,
       scored: n,
+      unclaimed: this.unclaimed,
       error_p50_s: quantile(this.errors, 0.5),
       error_p95_s: quantile(this.errors, 0.95),
       error_max_s: n === 0 ? null : this.errors.reduce((m, v) => Math.max(m, v), 0),
@@ -86,6 +108,8 @@ export class ServedScorer {
       coverage_95: share(this.in95),
       coverage_interval: share(this.inInterval),
       mean_width_95_s: share(this.width95),
+      hard_bound_misses: this.hardMisses,
+      mean_hard_width_s: this.withHard === 0 ? null : this.hardWidth / this.withHard,
       drift_error_p50_ppm: scaled(quantile(this.driftErrors, 0.5), 1e6),
       drift_error_p95_ppm: scaled(quantile(this.driftErrors, 0.95), 1e6),
       drift_coverage_95: share(this.driftIn95),
