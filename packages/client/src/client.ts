@@ -12,7 +12,9 @@ import {
   type ResultOf,
 } from '@chronotick/protocol';
 import { ClientError, ClientErrorCode, START_DAEMON_HINT } from './errors';
+import type { TrueTimeInterval } from './ordering';
 import { permissionDenied } from './socket-access';
+import * as trueTime from './true-time';
 
 export interface ClientOptions {
   /** Socket paths to try in order; the first that accepts is used. */
@@ -83,6 +85,36 @@ export class ChronoTickClient {
       this.pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject, timer });
       socket.write(encodeFrame({ v: PROTOCOL_VERSION, id, method, params }));
     });
+  }
+
+  /** The hard interval of the true time now: `{earliest, latest, correctedTime, ...}`. */
+  now(): Promise<TrueTimeInterval> {
+    return trueTime.now(this);
+  }
+
+  /** True only when `tS` (Unix seconds) is certainly past: the whole interval is after it. */
+  after(tS: number): Promise<boolean> {
+    return trueTime.after(this, tS);
+  }
+
+  /** True only when `tS` has certainly not come yet: the whole interval is before it. */
+  before(tS: number): Promise<boolean> {
+    return trueTime.before(this, tS);
+  }
+
+  /** Resolves once `tS` is certainly past (Spanner's commit wait). */
+  commitWait(tS: number, options?: trueTime.CommitWaitOptions): Promise<TrueTimeInterval> {
+    return trueTime.commitWait(this, tS, options);
+  }
+
+  /** The interval of a past host-clock reading, Unix seconds, within the daemon's history. */
+  intervalAt(systemTimeS: number): Promise<TrueTimeInterval> {
+    return trueTime.intervalAt(this, systemTimeS);
+  }
+
+  /** Resolves once the daemon is synchronized, with a hard interval no wider than asked. */
+  waitForSync(options?: trueTime.WaitForSyncOptions): Promise<trueTime.SyncResult> {
+    return trueTime.waitForSync(this, options);
   }
 
   close(): void {

@@ -12,6 +12,8 @@ export const ClientErrorCode = {
   ConnectionLost: 'CT_CONNECTION_LOST',
   /** The daemon's answer did not match the protocol. */
   BadResponse: 'CT_BAD_RESPONSE',
+  /** waitForSync: the daemon was not synchronized (to the asked width) in time. */
+  SyncTimeout: 'CT_SYNC_TIMEOUT',
   /** close() was called. */
   Closed: 'CT_CLIENT_CLOSED',
 } as const;

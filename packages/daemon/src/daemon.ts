@@ -8,6 +8,7 @@ import type * as http from 'node:http';
 import { readCovariates } from './clock/covariates';
 import { SQRT3 } from './engine/clock-discipline';
 import { extrapolate } from './engine/correction';
+import { pastInterval, pastIntervalInput } from './engine/past-interval';
 import { AuditLog } from './ops/audit-log';
 import { modelStatuses, predictorWeights } from './ops/model-status';
 import { TimeRuntime } from './runtime/time-runtime';
@@ -180,6 +181,8 @@ export class Daemon {
       get_time_with_future_uncertainty: ({ future_seconds }) => pipeline.futureAnswer(nowS(), future_seconds),
       get_time_with_confidence_interval: ({ confidence_level }) =>
         pipeline.confidenceAnswer(nowS(), confidence_level ?? DEFAULT_CONFIDENCE_LEVEL),
+      get_time_at: ({ system_time }) =>
+        pastInterval(pastIntervalInput(pipeline, this.opts.config.clock_measurement.max_drift_ppm, nowS()), system_time),
     };
   }
 

@@ -11,3 +11,4 @@ export { VERSION } from './version';
 export { decodePacket, encodePacket, ntpToUnix, unixToNtp, type LeapIndicator, type NtpPacket, type NtpTimestamp } from '@chronotick/ntp';
 export { evaluateSeries, evaluateServed, standardMethods, type EvalMethod } from './eval';
 export { runScenario, scenarioConfig, type ScenarioReport, type ScenarioRunOptions } from './sim/run-scenario';
+export { pastInterval, pastIntervalInput, type PastIntervalInput } from './engine/past-interval';

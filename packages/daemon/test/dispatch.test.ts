@@ -2,6 +2,7 @@ import { ErrorCode, PROTOCOL_VERSION } from '@chronotick/protocol';
 import { dispatch, type Handlers } from '../src/server/dispatch';
 import { RateLimiter } from '../src/server/rate-limiter';
 import { DEFAULT_CONFIG } from '@chronotick/config';
+import { pastInterval, pastIntervalInput } from '../src/engine/past-interval';
 import { TimePipeline } from '../src/engine/time-pipeline';
 import { silentLogger } from '../src/log';
 
@@ -17,6 +18,7 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     },
     get_time_with_future_uncertainty: ({ future_seconds }) => pipeline.futureAnswer(T0, future_seconds),
     get_time_with_confidence_interval: ({ confidence_level }) => pipeline.confidenceAnswer(T0, confidence_level ?? 0.9),
+    get_time_at: ({ system_time }) => pastInterval(pastIntervalInput(pipeline, 50, T0), system_time),
     ...overrides,
   };
 }

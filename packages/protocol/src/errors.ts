@@ -17,6 +17,8 @@ export const ErrorCode = {
   RateLimited: 'CT_RATE_LIMITED',
   /** The daemon is draining for shutdown and takes no new work. */
   ShuttingDown: 'CT_SHUTTING_DOWN',
+  /** get_time_at: the host-clock reading lies before the daemon's measurement history (or after now). */
+  OutOfHistory: 'CT_OUT_OF_HISTORY',
   /** A bug or an unexpected failure inside the daemon. */
   Internal: 'CT_INTERNAL',
 } as const;

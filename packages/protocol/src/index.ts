@@ -3,6 +3,7 @@ export * from './envelope';
 export * from './errors';
 export * from './framing';
 export * from './methods';
+export * from './past-time';
 export * from './socket-paths';
 export { formatZodIssue } from './validation';
 export { isoFromUnixSeconds } from './iso-time';

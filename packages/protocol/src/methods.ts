@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfidenceIntervalSchema, DaemonStatusAnswerSchema, FutureUncertaintySchema, TimeAnswerSchema } from './answers';
+import { TimeAtAnswerSchema, TimeAtParamsShape } from './past-time';
 
 /** The longest look-ahead get_time_with_future_uncertainty accepts, seconds. */
 export const MAX_FUTURE_SECONDS = 3600;
@@ -57,6 +58,10 @@ export const methods = {
   get_time_with_confidence_interval: {
     params: z.object(ConfidenceIntervalParamsShape).strict(),
     result: ConfidenceIntervalSchema,
+  },
+  get_time_at: {
+    params: z.object(TimeAtParamsShape).strict(),
+    result: TimeAtAnswerSchema,
   },
 } as const;
 
