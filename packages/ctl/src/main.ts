@@ -6,6 +6,7 @@ import { renderSources } from './commands/sources';
 import { renderStatus } from './commands/status';
 import { renderTime } from './commands/time';
 import { watchLine } from './commands/watch';
+import { parseWaitsyncFlags, renderSynced, syncedJson, waitsync, type WaitsyncOptions } from './commands/waitsync';
 
 export const VERSION = '0.1.0';
 
@@ -17,6 +18,8 @@ Commands:
   sources             The NTP servers: reach (the last 8 polls in octal, 377 = all
                       answered), offset, delay, jitter, weight, rejects
   watch               Refresh the status live (plain lines when not on a terminal)
+  waitsync            Wait until the daemon is synchronized (for ExecStartPre= of
+                      services that need good time); exit 0 then, 1 on timeout
   config check [FILE] Validate what the daemon would run on: FILE (default: the
                       embedded defaults) with this environment's CHRONOTICK_*
                       overrides; starts nothing
@@ -29,11 +32,16 @@ Options:
   --json              Print the daemon's answer as JSON, for scripts
   --interval SECONDS  watch: time between refreshes (default 1)
   --count N           watch: stop after N refreshes (default: until interrupted)
+  --max-uncertainty S waitsync: also wait until the hard bound is no wider than
+                      ±S seconds (the true time is certainly within S of the
+                      corrected time); default: any width
+  --timeout S         waitsync: give up after S seconds (default 300)
   -h, --help          Show this help
   -V, --version       Show the version
 
-Exit status: 0 ok; 2 usage error; 3 the daemon is not running; 4 the daemon answered
-an error; 77 permission denied on the socket; 78 config check found an invalid file.`;
+Exit status: 0 ok; 1 waitsync timed out; 2 usage error; 3 the daemon is not running;
+4 the daemon answered an error; 77 permission denied on the socket; 78 config check
+found an invalid file.`;
 
 /** Exit statuses; 77 and 78 are sysexits' EX_NOPERM and EX_CONFIG. */
 export const Exit = { Ok: 0, Runtime: 1, Usage: 2, NotRunning: 3, DaemonError: 4, NoPermission: 77, Config: 78 } as const;
@@ -51,6 +59,7 @@ interface Options {
   json: boolean;
   intervalS: number;
   count: number | undefined;
+  waitsync: WaitsyncOptions;
 }
 
 /** Runs one chronotickctl invocation and returns its exit status. */
@@ -64,6 +73,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
         json: { type: 'boolean', default: false },
         interval: { type: 'string' },
         count: { type: 'string' },
+        'max-uncertainty': { type: 'string' },
+        timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'V', default: false },
       },
@@ -80,7 +91,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (!(intervalS > 0)) return usage(io, `--interval must be a positive number of seconds`);
   const count = values.count === undefined ? undefined : Number(values.count);
   if (count !== undefined && !(Number.isInteger(count) && count > 0)) return usage(io, '--count must be a positive integer');
-  const opts: Options = { socket: values.socket, json: values.json ?? false, intervalS, count };
+  const waitsyncOpts = parseWaitsyncFlags(values['max-uncertainty'], values.timeout);
+  if (typeof waitsyncOpts === 'string') return usage(io, waitsyncOpts);
+  const opts: Options = { socket: values.socket, json: values.json ?? false, intervalS, count, waitsync: waitsyncOpts };
 
   const [command, ...rest] = positionals;
   if (command === 'config') {
@@ -92,7 +105,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   if (command === undefined) return usage(io, 'no command given');
   if (rest.length > 0) return usage(io, `unexpected arguments: ${rest.join(' ')}`);
-  if (!['status', 'time', 'sources', 'watch'].includes(command)) return usage(io, `unknown command "${command}"`);
+  if (!['status', 'time', 'sources', 'watch', 'waitsync'].includes(command)) return usage(io, `unknown command "${command}"`);
 
   const client = new ChronoTickClient({
     socketPaths: clientSocketCandidates({ flag: opts.socket, env: io.env, user: currentSocketUser() }),
@@ -120,6 +133,10 @@ async function daemonCommand(command: string, client: ChronoTickClient, opts: Op
     case 'time': {
       const time = await client.request('get_time');
       return print(io, opts.json ? json(time) : renderTime(time));
+    }
+    case 'waitsync': {
+      const result = await waitsync(client, opts.waitsync);
+      return print(io, opts.json ? json(syncedJson(result)) : renderSynced(result));
     }
     default:
       return watch(client, opts, io);
@@ -156,6 +173,7 @@ function failure(io: Io, err: unknown): number {
   if (err instanceof ClientError) {
     io.err(`chronotickctl: ${err.message}\n${hint(err.hint)}`);
     if (err.code === ClientErrorCode.DaemonUnreachable) return Exit.NotRunning;
+    if (err.code === ClientErrorCode.SyncTimeout) return Exit.Runtime;
     return err.code === ClientErrorCode.PermissionDenied ? Exit.NoPermission : Exit.Runtime;
   }
   if (err instanceof ProtocolError) {
