@@ -39,21 +39,23 @@ describe('chronotick-mcp through the MCP SDK client over stdio', () => {
     await daemon.stop();
   });
 
-  test('tools/list shows the four tools, read-only, each with an output schema', async () => {
+  test('tools/list shows the tools, read-only, each described in a sentence or two', async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
+      'convert_time',
       'get_daemon_status',
       'get_time',
       'get_time_with_confidence_interval',
       'get_time_with_future_uncertainty',
+      'wait_for_sync',
     ]);
     for (const tool of tools) {
-      expect(tool.outputSchema).toBeDefined();
-      expect(tool.annotations).toMatchObject({ readOnlyHint: true, idempotentHint: true, destructiveHint: false, openWorldHint: false });
+      expect(tool.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: false });
       expect(tool.description?.length).toBeGreaterThan(50);
+      expect(tool.description?.length).toBeLessThan(200);
     }
     const getTime = tools.find((t) => t.name === 'get_time');
-    expect(getTime?.description).toContain('compare intervals, not points');
+    expect(getTime?.description).toContain('compare [hard_earliest, hard_latest] intervals, not points');
   });
 
   test('get_time returns valid structuredContent and a text rendering', async () => {

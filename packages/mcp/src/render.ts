@@ -1,4 +1,6 @@
 import { NO_CLAIM, formatDuration, formatSeconds, formatWarmup, isoFromUnixSeconds } from '@chronotick/protocol';
+import type { ConvertedTime } from './convert-time';
+import type { LocalTime } from './timezone';
 
 /**
  * A short text rendering of a tool's answer, for models that read text, not JSON.
@@ -50,4 +52,18 @@ function renderStatus(answer: Record<string, unknown>, num: (key: string) => num
     `uptime: ${formatDuration(num('uptime_seconds'))}, memory ${num('memory_usage_mb').toFixed(1)} MB`,
     `ntp: ${String((answer.ntp as { summary?: unknown } | undefined)?.summary ?? '')}`,
   ].join('\n');
+}
+
+/** get_time's local line: the same instant on the zone's clock, with the same uncertainty. */
+export function renderLocal(answer: Record<string, unknown>, local: LocalTime, note: string | undefined): string {
+  const sigma = answer.time_uncertainty === null ? 'uncertainty not known yet' : `± ${formatSeconds(Number(answer.time_uncertainty))}`;
+  const dst = local.is_dst ? ', daylight saving' : '';
+  const line = `local time: ${local.local_time} (${local.timezone}, ${local.abbreviation}, UTC${local.utc_offset}${dst}) ${sigma}`;
+  return note ? `${line}\nnote: ${note}` : line;
+}
+
+/** convert_time's text: both sides, the difference, and every note. */
+export function renderConversion(c: ConvertedTime): string {
+  const side = (l: LocalTime): string => `${l.local_time} ${l.timezone} (${l.abbreviation}${l.is_dst ? ', DST' : ''})`;
+  return [`${side(c.source)} = ${side(c.target)}; difference ${c.time_difference}`, ...c.notes.map((n) => `note: ${n}`)].join('\n');
 }

@@ -1,18 +1,23 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ClientError, type ChronoTickClient } from '@chronotick/client';
-import { ProtocolError, isoFromUnixSeconds } from '@chronotick/protocol';
-import { renderToolText } from './render';
-import { TOOLS, type ToolSpec } from './tools';
+import { ProtocolError } from '@chronotick/protocol';
+import { BadTimeError } from './convert-time';
+import { UnknownTimeZoneError } from './timezone';
+import { TOOLS, type ToolContext, type ToolSpec } from './tools';
 
 export const VERSION = '0.1.0';
 
 /**
- * The MCP server: one read-only tool per daemon method, each forwarding its arguments
- * and turning daemon or connection failures into tool errors with a hint.
+ * The MCP server: read-only tools that forward to the daemon (and present its UTC
+ * answer in a time zone), turning daemon, connection and argument failures into tool
+ * errors with a hint. No output schemas: they were four fifths of tools/list, which
+ * every agent pays for in its context in every conversation; structuredContent still
+ * comes with every answer.
  */
-export function createMcpServer(client: ChronoTickClient): McpServer {
+export function createMcpServer(client: ChronoTickClient, env: NodeJS.ProcessEnv = process.env): McpServer {
   const server = new McpServer({ name: 'chronotick', version: VERSION });
+  const ctx: ToolContext = { client, tz: env.TZ, nowS: () => Date.now() / 1000 };
   for (const tool of TOOLS) {
     server.registerTool(
       tool.name,
@@ -20,32 +25,21 @@ export function createMcpServer(client: ChronoTickClient): McpServer {
         title: tool.title,
         description: tool.description,
         inputSchema: tool.inputShape,
-        outputSchema: tool.outputShape,
-        annotations: {
-          title: tool.title,
-          readOnlyHint: true,
-          idempotentHint: true,
-          destructiveHint: false,
-          openWorldHint: false,
-        },
+        annotations: { readOnlyHint: true, openWorldHint: false },
       },
-      (args: Record<string, unknown>) => callTool(client, tool, args),
+      (args: Record<string, unknown>) => callTool(ctx, tool, args),
     );
   }
-  // registerTool announces tools.listChanged: true, but these four never change; a
-  // host that believes it would wait for list_changed notifications that never come.
+  // registerTool announces tools.listChanged: true, but these never change; a host
+  // that believes it would wait for list_changed notifications that never come.
   server.server.registerCapabilities({ tools: { listChanged: false } });
   return server;
 }
 
-async function callTool(client: ChronoTickClient, tool: ToolSpec, args: Record<string, unknown>): Promise<CallToolResult> {
+async function callTool(ctx: ToolContext, tool: ToolSpec, args: Record<string, unknown>): Promise<CallToolResult> {
   try {
-    const result = (await client.request(tool.method, args as never)) as Record<string, unknown>;
-    const structured = tool.hasTime ? { ...result, corrected_time_iso: isoFromUnixSeconds(Number(result.corrected_time)) } : result;
-    return {
-      structuredContent: structured,
-      content: [{ type: 'text', text: renderToolText(tool.name, structured) }],
-    };
+    const { structured, text } = await tool.run(ctx, args);
+    return { structuredContent: structured, content: [{ type: 'text', text }] };
   } catch (err) {
     return toolError(err);
   }
@@ -53,8 +47,10 @@ async function callTool(client: ChronoTickClient, tool: ToolSpec, args: Record<s
 
 function toolError(err: unknown): CallToolResult {
   let text: string;
-  if (err instanceof ClientError || err instanceof ProtocolError) {
+  if (err instanceof ClientError || err instanceof ProtocolError || err instanceof UnknownTimeZoneError) {
     text = `${err.code}: ${err.message}${err.hint ? `\nHint: ${err.hint}` : ''}`;
+  } else if (err instanceof BadTimeError) {
+    text = `${err.code}: ${err.message}`;
   } else {
     text = `CT_INTERNAL: ${String(err)}`;
   }

@@ -8,8 +8,10 @@ import { VERSION, createMcpServer } from '../server';
 const USAGE = `Usage: chronotick-mcp [--socket PATH] [--start-daemon]
 
 The ChronoTick MCP adapter: an MCP server on stdio that MCP hosts (Claude Code, …)
-launch. It forwards get_time, get_daemon_status, get_time_with_future_uncertainty and
-get_time_with_confidence_interval to chronotickd over its Unix socket.
+launch. Its tools — get_time (UTC and any IANA time zone), convert_time,
+wait_for_sync, get_daemon_status, get_time_with_future_uncertainty and
+get_time_with_confidence_interval — ask chronotickd over its Unix socket;
+convert_time needs no daemon.
 
 Options:
   --socket PATH   The daemon's socket (default: CHRONOTICK_SOCKET, then
