@@ -4,3 +4,4 @@ export { loadConfig, loadConfigReporting, parseConfigText, validateConfig, type 
 export { applyEnvOverrides, ENV_OVERRIDES, type AppliedOverride, type ConfigEnv } from './env';
 export { editDistance, suggestKey } from './suggest';
 export { DEFAULT_CONFIG } from './defaults';
+export { presetNames, presetPath, resolveConfigArg } from './presets';

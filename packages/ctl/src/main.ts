@@ -20,9 +20,9 @@ Commands:
   watch               Refresh the status live (plain lines when not on a terminal)
   waitsync            Wait until the daemon is synchronized (for ExecStartPre= of
                       services that need good time); exit 0 then, 1 on timeout
-  config check [FILE] Validate what the daemon would run on: FILE (default: the
-                      embedded defaults) with this environment's CHRONOTICK_*
-                      overrides; starts nothing
+  config check [FILE] Validate what the daemon would run on: FILE or a preset's
+                      name (default: the embedded defaults) with this
+                      environment's CHRONOTICK_* overrides; starts nothing
 
 Options:
   --socket PATH       The daemon's socket (default: CHRONOTICK_SOCKET, then

@@ -8,8 +8,9 @@ The ChronoTick daemon: measures the host clock against NTP, forecasts its drift 
 serves corrected time with an honest uncertainty on a Unix socket.
 
 Options:
-  --config FILE          YAML configuration (default: the embedded defaults,
-                         the same as configs/default.yaml)
+  --config FILE|PRESET   YAML configuration, or a preset by name: default,
+                         statistical, local-server, chronos-bolt (default: the
+                         embedded defaults, the same as the default preset)
   --socket PATH          Unix socket to listen on (default: CHRONOTICK_SOCKET, the
                          config's socket_path, $RUNTIME_DIRECTORY, /run/chronotick when
                          root, else $XDG_RUNTIME_DIR/chronotick, else a private

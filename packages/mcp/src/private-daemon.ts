@@ -16,14 +16,30 @@ export interface PrivateDaemon {
 const READY_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 8_000;
 
-/** Where chronotickd's entry point is: the workspace package, else the sibling folder. */
-export function findDaemonEntry(): string {
+/** How to start chronotickd: the package installed beside this one, else `chronotickd` on the PATH. */
+export function findDaemonCommand(env: NodeJS.ProcessEnv = process.env): { command: string; args: string[] } {
   try {
-    return path.join(path.dirname(require.resolve('chronotickd/package.json')), 'bin', 'chronotickd.js');
+    // Beside chronotick-mcp: in one project's node_modules, or among the global packages.
+    const entry = path.join(path.dirname(require.resolve('chronotickd/package.json')), 'bin', 'chronotickd.js');
+    return { command: process.execPath, args: [entry] };
   } catch {
-    const sibling = path.resolve(__dirname, '..', '..', '..', 'daemon', 'bin', 'chronotickd.js');
-    if (fs.existsSync(sibling)) return sibling;
-    throw new Error('cannot find chronotickd next to chronotick-mcp; install the whole project or start the daemon yourself');
+    // Installed on its own (npm install -g chronotickd) while this runs from npx's cache.
+    for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+      const candidate = path.join(dir, 'chronotickd');
+      if (isExecutable(candidate)) return { command: candidate, args: [] };
+    }
+    throw new Error(
+      'cannot find chronotickd to start: install it (`npm install -g --ignore-scripts chronotickd`) or start the daemon yourself',
+    );
+  }
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
   }
 }
 
@@ -45,8 +61,8 @@ export async function probeDaemon(socketPaths: string[]): Promise<'answers' | 'd
 
 /** Starts chronotickd on `socketPath` and resolves once it answers a ping. */
 export async function startPrivateDaemon(socketPath: string, log: (line: string) => void): Promise<PrivateDaemon> {
-  const entry = findDaemonEntry();
-  const child = spawn(process.execPath, [entry, '--socket', socketPath], {
+  const { command, args } = findDaemonCommand();
+  const child = spawn(command, [...args, '--socket', socketPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: process.env,
   });

@@ -1,4 +1,11 @@
-import { ConfigError, formatConfigError, loadConfigReporting, type ConfigEnv, type LoadedConfig } from '@chronotick/config';
+import {
+  ConfigError,
+  formatConfigError,
+  loadConfigReporting,
+  resolveConfigArg,
+  type ConfigEnv,
+  type LoadedConfig,
+} from '@chronotick/config';
 
 /**
  * `chronotickctl config check [FILE]`: validates what the daemon would run on — the
@@ -8,7 +15,7 @@ import { ConfigError, formatConfigError, loadConfigReporting, type ConfigEnv, ty
 export function checkConfig(opts: { file: string | undefined; env: ConfigEnv; json: boolean }): { ok: boolean; text: string } {
   let loaded: LoadedConfig;
   try {
-    loaded = loadConfigReporting({ file: opts.file, env: opts.env });
+    loaded = loadConfigReporting({ file: resolveConfigArg(opts.file), env: opts.env });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     if (opts.json) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, formatConfigError, loadConfig } from '@chronotick/config';
+import { ConfigError, formatConfigError, loadConfig, presetNames, resolveConfigArg } from '@chronotick/config';
 import { daemonSocketPath, userFallbackSocketPath } from '@chronotick/protocol';
 import { SystemHostClock } from '@chronotick/ntp';
 import { USAGE, parseDaemonArgs, resolveStateDir } from '../cli';
@@ -30,12 +30,13 @@ async function main(): Promise<number> {
 
   let config;
   try {
-    config = loadConfig({ file: args.config, env: process.env });
+    config = loadConfig({ file: resolveConfigArg(args.config), env: process.env });
   } catch (err) {
     if (err instanceof ConfigError) {
       const check = args.config === undefined ? 'chronotickctl config check' : `chronotickctl config check ${args.config}`;
       process.stderr.write(
-        `chronotickd: configuration error: ${formatConfigError(err)}\nhint: fix what is named above; \`${check}\` checks it without starting the daemon\n`,
+        `chronotickd: configuration error: ${formatConfigError(err)}\nhint: fix what is named above; \`${check}\` checks it without starting the daemon` +
+          ` (presets by name: ${presetNames().join(', ')})\n`,
       );
       return Exit.Config;
     }
