@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Installs ChronoTick as a system service: the chronotick user and group, the built
-# project under a prefix, the config (never overwritten) and the systemd unit
+# Installs ChronoTick as a system service: the chronotick user and group, the
+# packages under a prefix, the config (never overwritten) and the systemd unit
 # (Linux) or launchd plist (macOS). Safe to run again: it replaces the installed
 # code and unit, and keeps the config. It never starts or enables the service.
 #
-#   sudo deploy/install.sh [--prefix DIR] [--dry-run] [--no-service] [--node PATH]
+#   sudo deploy/install.sh [--prefix DIR] [--tarballs DIR] [--dry-run] [--no-service] [--node PATH]
 #   deploy/install.sh --root DIR ...     # stage into DIR (packaging, tests); no root
 #
-# Run it from a built checkout (`npm ci` builds every package). The project is copied
-# with its node_modules and then `npm prune --omit=dev --offline` drops the dev-only
-# packages, so nothing is downloaded.
+# It installs the packed packages — the tarballs `npm run pack` makes, the ones npm
+# publish would upload — with the README's install line (npm install -g
+# --ignore-scripts), into the prefix: what a user gets from npm, nothing of the
+# checkout's layout. Without --tarballs it packs this (built) checkout first. Only
+# the npm registry is reached, for the packages' own dependencies (from npm's cache
+# when it has them); onnxruntime-node's install script, which would fetch CUDA
+# libraries from NuGet, never runs.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,6 +30,7 @@ usage: install.sh [options]
   --dry-run         print every action, change nothing
   --no-service      do not install the systemd unit / launchd plist
   --node PATH       node binary the service runs (default: node on the PATH)
+  --tarballs DIR    install the .tgz packages in DIR (default: npm run pack here)
   --platform P      linux or macos (default: this system)
 USAGE
 }
@@ -35,6 +40,9 @@ while [ $# -gt 0 ]; do
     --dry-run) DRY_RUN=1 ;;
     --no-service) NO_SERVICE=1 ;;
     -h | --help) usage; exit 0 ;;
+    --tarballs)
+      [ $# -ge 2 ] || die "$1 needs a value"
+      TARBALLS=$(cd "$2" 2>/dev/null && pwd) || die "--tarballs $2: no such directory"; shift ;;
     --prefix | --root | --node | --platform)
       [ $# -ge 2 ] || die "$1 needs a value"
       parse_common_flag "$1" "$2"; shift ;;
@@ -48,8 +56,9 @@ require_root_unless_staging "create the $SERVICE_USER user and write $PREFIX, $C
 NODE_BIN=${NODE_BIN:-$(command -v node || true)}
 [ -n "$NODE_BIN" ] || die "node not found on the PATH; pass --node /absolute/path/to/node"
 NODE_BIN=$(absolute "$NODE_BIN" --node)
-[ -f "$SRC/packages/daemon/dist/bin/chronotickd.js" ] && [ -d "$SRC/node_modules" ] ||
-  die "$SRC is not built; run 'npm ci' there first"
+if [ -z "${TARBALLS:-}" ]; then
+  [ -d "$SRC/node_modules/typescript" ] || die "$SRC has no dependencies to pack with; run 'npm ci' there, or pass --tarballs DIR"
+fi
 
 [ "$DRY_RUN" = 0 ] || note "dry run: printing every action, changing nothing"
 [ -z "$ROOT" ] || note "staging under $ROOT (no user, no service manager)"
@@ -105,49 +114,39 @@ else
   create_user_macos
 fi
 
-# --- 2. the project under the prefix -------------------------------------------------
-# Built into a sibling directory and swapped in at the end, so a failed copy never
-# leaves a half-installed prefix. Only a prefix carrying our marker is replaced.
+# --- 2. the packages under the prefix ------------------------------------------------
+# Installed into a sibling directory and swapped in at the end, so a failed install
+# never leaves a half-installed prefix. Only a prefix carrying our marker is replaced.
 DEST=$ROOT$PREFIX
 STAGE="$DEST.new.$$"
 if [ -e "$DEST" ] && [ ! -f "$DEST/$MARKER" ] && [ -n "$(ls -A "$DEST" 2>/dev/null)" ]; then
   die "$DEST exists and was not installed by this script; refusing to replace it"
 fi
 
-# The files a package publishes (its package.json "files"), e.g. dist and bin.
-published_files() {
-  "$NODE_BIN" -e 'for (const f of require(process.argv[1]).files ?? ["dist", "bin"]) console.log(f)' "$1"
-}
-
-[ "$DRY_RUN" = 1 ] || trap 'rm -rf "$STAGE"' EXIT
-run mkdir -p "$STAGE/packages"
-run cp -p "$SRC/package.json" "$SRC/package-lock.json" "$STAGE/"
-[ ! -f "$SRC/README.md" ] || run cp -p "$SRC/README.md" "$STAGE/"
-for pkg in "$SRC"/packages/*/; do
-  pkg=${pkg%/}
-  name=$(basename "$pkg")
-  run mkdir -p "$STAGE/packages/$name"
-  run cp -p "$pkg/package.json" "$STAGE/packages/$name/"
-  for entry in $(published_files "$pkg/package.json") node_modules; do
-    [ ! -e "$pkg/$entry" ] || run cp -R -p "$pkg/$entry" "$STAGE/packages/$name/"
-  done
-done
-# cp -R copies node_modules' workspace links (../packages/x) as the relative
-# symlinks they are, so they point into the prefix.
-run cp -R -p "$SRC/configs" "$SRC/node_modules" "$STAGE/"
-# Works from the lockfile alone: removes packages, never fetches any.
-run npm --prefix "$STAGE" prune --omit=dev --ignore-scripts --offline --no-audit --no-fund --loglevel=error \
-  --logs-dir "$STAGE.npm-logs"
+[ "$DRY_RUN" = 1 ] || trap 'rm -rf "$STAGE" "$DEST.tarballs.$$" "$STAGE.npm-logs"' EXIT
+if [ -z "${TARBALLS:-}" ]; then
+  TARBALLS="$DEST.tarballs.$$"
+  run "$NODE_BIN" "$SRC/scripts/pack.mjs" "$TARBALLS"
+fi
+# The programs and what they load; the test reference server stays out.
+PACKAGES=()
+for name in protocol ntp config tsfm sim client; do PACKAGES+=("$TARBALLS/chronotick-$name-$VERSION.tgz"); done
+for name in chronotickd chronotickctl chronotick-mcp; do PACKAGES+=("$TARBALLS/$name-$VERSION.tgz"); done
+if [ "$DRY_RUN" = 0 ]; then
+  for tgz in "${PACKAGES[@]}"; do [ -f "$tgz" ] || die "no $tgz; pack them with 'npm run pack'"; done
+fi
+run mkdir -p "$STAGE"
+# The README's line. --prefer-offline: npm's cache first, the registry for the rest.
+run npm install --global --prefix "$STAGE" --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error \
+  --logs-dir "$STAGE.npm-logs" "${PACKAGES[@]}"
 run rm -rf "$STAGE.npm-logs"
-# prune leaves the emptied scope folders (@swc, @jest, ...) behind.
-run find "$STAGE/node_modules" -mindepth 1 -maxdepth 1 -type d -name '@*' -empty -delete
 # Root owns the code the service runs, so neither the chronotick user nor whoever
 # built the checkout can change it.
 [ "$(id -u)" != 0 ] || run chown -R -h 0:0 "$STAGE"
 run chmod -R u+rwX,go+rX,go-w "$STAGE"
 echo "+ write $STAGE/$MARKER"
 if [ "$DRY_RUN" = 0 ]; then
-  printf 'prefix=%s\nsource=%s\ninstalled=%s\n' "$PREFIX" "$SRC" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$STAGE/$MARKER"
+  printf 'prefix=%s\nsource=%s\ninstalled=%s\n' "$PREFIX" "$TARBALLS" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$STAGE/$MARKER"
 fi
 if [ -e "$DEST" ]; then
   run mv "$DEST" "$DEST.old.$$"
@@ -157,13 +156,15 @@ else
   run mkdir -p "$(dirname "$DEST")"
   run mv "$STAGE" "$DEST"
 fi
+[ "$TARBALLS" != "$DEST.tarballs.$$" ] || run rm -rf "$TARBALLS"
 
 # --- 3. the configuration: installed once, never overwritten ---------------------------
 if [ -e "$ROOT$CONFIG_DIR/config.yaml" ]; then
   note "keeping existing $ROOT$CONFIG_DIR/config.yaml"
 else
   run mkdir -p "$ROOT$CONFIG_DIR"
-  run install -m 0644 "$SRC/configs/default.yaml" "$ROOT$CONFIG_DIR/config.yaml"
+  # The default preset, as the installed @chronotick/config ships it.
+  run install -m 0644 "$DEST/lib/node_modules/@chronotick/config/presets/default.yaml" "$ROOT$CONFIG_DIR/config.yaml"
 fi
 
 # --- 4. the unit or plist ------------------------------------------------------------------

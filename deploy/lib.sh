@@ -10,6 +10,9 @@ NODE_BIN=''
 PLATFORM=''
 SERVICE_USER=chronotick
 MARKER=.chronotick-install   # written into the prefix; we only replace/remove what has it
+TARBALLS=''      # --tarballs: the packed packages to install
+# The packages' version, in their tarballs' names (npm pack: NAME-VERSION.tgz).
+VERSION=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$(dirname "${BASH_SOURCE[0]}")/../package.json")
 
 die() { echo "${0##*/}: $*" >&2; exit 1; }
 note() { echo "${0##*/}: $*"; }

@@ -1,7 +1,7 @@
 // `npm run pack`: every workspace package as the tarball `npm publish` would upload,
 // into build/packages/ (emptied first), built fresh. Install them with the README's
 // line: npm install -g --ignore-scripts build/packages/*.tgz
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +11,13 @@ const dest = path.resolve(root, process.argv[2] ?? path.join('build', 'packages'
 fs.rmSync(dest, { recursive: true, force: true });
 fs.mkdirSync(dest, { recursive: true });
 execFileSync('npx', ['tsc', '-b'], { cwd: root, stdio: 'inherit' });
-execFileSync('npm', ['pack', '--workspaces', '--pack-destination', dest, '--loglevel=error', '--json'], {
+// npm prints each prepack script's banner on stderr: kept for a failure only.
+const packed = spawnSync('npm', ['pack', '--workspaces', '--pack-destination', dest, '--loglevel=error', '--json'], {
   cwd: root,
-  stdio: ['ignore', 'ignore', 'inherit'],
+  encoding: 'utf8',
 });
+if (packed.status !== 0) {
+  process.stderr.write(packed.stderr);
+  process.exit(packed.status ?? 1);
+}
 for (const name of fs.readdirSync(dest).sort()) console.log(path.join(dest, name));

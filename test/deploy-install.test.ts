@@ -13,7 +13,8 @@ import { REPO_ROOT } from './support/paths';
 const INSTALL = path.join(DEPLOY_DIR, 'install.sh');
 const UNINSTALL = path.join(DEPLOY_DIR, 'uninstall.sh');
 const PREFIX = '/opt/chronotick';
-// A real install copies node_modules (~120 MB) and prunes it: allow for a busy machine.
+// A real install packs the checkout and npm-installs the tarballs (~350 MB, mostly
+// onnxruntime-node, from npm's cache): allow for a busy machine.
 const INSTALL_TIMEOUT_MS = 180_000;
 
 let dir: string;
@@ -49,11 +50,13 @@ test(
     expect(r.code).toBe(0);
     expect(fs.existsSync(root)).toBe(false);
     expect(r.stdout).toContain('dry run');
-    expect(r.stdout).toMatch(/^\+ npm --prefix \S+ prune --omit=dev .*--offline/m);
+    // The README's install line, on the packed tarballs: no install script runs.
+    expect(r.stdout).toMatch(/^\+ \S+ \S+\/scripts\/pack\.mjs \S+\.tarballs\.\d+$/m);
+    expect(r.stdout).toMatch(/^\+ npm install --global --prefix \S+ --ignore-scripts --prefer-offline .*chronotickd-[\d.]+\.tgz /m);
     expect(r.stdout).toContain(`+ mv ${installed(PREFIX)}.new.`);
     const config = installed('/etc/chronotick/config.yaml');
     const unit = installed('/etc/systemd/system/chronotick-mcp.service');
-    expect(r.stdout).toContain(`+ install -m 0644 ${REPO_ROOT}/configs/default.yaml ${config}`);
+    expect(r.stdout).toContain(`+ install -m 0644 ${installed(PREFIX)}/lib/node_modules/@chronotick/config/presets/default.yaml ${config}`);
     expect(r.stdout).toContain(`+ render ${DEPLOY_DIR}/systemd/chronotick-mcp.service -> ${unit}`);
     // Every action reads from the checkout (or runs node) and writes under the root.
     const outside = actionPaths(r.stdout).filter(
@@ -85,28 +88,35 @@ test(
     const prefix = prefixDir();
     for (const f of [
       '.chronotick-install',
-      'package.json',
-      'package-lock.json',
-      'configs/default.yaml',
-      'packages/daemon/bin/chronotickd.js',
-      'packages/daemon/dist/bin/chronotickd.js',
-      'packages/ctl/bin/chronotickctl.js',
-      'packages/mcp/bin/chronotick-mcp.js',
-      'packages/protocol/dist/index.js',
-      'packages/client/package.json',
-      'node_modules/winston/package.json',
-      'node_modules/msgpackr/package.json',
-      'node_modules/zod/package.json',
-      'node_modules/@modelcontextprotocol/sdk/package.json',
+      'bin/chronotickd',
+      'bin/chronotickctl',
+      'bin/chronotick-mcp',
+      'lib/node_modules/chronotickd/bin/chronotickd.js',
+      'lib/node_modules/chronotickd/dist/bin/chronotickd.js',
+      'lib/node_modules/chronotickctl/bin/chronotickctl.js',
+      'lib/node_modules/chronotick-mcp/bin/chronotick-mcp.js',
+      'lib/node_modules/@chronotick/protocol/dist/index.js',
+      'lib/node_modules/@chronotick/config/presets/statistical.yaml',
+      'lib/node_modules/@chronotick/tsfm/models/chronotick-short.onnx',
+      'lib/node_modules/@chronotick/protocol/node_modules/msgpackr/package.json',
+      'lib/node_modules/chronotick-mcp/node_modules/@modelcontextprotocol/sdk/package.json',
     ]) {
       expect([f, fs.existsSync(path.join(prefix, f))]).toEqual([f, true]);
     }
-    // Dev-only packages were pruned; sources and tests were never copied.
-    const absent = ['node_modules/jest', 'node_modules/typescript', 'node_modules/@swc', 'packages/daemon/src'];
+    // What the packages publish, nothing of the checkout: no sources, tests, dev tools,
+    // the test reference, or onnxruntime's CUDA libraries (its install script never ran).
+    const absent = [
+      'lib/node_modules/typescript',
+      'lib/node_modules/jest',
+      'lib/node_modules/chronotickd/src',
+      'lib/node_modules/@chronotick/reference',
+      'lib/node_modules/@chronotick/tsfm/test',
+    ];
     for (const f of absent) {
       expect([f, fs.existsSync(path.join(prefix, f))]).toEqual([f, false]);
     }
-    // The workspace links resolve inside the prefix, never back into the checkout.
+    expect(listTree(prefix).filter((p) => /providers_(cuda|tensorrt)/.test(p))).toEqual([]);
+    // Every link (the bin/ entries) resolves inside the prefix, never back into the checkout.
     for (const rel of listTree(prefix)) {
       const abs = path.join(prefix, rel);
       if (fs.lstatSync(abs).isSymbolicLink()) {
@@ -126,7 +136,7 @@ test(
     const unit = fs.readFileSync(installed('/etc/systemd/system/chronotick-mcp.service'), 'utf8');
     expect(unit).not.toMatch(/@NODE@|@PREFIX@/);
     // The unit names the final paths, not the staging root.
-    expect(unit).toContain(`ExecStart=${process.execPath} ${PREFIX}/packages/daemon/bin/chronotickd.js `);
+    expect(unit).toContain(`ExecStart=${process.execPath} ${PREFIX}/lib/node_modules/chronotickd/bin/chronotickd.js `);
     expect(unit).not.toContain(root);
   },
   INSTALL_TIMEOUT_MS,
@@ -140,7 +150,7 @@ test('the installed daemon starts from the prefix and answers chronotickctl stat
   const daemon = spawn(
     process.execPath,
     [
-      path.join(prefix, 'packages/daemon/bin/chronotickd.js'),
+      path.join(prefix, 'lib/node_modules/chronotickd/bin/chronotickd.js'),
       '--config',
       installed('/etc/chronotick/config.yaml'),
       '--socket',
@@ -158,7 +168,7 @@ test('the installed daemon starts from the prefix and answers chronotickctl stat
     await waitForSocket(socketPath, 15_000).catch((e: Error) => {
       throw new Error(`${e.message}\n${output}`);
     });
-    const ctl = path.join(prefix, 'packages/ctl/bin/chronotickctl.js');
+    const ctl = path.join(prefix, 'lib/node_modules/chronotickctl/bin/chronotickctl.js');
     const r = await runBinary(ctl, ['--socket', socketPath, 'status', '--json']);
     expect(r.code).toBe(0);
     const status = JSON.parse(r.stdout) as { pid: number; socket_path: string };
@@ -213,7 +223,10 @@ test(
     const plist = path.join(mac, 'Library/LaunchDaemons/com.chronotick.mcp.plist');
     const script = 'import json, plistlib, sys; print(json.dumps(plistlib.load(open(sys.argv[1], "rb"))))';
     const parsed = JSON.parse(mustSh('/usr/bin/python3', ['-c', script, plist])) as { ProgramArguments: string[] };
-    expect(parsed.ProgramArguments.slice(0, 2)).toEqual([process.execPath, '/usr/local/chronotick/packages/daemon/bin/chronotickd.js']);
+    expect(parsed.ProgramArguments.slice(0, 2)).toEqual([
+      process.execPath,
+      '/usr/local/chronotick/lib/node_modules/chronotickd/bin/chronotickd.js',
+    ]);
     expect(fs.existsSync(path.join(mac, 'usr/local/etc/chronotick/config.yaml'))).toBe(true);
     for (const d of ['run', 'lib', 'log']) {
       expect(fs.statSync(path.join(mac, `usr/local/var/${d}/chronotick`)).mode & 0o777).toBe(0o750);

@@ -72,7 +72,7 @@ describe('systemd unit deploy/systemd/chronotick-mcp.service', () => {
   test('runs the daemon (not the MCP adapter) as chronotick with the directories it needs', () => {
     const d = directives(fs.readFileSync(UNIT_TEMPLATE, 'utf8'));
     const exec = d.get('ExecStart')![0]!;
-    expect(exec).toMatch(/^@NODE@ @PREFIX@\/packages\/daemon\/bin\/chronotickd\.js /);
+    expect(exec).toMatch(/^@NODE@ @PREFIX@\/lib\/node_modules\/chronotickd\/bin\/chronotickd\.js /);
     expect(exec).toContain('--config /etc/chronotick/config.yaml');
     expect(exec).not.toContain('chronotick-mcp');
     expect(d.get('User')).toEqual(['chronotick']);
@@ -137,7 +137,7 @@ describe('launchd plists', () => {
     const args = plist.ProgramArguments as string[];
     expect(Array.isArray(args)).toBe(true);
     expect(args[0]).toBe('@NODE@'); // install.sh replaces it with node's absolute path
-    expect(args[1]).toBe('@PREFIX@/packages/daemon/bin/chronotickd.js');
+    expect(args[1]).toBe('@PREFIX@/lib/node_modules/chronotickd/bin/chronotickd.js');
     // Every path argument is absolute once the placeholders are filled: launchd
     // expands neither ~ nor $VARIABLES.
     for (const [i, arg] of args.entries()) {
