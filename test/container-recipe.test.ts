@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cleanEnv, tempDir, waitForSocket } from './support/daemon-process';
+import { cleanEnv, spawnListening, tempDir } from './support/daemon-process';
 import { sh, ThrowawayAccounts } from './support/deploy-system';
 import { startReferenceProcess, type ReferenceProcess } from './support/ntp-reference';
 import { BIN } from './support/paths';
@@ -68,30 +68,26 @@ beforeAll(async () => {
 
   ref = await startReferenceProcess({ initialOffsetS: 0.004, driftPpm: 12, jitterS: 0.0001, seed: 31 });
   const socketPath = path.join(socketDir, 'chronotickd.sock');
-  daemon = spawn(
-    'setpriv',
-    [
-      '--reuid',
-      service,
-      '--regid',
-      service,
-      '--init-groups',
-      '--',
-      process.execPath,
-      BIN.daemon,
-      '--socket',
-      socketPath,
-      '--state-dir',
-      state,
-    ],
-    { cwd: '/', env: cleanEnv({ CHRONOTICK_NTP_SERVERS: ref.server, CHRONOTICK_WARMUP: '3' }), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  daemon.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  daemon.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  await waitForSocket(socketPath, 15_000).catch((e: Error) => {
-    throw new Error(`${e.message}\n${output}`);
-  });
+  daemon = (
+    await spawnListening(
+      'setpriv',
+      [
+        '--reuid',
+        service,
+        '--regid',
+        service,
+        '--init-groups',
+        '--',
+        process.execPath,
+        BIN.daemon,
+        '--socket',
+        socketPath,
+        '--state-dir',
+        state,
+      ],
+      { cwd: '/', env: cleanEnv({ CHRONOTICK_NTP_SERVERS: ref.server, CHRONOTICK_WARMUP: '3' }), socketPath },
+    )
+  ).process;
 });
 
 afterAll(async () => {
