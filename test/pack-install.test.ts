@@ -24,6 +24,7 @@ const INSTALLED = ['protocol', 'ntp', 'config', 'tsfm', 'sim', 'client']
 
 let dir: string;
 let prefix: string;
+let tarballFiles: string[];
 let bin: (name: string) => string;
 let env: NodeJS.ProcessEnv;
 
@@ -68,10 +69,8 @@ beforeAll(() => {
       '--loglevel=error',
       ...files,
     ]);
-  install(
-    prefix,
-    wanted.map((f) => path.join(tarballs, f)),
-  );
+  tarballFiles = wanted.map((f) => path.join(tarballs, f));
+  install(prefix, tarballFiles);
   const sizeMb = Number(mustRun('du', ['-sm', prefix]).split('\t')[0]);
   const packages = mustRun('npm', ['ls', '-g', '--prefix', prefix, '--all', '--parseable']).trim().split('\n').length - 1;
   console.log(`installed: ${sizeMb} MB, ${packages} packages (${packed.length} tarballs packed, ${wanted.length} installed)`);
@@ -108,6 +107,34 @@ test('every package packs with a README, its engines and exports, and nothing of
   // No file the install holds names the checkout it was packed from.
   const grep = run('grep', ['-rlF', '--include=*.js', '--include=*.json', REPO_ROOT, prefix]);
   expect(grep.stdout).toBe('');
+});
+
+test('with no network at all (npm’s cache only) the install line works; without --ignore-scripts it fails reaching NuGet', () => {
+  if (process.getuid?.() !== 0) throw new Error('this test unshares a network namespace and must run as root');
+  // The install above filled npm's cache; in a network namespace of its own npm has nothing else.
+  const offline = (into: string, flags: string[]): ReturnType<typeof run> =>
+    run('unshare', [
+      '--net',
+      '--',
+      'npm',
+      'install',
+      '-g',
+      '--prefix',
+      into,
+      '--offline',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      ...flags,
+      ...tarballFiles,
+    ]);
+  const documented = offline(path.join(dir, 'offline-ok'), ['--ignore-scripts']);
+  expect([documented.code, documented.stderr]).toEqual([0, '']);
+  expect(fs.existsSync(path.join(dir, 'offline-ok', 'bin', 'chronotickd'))).toBe(true);
+  const withScripts = offline(path.join(dir, 'offline-scripts'), []);
+  expect(withScripts.code).not.toBe(0);
+  expect(withScripts.stderr).toContain('onnxruntime-node');
+  expect(withScripts.stderr).toContain('api.nuget.org');
 });
 
 test('each installed program answers --version', () => {
