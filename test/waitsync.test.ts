@@ -84,6 +84,35 @@ describe('chronotickctl waitsync against a daemon warming up against the referen
     const tight = client.waitForSync({ maxUncertaintyS: 1e-9, timeoutMs: 300 });
     await expect(tight).rejects.toMatchObject({ code: ClientErrorCode.SyncTimeout });
   });
+
+  test('then the ordering API over the socket: now, after/before, commitWait, intervalAt of a past reading', async () => {
+    await client.waitForSync({ timeoutMs: 30_000 });
+    const now = await client.now();
+    const [earliest, latest] = [now.earliest as number, now.latest as number];
+    const trueNowS = now.systemTime + ref.trueOffsetAt(now.systemTime);
+    expect(earliest).toBeLessThanOrEqual(trueNowS);
+    expect(latest).toBeGreaterThanOrEqual(trueNowS);
+    expect(await client.after(earliest - 1)).toBe(true);
+    expect(await client.after(latest + 60)).toBe(false);
+    expect(await client.before(latest + 60)).toBe(true);
+    expect(await client.before(earliest)).toBe(false);
+    // A stamp 50 ms ahead: commitWait returns once it is certainly past, and not before.
+    const stampS = latest + 0.05;
+    const startedMs = Date.now();
+    const proof = await client.commitWait(stampS, { timeoutMs: 10_000 });
+    expect(proof.earliest as number).toBeGreaterThan(stampS);
+    expect(proof.systemTime + ref.trueOffsetAt(proof.systemTime)).toBeGreaterThan(stampS);
+    console.log(
+      `commitWait of a stamp 50 ms past latest (bound ±${(((latest - earliest) / 2) * 1e3).toFixed(3)} ms): ${Date.now() - startedMs} ms`,
+    );
+    // A reading taken a second ago, asked about now: the measurements since pin it too.
+    const pastS = Date.now() / 1000 - 1;
+    const past = await client.intervalAt(pastS);
+    const truePastS = pastS + ref.trueOffsetAt(pastS);
+    expect(past.earliest as number).toBeLessThanOrEqual(truePastS);
+    expect(past.latest as number).toBeGreaterThanOrEqual(truePastS);
+    await expect(client.intervalAt(pastS - 3600)).rejects.toMatchObject({ code: 'CT_OUT_OF_HISTORY' });
+  });
 });
 
 test('waitsync with no daemon: keeps trying until the timeout, then exit 3 (not running)', async () => {
