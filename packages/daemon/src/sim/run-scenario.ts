@@ -17,7 +17,7 @@ export interface ScenarioRunOptions {
   logger?: Logger;
   world?: SimWorldOptions;
   /** Called at every query with the answer and the truth (tests look closer). */
-  onQuery?: (q: Parameters<ServedScorer['add']>[0], world: SimWorld) => void;
+  onQuery?: (q: Parameters<ServedScorer['add']>[0], world: SimWorld, runtime: TimeRuntime) => void;
 }
 
 /** A simulated run's figures. */
@@ -77,7 +77,7 @@ export async function runScenario(scenario: SimScenario, options: ScenarioRunOpt
     scorer.add(query);
     const leap = runtime.pipeline.leapStatus;
     if (leap.following !== 'all') leapWindow = leap;
-    options.onQuery?.(query, world);
+    options.onQuery?.(query, world, runtime);
   }, scenario.queryIntervalS * 1000);
   await scheduler.track(runtime.start());
   await scheduler.runUntil(world.endS);
