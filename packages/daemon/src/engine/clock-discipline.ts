@@ -87,6 +87,13 @@ export class ClockDiscipline {
     this.history = [];
   }
 
+  /** Scatter of one measurement about the fitted line, seconds: what the next one will add to any prediction. */
+  measurementScatterS(): number | null {
+    if (this.history.length === 0) return null;
+    this.fitted ??= fitLinearDrift(this.history.slice(-this.settings.fitWindow), { maxSamples: this.settings.fitWindow });
+    return this.fitted.residualSigmaS;
+  }
+
   /**
    * The correction the current history supports, as computed at host time `nowS`,
    * labelled with the clock's status (the state machine's to decide, not the fit's).
