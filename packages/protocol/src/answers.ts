@@ -150,7 +150,13 @@ export const DaemonStatusAnswerShape = {
     .object({
       claimed_coverage: unitInterval,
       scored: z.number().int().nonnegative(),
-      served: z.object({ hour: unitInterval.nullable(), day: unitInterval.nullable(), drift_day: unitInterval.nullable() }),
+      served: z.object({
+        hour: unitInterval.nullable(),
+        day: unitInterval.nullable(),
+        drift_day: unitInterval.nullable(),
+        /** Projections 10 min and 1 h ahead (get_time_with_future_uncertainty), scored against what arrived. */
+        projected_day: unitInterval.nullable(),
+      }),
       predictors: z.record(z.string(), z.object({ hour: unitInterval.nullable(), day: unitInterval.nullable() })),
       hard_bound_width_s: nonNegativeSeconds.nullable(),
     })

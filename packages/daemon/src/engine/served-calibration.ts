@@ -1,4 +1,5 @@
 import { fitLinearDrift, predictLinearDrift, type Measurement } from '@chronotick/tsfm';
+import { extrapolate, projectionBendS, type Correction } from './correction';
 import { twoSidedZ } from './normal';
 
 /**
@@ -25,6 +26,33 @@ export interface ServedSnapshot {
   ageS: number;
   /** What each predictor claimed for the same instant (mean and its own σ), to score its claim too. */
   predictors?: Record<string, { meanS: number; sigmaS: number }>;
+  /**
+   * A projection (what get_time_with_future_uncertainty said of `tS`, earlier): scored
+   * like any answer of its age, reported apart from what was served.
+   */
+  projected?: boolean;
+}
+
+/** Horizons projections are noted at, seconds: answers this old happen only in outages, projections every minute. */
+const PROJECTION_HORIZONS_S = [600, 3600];
+
+/**
+ * What is served at `nowS` (offset, model σ, drift, age, and each predictor's claim), and
+ * what a projection from now would say of a few instants ahead: the answers the
+ * calibration is to score.
+ */
+export function snapshotsOf(c: Correction, nowS: number, predictors: ServedSnapshot['predictors']): ServedSnapshot[] {
+  if (c.lastMeasurementS === null) return [];
+  const ageS = nowS - c.lastMeasurementS;
+  const at = (tS: number): { offsetS: number; modelSigmaS: number } => {
+    const e = extrapolate(c, tS);
+    return { offsetS: e.offsetS + projectionBendS(c, nowS, tS), modelSigmaS: e.sigmaS };
+  };
+  const drift = { driftSPerS: c.driftSPerS, driftSigmaSPerS: c.driftSigmaSPerS };
+  return [
+    { tS: nowS, ...at(nowS), ...drift, ageS, ...(predictors ? { predictors } : {}) },
+    ...PROJECTION_HORIZONS_S.map((hS) => ({ tS: nowS + hS, ...at(nowS + hS), ...drift, ageS: ageS + hS, projected: true })),
+  ];
 }
 
 /** Scales by the age of the answer: multipliers of the model σ. */
@@ -54,6 +82,8 @@ export interface ServedRecord {
   driftCoverage95Day: number | null;
   /** The same for each predictor's own claim (its mean ± 1.96 of its stated σ). */
   predictors: Record<string, { coverage95Hour: number | null; coverage95Day: number | null }>;
+  /** Share of projections (10 min and 1 h ahead) whose 95% interval held what arrived, over the last day. */
+  projectedCoverage95Day: number | null;
 }
 
 const NEUTRAL: AgeScales = { at95: 1, at99: 1 };
@@ -94,6 +124,7 @@ interface Scored {
   driftHeldAsServed: boolean;
   /** Per predictor: its claim held the reference. */
   predictorsHeld: Record<string, boolean>;
+  projected: boolean;
 }
 
 export class ServedCalibration {
@@ -150,6 +181,7 @@ export class ServedCalibration {
         driftRefSigma: fit.driftSigmaSPerS,
         heldAsServed: Math.abs(errorS) <= Math.hypot(p.claimed95S, twoSidedZ(0.95) * ref.sigmaS),
         driftHeldAsServed: Math.abs(driftErrorSPerS) <= Math.hypot(p.claimedDrift95, twoSidedZ(0.95) * fit.driftSigmaSPerS),
+        projected: p.projected === true,
         predictorsHeld: Object.fromEntries(
           Object.entries(p.predictors ?? {}).map(([name, c]) => [
             name,
@@ -176,7 +208,8 @@ export class ServedCalibration {
   record(nowS: number): ServedRecord {
     const share = (list: readonly Scored[], held: (s: Scored) => boolean): number | null =>
       list.length === 0 ? null : list.filter(held).length / list.length;
-    const day = this.scored.filter((s) => s.tS > nowS - DAY_S);
+    const lastDay = this.scored.filter((s) => s.tS > nowS - DAY_S);
+    const day = lastDay.filter((s) => !s.projected);
     const hour = day.filter((s) => s.tS > nowS - HOUR_S);
     const names = new Set(day.flatMap((s) => Object.keys(s.predictorsHeld)));
     const predictors = Object.fromEntries(
@@ -192,6 +225,10 @@ export class ServedCalibration {
       coverage95Day: share(day, (s) => s.heldAsServed),
       driftCoverage95Day: share(day, (s) => s.driftHeldAsServed),
       predictors,
+      projectedCoverage95Day: share(
+        lastDay.filter((s) => s.projected),
+        (s) => s.heldAsServed,
+      ),
     };
   }
 
@@ -210,6 +247,7 @@ export class ServedCalibration {
     const staleScales = staleFit ?? freshScales;
     const drift = fitScale(
       this.scored
+        .filter((s) => !s.projected)
         .slice(-FIT_WINDOW)
         .map((s) => ({ errorS: s.driftErrorSPerS, modelSigmaS: s.driftModelSigma, refSigmaS: s.driftRefSigma })),
       0.95,

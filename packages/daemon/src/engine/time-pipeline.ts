@@ -10,7 +10,7 @@ import { extrapolate, hostOnlyCorrection, servedSource, type Correction } from '
 import { hardBoundOf, hardIntervalAt } from './hard-bound';
 import { LeapWatch, type LeapStatus } from './leap-watch';
 import { KALMAN, Predictors, type ModelRole } from './predictors';
-import { ServedCalibration } from './served-calibration';
+import { ServedCalibration, snapshotsOf } from './served-calibration';
 import { ServedClock } from './served-clock';
 import { ServerSelection } from './server-selection';
 
@@ -349,17 +349,8 @@ export class TimePipeline {
     const c = this.correction;
     if (c.lastMeasurementS === null || nowS - this.lastNotedS < NOTE_INTERVAL_S) return;
     this.lastNotedS = nowS;
-    const at = extrapolate(c, nowS);
     const base = this.discipline.correctionAt(nowS, c.clockStatus);
-    this.calibration.note({
-      predictors: this.predictors.claimsAt(base, nowS),
-      tS: nowS,
-      offsetS: at.offsetS,
-      modelSigmaS: at.sigmaS,
-      driftSPerS: c.driftSPerS,
-      driftSigmaSPerS: c.driftSigmaSPerS,
-      ageS: nowS - c.lastMeasurementS,
-    });
+    for (const snapshot of snapshotsOf(c, nowS, this.predictors.claimsAt(base, nowS))) this.calibration.note(snapshot);
   }
 
   /** Forgets every measurement, forecast and record. */

@@ -47,7 +47,7 @@ export function recordOf(pipeline: TimePipeline, now: TimeAnswer): NonNullable<D
   return {
     claimed_coverage: 0.95,
     scored: r.scored,
-    served: { hour: r.coverage95Hour, day: r.coverage95Day, drift_day: r.driftCoverage95Day },
+    served: { hour: r.coverage95Hour, day: r.coverage95Day, drift_day: r.driftCoverage95Day, projected_day: r.projectedCoverage95Day },
     predictors: Object.fromEntries(
       Object.entries(r.predictors).map(([name, c]) => [name, { hour: c.coverage95Hour, day: c.coverage95Day }]),
     ),
