@@ -14,7 +14,8 @@ function expectRecovered(reports: readonly ScenarioReport[]): void {
     expect(disruptedS).toBeGreaterThan(0);
     // Disrupted for about one warm-up (600 s), not for the rest of the run.
     expect(disruptedS).toBeLessThanOrEqual(1200);
-    expect(r.coverage_interval).toBeGreaterThanOrEqual(0.999);
+    expect(r.coverage_interval).toBeGreaterThanOrEqual(0.99);
+    expect(r.hard_bound_misses).toBe(0);
     expect(r.error_max_synchronized_s).toBeLessThan(1e-3);
     expect(r.error_p95_s).toBeLessThan(500e-6);
     expect(r.final_clock_status).toBe('synchronized');

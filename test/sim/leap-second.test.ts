@@ -18,6 +18,7 @@ describe('a leap second with a smearing, a stepping and an unaware server', () =
       // is off, held rather than stepped back, and inside the interval.
       expect(r.error_p95_s).toBeLessThan(600e-6);
       expect(r.coverage_interval).toBeGreaterThanOrEqual(0.999);
+      expect(r.hard_bound_misses).toBe(0);
     }
   }, 180_000);
 });

@@ -6,11 +6,10 @@ import type { ForecasterRegistry } from '@chronotick/tsfm';
 import * as path from 'node:path';
 import type * as http from 'node:http';
 import { readCovariates } from './clock/covariates';
-import { SQRT3 } from './engine/clock-discipline';
 import { extrapolate } from './engine/correction';
 import { pastInterval, pastIntervalInput } from './engine/past-interval';
 import { AuditLog } from './ops/audit-log';
-import { modelStatuses, predictorWeights } from './ops/model-status';
+import { modelStatuses, predictorWeights, recordOf } from './ops/model-status';
 import { TimeRuntime } from './runtime/time-runtime';
 import { nodeTimers } from './runtime/timers';
 import { loadState, removeStaleTemps, saveState, type SavedState } from './state/state-file';
@@ -131,7 +130,6 @@ export class Daemon {
         offsetS: m.offset_s,
         delayS: m.delay_s,
         boundS: m.bound_s,
-        uncertaintyS: m.bound_s / SQRT3,
         server: m.server,
       })),
       loaded.state.calibration,
@@ -193,10 +191,7 @@ export class Daemon {
     const discipline = pipeline.discipline;
     // What the NTP linear fit alone would have served at the same instant: the baseline
     // fusion has to beat, comparable answer by answer.
-    const linear =
-      discipline.measurements.length > 0
-        ? extrapolate(discipline.correctionAt(atS, c.clockStatus), atS, this.opts.config.clock_measurement.max_drift_ppm).offsetS
-        : null;
+    const linear = discipline.measurements.length > 0 ? extrapolate(discipline.correctionAt(atS, c.clockStatus), atS).offsetS : null;
     return {
       linear_fit_offset_correction: linear,
       source_weights: predictorWeights(this.runtime.models.slots, pipeline.predictors),
@@ -238,6 +233,7 @@ export class Daemon {
       source: c.source,
       leap_indicator: pipeline.leapIndicator,
       leap: pipeline.leapStatus,
+      record: recordOf(pipeline, now),
       ntp: {
         servers: sampler.servers.map((srv) => ({ ...srv, weight: shares[srv.name] ?? null })),
         last_measurement_time: pipeline.discipline.lastMeasurementS,

@@ -43,20 +43,29 @@ describe('normal quantiles', () => {
 });
 
 describe('extrapolating a correction', () => {
-  test('offset follows the drift; sigma grows with drift sigma and holdover', () => {
+  test('offset follows the drift; the model σ grows with the drift σ, nothing else (the hard bound carries the worst case)', () => {
     const c = measured();
-    const at0 = extrapolate(c, T0, 50);
+    const at0 = extrapolate(c, T0);
     expect(at0.offsetS).toBeCloseTo(0.05, 12);
     expect(at0.sigmaS).toBeCloseTo(20e-6, 12);
-    const at100 = extrapolate(c, T0 + 100, 50);
+    const at100 = extrapolate(c, T0 + 100);
     expect(at100.offsetS).toBeCloseTo(0.05 + 50e-6 * 100, 12);
-    // holdover alone adds 50 ppm × 100 s = 5 ms
-    expect(at100.sigmaS).toBeGreaterThanOrEqual(5e-3);
+    expect(at100.sigmaS).toBeCloseTo(Math.hypot(20e-6, 0.1e-6 * 100), 12);
   });
 
-  test('before any measurement there is no holdover term, only the large prior', () => {
-    const c = hostOnlyCorrection(T0);
-    expect(extrapolate(c, T0, 50).sigmaS).toBe(1);
+  test('the served σ is the model σ times what the record says at that age', () => {
+    const scales = { edgeAgeS: 100, fresh: { at95: 0.5, at99: 0.8 }, stale: { at95: 3, at99: 4 }, drift: 2 };
+    const c = measured({ scales, driftSigmaSPerS: 0 });
+    const fresh = buildTimeAnswer(c, ctx(T0 + 10, { maxDriftPpm: 0 }));
+    expect(fresh.time_uncertainty).toBeCloseTo(0.5 * 20e-6, 12);
+    // coverage 0.95 in ctx: the 95% scale; a 99% interval takes the 99% one.
+    expect((fresh.latest ?? NaN) - fresh.corrected_time).toBeCloseTo(twoSidedZ(0.95) * 0.5 * 20e-6, 6);
+    const stale = buildTimeAnswer(c, ctx(T0 + 200, { maxDriftPpm: 0 }));
+    expect(stale.time_uncertainty).toBeCloseTo(3 * 20e-6, 12);
+    expect(buildTimeAnswer(c, ctx(T0 + 10, { coverage: 0.999 })).latest! - fresh.corrected_time).toBeCloseTo(
+      twoSidedZ(0.999) * 0.8 * 20e-6,
+      6,
+    );
   });
 });
 
@@ -112,11 +121,11 @@ describe('the time answer', () => {
 });
 
 describe('the future answer', () => {
-  test('without a forecast it follows the drift line, its σ growing with holdover', () => {
+  test('without a forecast it follows the drift line, its σ growing with the drift σ', () => {
     const c = measured();
     const a = buildFutureAnswer(c, ctx(T0 + 10), 600);
     expect(a.projected_time).toBeCloseTo(T0 + 610 + 0.05 + 50e-6 * 610, 6);
-    expect(a.projected_uncertainty).toBeCloseTo(extrapolate(c, T0 + 610, 50).sigmaS, 12);
+    expect(a.projected_uncertainty).toBeCloseTo(extrapolate(c, T0 + 610).sigmaS, 12);
     expect(a.confidence_decay).toBeGreaterThan(1);
   });
 

@@ -140,6 +140,27 @@ export const DaemonStatusAnswerShape = {
       set_aside: z.array(z.string()),
     })
     .optional(),
+  /**
+   * Whether the promise holds: the share of served answers (and of each predictor's
+   * own claims) whose 95% interval held a reference fitted later to the measurements
+   * that followed, over the last hour and day, beside the 95% claimed; and the hard
+   * bound's width now.
+   */
+  record: z
+    .object({
+      claimed_coverage: unitInterval,
+      scored: z.number().int().nonnegative(),
+      served: z.object({
+        hour: unitInterval.nullable(),
+        day: unitInterval.nullable(),
+        drift_day: unitInterval.nullable(),
+        /** Projections 10 min and 1 h ahead (get_time_with_future_uncertainty), scored against what arrived. */
+        projected_day: unitInterval.nullable(),
+      }),
+      predictors: z.record(z.string(), z.object({ hour: unitInterval.nullable(), day: unitInterval.nullable() })),
+      hard_bound_width_s: nonNegativeSeconds.nullable(),
+    })
+    .optional(),
   ntp: z.object({
     servers: z.array(NtpServerStatusSchema),
     last_measurement_time: z.number().nullable(),

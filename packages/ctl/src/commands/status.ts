@@ -11,6 +11,14 @@ import {
   table,
 } from '../format';
 
+/** Whether the promise holds: achieved coverage beside the claimed, and the hard bound. */
+function formatRecord(r: DaemonStatusAnswer['record']): string {
+  if (!r || r.scored === 0) return 'not scored yet (answers are scored once later measurements exist)';
+  const pct = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+  const bound = r.hard_bound_width_s === null ? '' : `; hard bound ±${formatSeconds(r.hard_bound_width_s / 2)}`;
+  return `95% interval held ${pct(r.served.hour)} last hour, ${pct(r.served.day)} last day (claimed ${pct(r.claimed_coverage)}); drift ${pct(r.served.drift_day)}${bound}`;
+}
+
 /** `chronotickctl status`: what an operator needs at a glance. */
 export function renderStatus(s: DaemonStatusAnswer): string {
   const head = alignRows([
@@ -19,6 +27,7 @@ export function renderStatus(s: DaemonStatusAnswer): string {
     ['Offset', `${formatSeconds(s.offset_correction, true)} ± ${formatUncertainty(s.offset_uncertainty)}`],
     ['Drift', `${formatPpm(s.drift_rate)} ± ${s.drift_uncertainty === null ? NO_CLAIM : formatPpm(s.drift_uncertainty).replace('+', '')}`],
     ['Source', s.source],
+    ['Record', formatRecord(s.record)],
     ['NTP', s.ntp.summary],
     ['Requests', `${(s.success_rate * 100).toFixed(1)}% ok, avg ${formatSeconds(s.average_latency_ms / 1000)} in the daemon`],
     ['Memory', `${s.memory_usage_mb.toFixed(1)} MB`],

@@ -49,20 +49,12 @@ const MAX_VALIDITY_S = 60;
 export function buildTimeAnswer(correction: Correction, ctx: AnswerContext): TimeAnswer {
   const { systemTimeS, maxDriftPpm, coverage } = ctx;
   if (correction.lastMeasurementS === null) return unclaimedAnswer(correction, ctx);
-  const estimate = extrapolate(correction, systemTimeS, maxDriftPpm);
-  let offsetS = estimate.offsetS + ctx.pendingSlewS;
-  let sigmaS = estimate.sigmaS + ctx.pendingSlewS;
-  if (correction.clockStatus !== 'disrupted' && systemTimeS + offsetS < ctx.notBeforeS) {
-    // Held at the last time served rather than going back: a known error, so it counts
-    // in the uncertainty as the slew does.
-    const heldS = ctx.notBeforeS - systemTimeS - offsetS;
-    offsetS += heldS;
-    sigmaS += heldS;
-  }
+  const { offsetS, modelSigmaS, knownErrorS, ageS } = spreadAt(correction, ctx);
+  const sigmaS = scaledSigmaS(correction, modelSigmaS, ageS, 0.95) + knownErrorS;
   // offset_correction is kept as computed, not as corrected − system: at 1.8e9 s a
   // double resolves only ~0.2 µs, and the difference would carry that rounding.
   const correctedS = systemTimeS + offsetS;
-  const halfWidthS = twoSidedZ(coverage) * sigmaS;
+  const halfWidthS = halfWidthAt(correction, modelSigmaS, ageS, knownErrorS, coverage);
   const hard = correction.hardBound ? hardIntervalAt(correction.hardBound, systemTimeS) : null;
   const leap = leapWidening(correction, systemTimeS + (hard?.highS ?? offsetS + halfWidthS));
   return {
@@ -71,7 +63,7 @@ export function buildTimeAnswer(correction: Correction, ctx: AnswerContext): Tim
     offset_correction: offsetS,
     drift_rate: correction.driftSPerS,
     offset_uncertainty: sigmaS,
-    drift_uncertainty: correction.driftSigmaSPerS,
+    drift_uncertainty: correction.driftSigmaSPerS * (correction.scales?.drift ?? 1),
     time_uncertainty: sigmaS,
     earliest: correctedS - halfWidthS - leap.lowS,
     latest: correctedS + halfWidthS + leap.highS,
@@ -85,6 +77,40 @@ export function buildTimeAnswer(correction: Correction, ctx: AnswerContext): Tim
     prediction_time: correction.predictionTimeS,
     valid_until: systemTimeS + validityS(correction, maxDriftPpm, sigmaS),
   };
+}
+
+/** The served offset at the context's instant, its model σ, and the known error (slew, hold) on top. */
+function spreadAt(correction: Correction, ctx: AnswerContext): { offsetS: number; modelSigmaS: number; knownErrorS: number; ageS: number } {
+  const { systemTimeS } = ctx;
+  const estimate = extrapolate(correction, systemTimeS);
+  let offsetS = estimate.offsetS + ctx.pendingSlewS;
+  // A slew still running is a known error: it counts in the uncertainty whole.
+  let knownErrorS = ctx.pendingSlewS;
+  if (correction.clockStatus !== 'disrupted' && systemTimeS + offsetS < ctx.notBeforeS) {
+    // Held at the last time served rather than going back: known too.
+    const heldS = ctx.notBeforeS - systemTimeS - offsetS;
+    offsetS += heldS;
+    knownErrorS += heldS;
+  }
+  const ageS = Math.max(0, systemTimeS - (correction.lastMeasurementS ?? systemTimeS));
+  return { offsetS, modelSigmaS: estimate.sigmaS, knownErrorS, ageS };
+}
+
+/** Half the width of the interval at `coverage`: calibrated spread, plus the known error whole. */
+function halfWidthAt(correction: Correction, modelSigmaS: number, ageS: number, knownErrorS: number, coverage: number): number {
+  return twoSidedZ(coverage) * scaledSigmaS(correction, modelSigmaS, ageS, coverage) + knownErrorS;
+}
+
+/**
+ * The model σ scaled by what the record shows at this age for intervals of `coverage`:
+ * the 95% fit up to 95%, the 99% fit beyond (heavier tails need more than the normal
+ * z alone). σ itself is reported on the 95% fit, so ±1.96σ is the 95% interval.
+ */
+function scaledSigmaS(correction: Correction, modelSigmaS: number, ageS: number, coverage: number): number {
+  const scales = correction.scales;
+  if (!scales) return modelSigmaS;
+  const byAge = ageS <= scales.edgeAgeS ? scales.fresh : scales.stale;
+  return modelSigmaS * (coverage <= 0.95 ? byAge.at95 : byAge.at99);
 }
 
 /**
@@ -145,15 +171,16 @@ export function buildFutureAnswer(correction: Correction, ctx: AnswerContext, fu
   const projectedAtS = ctx.systemTimeS + futureS;
   // The drift line, bent to the fused forecast where one reaches that far (the long-term
   // model's, when its record earned it weight).
-  const projected = extrapolate(correction, projectedAtS, ctx.maxDriftPpm);
+  const projected = extrapolate(correction, projectedAtS);
   // What is left then of a slew running now is served then too.
   const projectedOffsetS =
     projected.offsetS + projectionBendS(correction, ctx.systemTimeS, projectedAtS) + slewLeftS(ctx.pendingSlewS, futureS);
   if (now.time_uncertainty === null) {
     return { ...now, future_seconds: futureS, projected_time: projectedAtS, projected_uncertainty: null, confidence_decay: null };
   }
-  // Holdover counts from the last measurement, and none will have arrived by then.
-  const projectedSigmaS = Math.max(projected.sigmaS, now.time_uncertainty);
+  // No measurement will have arrived by then: the answer is as old as the wait makes it.
+  const ageS = Math.max(0, projectedAtS - (correction.lastMeasurementS ?? projectedAtS));
+  const projectedSigmaS = Math.max(scaledSigmaS(correction, projected.sigmaS, ageS, 0.95), now.time_uncertainty);
   return {
     ...now,
     future_seconds: futureS,
@@ -168,7 +195,8 @@ export function buildFutureAnswer(correction: Correction, ctx: AnswerContext, fu
 export function buildConfidenceAnswer(correction: Correction, ctx: AnswerContext, level: number): ConfidenceIntervalAnswer {
   const now = buildTimeAnswer(correction, ctx);
   if (now.time_uncertainty === null) return { ...now, confidence_level: level, confidence_interval: null };
-  const halfWidthS = twoSidedZ(level) * now.time_uncertainty;
+  const { modelSigmaS, knownErrorS, ageS } = spreadAt(correction, ctx);
+  const halfWidthS = halfWidthAt(correction, modelSigmaS, ageS, knownErrorS, level);
   return {
     ...now,
     confidence_level: level,

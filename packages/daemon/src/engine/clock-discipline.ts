@@ -21,8 +21,10 @@ export const SQRT3 = Math.sqrt(3);
 export type RoundSample = Measurement & { server: string; leap: LeapIndicator };
 
 /**
- * The sample an accepted NTP exchange gives: the bound λ, and the σ the fits read from
- * it (an error known to lie within ±λ, spread evenly there).
+ * The sample an accepted NTP exchange gives, with its bound λ. No σ is stated: λ is
+ * mostly half the path's round trip, the same for every exchange on it, and would
+ * weigh them all alike; the fits weigh each by its delay above the path's minimum
+ * instead (queueing is what makes one exchange worse than another), as chrony does.
  */
 export function sampleFromNtp(sample: NtpSample): RoundSample {
   return {
@@ -30,7 +32,6 @@ export function sampleFromNtp(sample: NtpSample): RoundSample {
     offsetS: sample.offsetS,
     delayS: sample.delayS,
     boundS: sample.uncertaintyS,
-    uncertaintyS: sample.uncertaintyS / SQRT3,
     server: sample.server,
     leap: sample.leap,
   };
@@ -41,9 +42,9 @@ export function sampleFromNtp(sample: NtpSample): RoundSample {
  * outlier-robust linear fit of offset and drift over recent measurements (tsfm's
  * `fitLinearDrift`). Pure: it is given measurements and instants, never reads a clock.
  *
- * The served sigma is the fit's own sigma with a floor: a constant path asymmetry
- * shifts every measurement alike, so no amount of averaging removes it; its bound is
- * the smallest λ seen, which we count as a uniform error (σ = λ/√3).
+ * Its σ is the fit's own: what the measurements' scatter says about the line. A
+ * constant path asymmetry shifts every measurement alike and no scatter reveals it;
+ * the hard bound (hard-bound.ts), built from each measurement's λ, is what covers it.
  */
 export class ClockDiscipline {
   private history: Measurement[] = [];
@@ -86,6 +87,13 @@ export class ClockDiscipline {
     this.history = [];
   }
 
+  /** Scatter of one measurement about the fitted line, seconds: what the next one will add to any prediction. */
+  measurementScatterS(): number | null {
+    if (this.history.length === 0) return null;
+    this.fitted ??= fitLinearDrift(this.history.slice(-this.settings.fitWindow), { maxSamples: this.settings.fitWindow });
+    return this.fitted.residualSigmaS;
+  }
+
   /**
    * The correction the current history supports, as computed at host time `nowS`,
    * labelled with the clock's status (the state machine's to decide, not the fit's).
@@ -94,14 +102,11 @@ export class ClockDiscipline {
     const window = this.history.slice(-this.settings.fitWindow);
     this.fitted ??= fitLinearDrift(window, { maxSamples: this.settings.fitWindow });
     const fit = this.fitted;
-    // Without bounds (a replayed series) there is no floor to add.
-    const bounds = window.flatMap((m) => (m.boundS === undefined ? [] : [m.boundS]));
-    const floorSigmaS = bounds.length === 0 ? 0 : Math.min(...bounds) / SQRT3;
     return {
       refTimeS: fit.refTimeS,
       offsetS: fit.offsetS,
       driftSPerS: fit.driftSPerS,
-      offsetSigmaS: Math.hypot(fit.offsetSigmaS, floorSigmaS),
+      offsetSigmaS: fit.offsetSigmaS,
       driftSigmaSPerS: fit.driftSigmaSPerS,
       lastMeasurementS: fit.lastSampleTimeS,
       predictionTimeS: nowS,

@@ -1,5 +1,6 @@
 import type { ClockStatus, Source } from '@chronotick/protocol';
 import type { HardBound } from './hard-bound';
+import type { ServedScales } from './served-calibration';
 
 /**
  * What the daemon currently believes about the host clock: its offset at a reference
@@ -35,6 +36,8 @@ export interface Correction {
    * its intervals widen by the second on that side.
    */
   pendingLeap?: { atUtcS: number; sign: 1 | -1 } | null;
+  /** What the record says the model σ must be scaled by to hold as often as claimed; 1 until scored. */
+  scales?: ServedScales;
 }
 
 /** A forecast offset at a future host instant. */
@@ -81,23 +84,19 @@ export function hostOnlyCorrection(nowS: number): Correction {
 /** The correction extrapolated to one host-clock instant. */
 export interface Extrapolated {
   offsetS: number;
-  /** One sigma of the offset at that instant, holdover growth included. */
+  /**
+   * One sigma of the offset at that instant by the model alone (offset and drift
+   * uncertainty), before calibration: answers scale it by what the record shows
+   * (`scales`), and the hard bound, not this, carries the oscillator's worst case.
+   */
   sigmaS: number;
 }
 
-/**
- * Extrapolates a correction to `atS`. The sigma combines the offset and drift
- * uncertainties, and grows at least at `maxDriftPpm` for every second since the last
- * measurement (ClockBound's holdover rule), so an answer never claims more than the
- * oscillator's worst case allows.
- */
-export function extrapolate(correction: Correction, atS: number, maxDriftPpm: number): Extrapolated {
+/** Extrapolates a correction to `atS` along its drift line. */
+export function extrapolate(correction: Correction, atS: number): Extrapolated {
   const sinceRefS = atS - correction.refTimeS;
   const offsetS = correction.offsetS + correction.driftSPerS * sinceRefS;
-  const statisticalSigmaS = Math.hypot(correction.offsetSigmaS, correction.driftSigmaSPerS * sinceRefS);
-  const sinceMeasurementS = correction.lastMeasurementS === null ? 0 : Math.max(0, atS - correction.lastMeasurementS);
-  const holdoverS = maxDriftPpm * 1e-6 * sinceMeasurementS;
-  return { offsetS, sigmaS: statisticalSigmaS + holdoverS };
+  return { offsetS, sigmaS: Math.hypot(correction.offsetSigmaS, correction.driftSigmaSPerS * sinceRefS) };
 }
 
 /**

@@ -104,6 +104,16 @@ export class Predictors {
     return this.forecasts.get(role)?.madeAtS ?? null;
   }
 
+  /** What each predictor that states a σ claims for host time `nowS`: its mean and σ. */
+  claimsAt(base: Correction, nowS: number): Record<string, { meanS: number; sigmaS: number }> {
+    const out: Record<string, { meanS: number; sigmaS: number }> = {};
+    for (const p of this.predictionsAt(nowS, base)) {
+      if (p.claimedSigmaS !== null && Number.isFinite(p.meanS))
+        out[p.predictor] = { meanS: p.meanS, sigmaS: Math.hypot(p.claimedSigmaS, p.extraSigmaS ?? 0) };
+    }
+    return out;
+  }
+
   /**
    * Each predictor's prediction of the offset at host time `tS`, as known at `nowS` (a
    * model's forecast is as stale as it is old now, however far ahead `tS` lies). With
@@ -114,9 +124,7 @@ export class Predictors {
     const { maxDriftPpm } = this.settings;
     // Each line's claim grows with its drift's σ; the holdover bound, common to all, is
     // the answer's to add.
-    const out: Prediction[] = [
-      { predictor: LINEAR, meanS: extrapolate(base, tS, maxDriftPpm).offsetS, claimedSigmaS: linearSigmaAt(base, tS) },
-    ];
+    const out: Prediction[] = [{ predictor: LINEAR, meanS: extrapolate(base, tS).offsetS, claimedSigmaS: linearSigmaAt(base, tS) }];
     const k = this.kalmanPoint;
     if (k) {
       const dtS = tS - k.tS;
@@ -173,9 +181,8 @@ export class Predictors {
     const later = fusePredictions(this.predictionsAt(nowS + DRIFT_SPAN_S, base, nowS), assessment, rules, FUSED);
     if (!now || !later) return this.linearAlone(base);
     this.lastWeights = now.weights;
-    // The linear fit alone: serve it as it is, but with no smaller σ than its record.
-    if (now.dominant === LINEAR && (now.weights[LINEAR] ?? 0) >= 1)
-      return { ...base, offsetSigmaS: Math.max(base.offsetSigmaS, now.sigmaS) };
+    // The linear fit alone: served as it is (the served calibration scales its σ).
+    if (now.dominant === LINEAR && (now.weights[LINEAR] ?? 0) >= 1) return base;
     const contributors = Object.values(now.weights).filter((w) => w > 0).length;
     const made = contributors > 1 ? 'fusion' : now.dominant === LINEAR ? base.source : sourceOf(now.dominant);
     const projection = this.projection(base, nowS, assessment, rules);

@@ -29,8 +29,8 @@ export class ServedClock {
     }
     // What was served until now (old estimate plus any slew still running) against the
     // new estimate: a drop would move served time backwards, so it is slewed out instead.
-    const servedOffsetS = extrapolate(previous, nowS, 0).offsetS + this.pendingSlewS(nowS);
-    const dropS = servedOffsetS - extrapolate(next, nowS, 0).offsetS;
+    const servedOffsetS = extrapolate(previous, nowS).offsetS + this.pendingSlewS(nowS);
+    const dropS = servedOffsetS - extrapolate(next, nowS).offsetS;
     this.slew = dropS > 0 ? { startS: nowS, amountS: dropS } : { startS: 0, amountS: 0 };
   }
 

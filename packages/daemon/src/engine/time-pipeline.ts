@@ -7,9 +7,10 @@ import { buildConfidenceAnswer, buildFutureAnswer, buildTimeAnswer, type AnswerC
 import { ClockDiscipline, type RoundSample } from './clock-discipline';
 import { clockStatusOf, daemonStatusOf, next, type ClockEvent, type ClockPhase } from './clock-state';
 import { extrapolate, hostOnlyCorrection, servedSource, type Correction } from './correction';
-import { hardBoundOf } from './hard-bound';
+import { hardBoundOf, hardIntervalAt } from './hard-bound';
 import { LeapWatch, type LeapStatus } from './leap-watch';
 import { KALMAN, Predictors, type ModelRole } from './predictors';
+import { ServedCalibration, snapshotsOf } from './served-calibration';
 import { ServedClock } from './served-clock';
 import { ServerSelection } from './server-selection';
 
@@ -22,6 +23,8 @@ const FIT_WINDOW = 64;
  * and its errors would haunt the calibration window for an hour.
  */
 const MIN_HISTORY_FOR_SCORING = 8;
+/** What is served is noted for calibration this often, seconds. */
+const NOTE_INTERVAL_S = 60;
 
 /** One round of NTP exchanges: the samples accepted (rejections never reach the pipeline). */
 export interface RoundEvent {
@@ -62,6 +65,9 @@ export class TimePipeline {
   readonly predictors: Predictors;
   private readonly selection: ServerSelection;
   private readonly leaps = new LeapWatch();
+  /** The record of what was served, scored against references fitted later. */
+  readonly calibration: ServedCalibration;
+  private lastNotedS = -Infinity;
   /** The next correction installed is the first in a new leap-second count. */
   private leapJustApplied = false;
   private readonly served = new ServedClock();
@@ -103,6 +109,8 @@ export class TimePipeline {
       kalman,
     );
     this.correction = hostOnlyCorrection(nowS);
+    // An answer more than two polls after its newest measurement is coasting: judged apart.
+    this.calibration = new ServedCalibration(2 * intervalS);
   }
 
   /** A round of measurements: select, score the standing predictions, fit, fuse, serve. */
@@ -130,9 +138,10 @@ export class TimePipeline {
       const served = this.correction;
       const base = this.discipline.correctionAt(nowS, served.clockStatus);
       const knownUntilS = this.discipline.lastMeasurementS;
-      this.predictors.observe(fresh, base, (tS) => extrapolate(served, tS, this.maxDriftPpm).offsetS, knownUntilS);
+      this.predictors.observe(fresh, base, (tS) => extrapolate(served, tS).offsetS, knownUntilS);
     }
     this.discipline.add(fresh);
+    this.calibration.score(this.discipline.measurements);
     this.predictors.updateStatistical(this.discipline.measurements, nowS);
     this.transition({ type: 'measured', warmingUp: this.warmingUp });
     return { measurements: fresh, installed: this.install(nowS), restartWarmUp };
@@ -153,6 +162,7 @@ export class TimePipeline {
   onTick(nowS: number, warmingUp: boolean): void {
     this.warmingUp = warmingUp;
     this.applyDueLeap(nowS);
+    this.noteServed(nowS);
     const lastS = this.discipline.lastMeasurementS;
     const stale = lastS !== null && nowS - lastS > this.freeRunningAfterS;
     const before = this.phase;
@@ -280,7 +290,12 @@ export class TimePipeline {
    */
   private withHardBound(c: Correction): Correction {
     const driftErrorSPerS = this.maxDriftPpm * 1e-6 + 3 * c.driftSigmaSPerS;
-    return { ...c, hardBound: hardBoundOf(this.discipline.measurements, c.driftSPerS, driftErrorSPerS), pendingLeap: this.leaps.pending() };
+    return {
+      ...c,
+      hardBound: hardBoundOf(this.discipline.measurements, c.driftSPerS, driftErrorSPerS),
+      pendingLeap: this.leaps.pending(),
+      scales: this.calibration.current(),
+    };
   }
 
   private replace(correction: Correction, nowS: number): void {
@@ -293,7 +308,7 @@ export class TimePipeline {
 
   /** The daemon's estimate of UTC at host time `nowS`. */
   private utcAt(nowS: number): number {
-    return nowS + extrapolate(this.correction, nowS, 0).offsetS;
+    return nowS + extrapolate(this.correction, nowS).offsetS;
   }
 
   /**
@@ -319,13 +334,23 @@ export class TimePipeline {
    * served time stands still until the new count catches up, as UTC repeats a second.
    */
   private applyLeap(atUtcS: number, sign: 1 | -1, nowS: number): void {
-    const atHostS = atUtcS - extrapolate(this.correction, nowS, 0).offsetS;
+    const atHostS = atUtcS - extrapolate(this.correction, nowS).offsetS;
     this.log.info(`leap second at ${new Date(atUtcS * 1000).toISOString()}: ${sign > 0 ? 'inserted' : 'deleted'}; following it`);
     this.discipline.shiftBefore(atHostS, -sign);
     this.generation++;
     this.predictors.reset();
     this.selection.clear();
+    this.calibration.dropPending();
     this.leapJustApplied = true;
+  }
+
+  /** Notes what is served now for the calibration, every NOTE_INTERVAL_S. */
+  private noteServed(nowS: number): void {
+    const c = this.correction;
+    if (c.lastMeasurementS === null || nowS - this.lastNotedS < NOTE_INTERVAL_S) return;
+    this.lastNotedS = nowS;
+    const base = this.discipline.correctionAt(nowS, c.clockStatus);
+    for (const snapshot of snapshotsOf(c, nowS, this.predictors.claimsAt(base, nowS))) this.calibration.note(snapshot);
   }
 
   /** Forgets every measurement, forecast and record. */
@@ -334,6 +359,7 @@ export class TimePipeline {
     this.discipline.reset();
     this.predictors.reset();
     this.selection.clear();
+    this.calibration.dropPending();
   }
 
   /**
@@ -342,8 +368,20 @@ export class TimePipeline {
    * down: then the restored history is discarded and the served time may jump.
    */
   private confirmRestored(fresh: readonly Measurement[], nowS: number): boolean {
-    const expected = extrapolate(this.correction, nowS, this.maxDriftPpm);
-    const agree = fresh.every((m) => Math.abs(m.offsetS - expected.offsetS) <= 5 * expected.sigmaS + (m.boundS ?? 0));
+    // Agreement is judged against the hard bound carried from the saved measurements at
+    // the drift error allowed (a measurement's own bound must meet it); without bounds,
+    // against 5σ of the estimate and the oscillator's worst case since it was made.
+    const expected = extrapolate(this.correction, nowS);
+    const bound = this.correction.hardBound;
+    const agree = fresh.every((m) => {
+      const boundS = m.boundS ?? 0;
+      if (bound) {
+        const { lowS, highS } = hardIntervalAt(bound, m.tS);
+        return m.offsetS + boundS >= lowS && m.offsetS - boundS <= highS;
+      }
+      const sinceS = Math.max(0, m.tS - (this.correction.lastMeasurementS ?? m.tS));
+      return Math.abs(m.offsetS - expected.offsetS) <= 5 * expected.sigmaS + this.maxDriftPpm * 1e-6 * sinceS + boundS;
+    });
     if (agree) {
       this.log.info('saved state confirmed by a fresh measurement: ready without warm-up');
       this.transition({ type: 'restore_confirmed' });

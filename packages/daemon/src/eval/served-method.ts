@@ -2,7 +2,6 @@ import type { Config } from '@chronotick/config';
 import { VirtualScheduler } from '@chronotick/sim';
 import type { ForecasterRegistry, Measurement } from '@chronotick/tsfm';
 import { TimePipeline } from '../engine/time-pipeline';
-import { LINEAR } from '../engine/predictors';
 import type { Logger } from '../log';
 import { ModelScheduler } from '../runtime/model-scheduler';
 import type { EvalMethod, Prediction, PredictionRequest } from './methods';
@@ -88,11 +87,12 @@ class ServedReplay {
     await this.scheduler.runUntil(Math.max(this.scheduler.nowS, tS));
     this.pipeline.onTick(tS, false);
     const answer = this.pipeline.peekAnswer(tS);
-    // The served σ is about the true offset; a measurement adds its own noise.
-    const noiseS2 = this.pipeline.predictors.calibrator.assess(LINEAR)?.noiseS2 ?? 0;
+    // The served σ is about the true offset; a measurement adds its own scatter about
+    // the line (the fit's, tails included), which a recorded series is scored against.
+    const scatterS = this.pipeline.discipline.measurementScatterS() ?? 0;
     const sigmaS = answer.offset_uncertainty;
     if (sigmaS === null) return { meanS: answer.offset_correction, sigmaS: null };
-    return { meanS: answer.offset_correction, sigmaS: Math.sqrt(sigmaS ** 2 + noiseS2), truthSigmaS: sigmaS };
+    return { meanS: answer.offset_correction, sigmaS: Math.hypot(sigmaS, scatterS), truthSigmaS: sigmaS };
   }
 
   /** Stops the model schedules; the sessions belong to the registry, which the evaluation releases. */

@@ -3,6 +3,7 @@ import { validateConfig, type Config } from '@chronotick/config';
 import { buildSimWorld, type SimScenario, type SimWorld, type SimWorldOptions } from '@chronotick/sim';
 import { createModelRegistry, type ForecasterRegistry } from '@chronotick/tsfm';
 import type { LeapStatus } from '../engine/leap-watch';
+import type { ServedRecord } from '../engine/served-calibration';
 import { silentLogger, type Logger } from '../log';
 import { TimeRuntime } from '../runtime/time-runtime';
 import { ServedScorer, type ServedScore } from './served-score';
@@ -17,7 +18,7 @@ export interface ScenarioRunOptions {
   logger?: Logger;
   world?: SimWorldOptions;
   /** Called at every query with the answer and the truth (tests look closer). */
-  onQuery?: (q: Parameters<ServedScorer['add']>[0], world: SimWorld) => void;
+  onQuery?: (q: Parameters<ServedScorer['add']>[0], world: SimWorld, runtime: TimeRuntime) => void;
 }
 
 /** A simulated run's figures. */
@@ -37,6 +38,8 @@ export interface ScenarioReport extends ServedScore {
   servers: { name: string; state: string; kod: string | null; share: number | null }[];
   /** Which servers were followed around a leap second: the status during the last leap window, if any. */
   leap_window: LeapStatus | null;
+  /** The daemon's own record at the end (what get_daemon_status would say), to hold beside the truth. */
+  record: ServedRecord;
 }
 
 /**
@@ -77,7 +80,7 @@ export async function runScenario(scenario: SimScenario, options: ScenarioRunOpt
     scorer.add(query);
     const leap = runtime.pipeline.leapStatus;
     if (leap.following !== 'all') leapWindow = leap;
-    options.onQuery?.(query, world);
+    options.onQuery?.(query, world, runtime);
   }, scenario.queryIntervalS * 1000);
   await scheduler.track(runtime.start());
   await scheduler.runUntil(world.endS);
@@ -101,6 +104,7 @@ export async function runScenario(scenario: SimScenario, options: ScenarioRunOpt
       share: runtime.pipeline.serverShares[srv.name] ?? null,
     })),
     leap_window: leapWindow,
+    record: runtime.pipeline.calibration.record(hostClock.now().realtimeS),
   };
 }
 
