@@ -30,8 +30,9 @@ function run(trueSigmaS: number, modelSigmaS: number, hours = 24): ServedCalibra
 describe('the served calibration', () => {
   test('a model that claims twice its real error is scaled down towards the truth', () => {
     const scale = run(50e-6, 100e-6).current().fresh.at95;
+    // 0.5 by the record, pulled a little towards the prior of 2 even after a day.
     expect(scale).toBeGreaterThan(0.4);
-    expect(scale).toBeLessThan(0.7);
+    expect(scale).toBeLessThan(0.8);
   });
 
   test('a model that claims a third of its real error is scaled up', () => {
@@ -40,11 +41,11 @@ describe('the served calibration', () => {
     expect(scale).toBeLessThan(3.6);
   });
 
-  test('with a short record the scale stays near the model (1) rather than swinging with a few errors', () => {
+  test('with a short record the scale stays near its prior (2) rather than swinging with a few errors', () => {
     const early = run(50e-6, 100e-6, 2).current().fresh.at95;
     const late = run(50e-6, 100e-6, 24).current().fresh.at95;
     expect(early).toBeGreaterThan(late);
-    expect(Math.abs(Math.log(early))).toBeLessThan(Math.abs(Math.log(late)));
+    expect(Math.abs(Math.log(early / 2))).toBeLessThan(Math.abs(Math.log(late / 2)));
   });
 
   test('the record says how often the served 95% interval held, over the last hour and day', () => {

@@ -86,7 +86,14 @@ export interface ServedRecord {
   projectedCoverage95Day: number | null;
 }
 
-const NEUTRAL: AgeScales = { at95: 1, at99: 1 };
+/**
+ * The scale before any record: twice the model's σ. The model knows the scatter of the
+ * measurements, not what they all share (a path's or a host's timestamping bias: on
+ * loopback against chronyd the error sat at 10 µs with the model claiming a third of
+ * that), so until the record speaks the claim stays modest.
+ */
+const PRIOR_SCALE = 2;
+const NEUTRAL: AgeScales = { at95: PRIOR_SCALE, at99: PRIOR_SCALE };
 /** Measurements after an instant that its reference is fitted to, and how far they must reach. */
 const REF_MEASUREMENTS = 12;
 const REF_MIN_ROUNDS = 4;
@@ -94,7 +101,7 @@ const REF_MIN_ROUNDS = 4;
  * Snapshots kept per age class for fitting scales: a day at one a minute. A served
  * error persists for as long as the fit window spans (an hour or so), so an hour of
  * snapshots holds only a handful of independent errors: a scale fitted to it would
- * swing with them. A day's worth, and a pull towards the model's own σ (scale 1) while
+ * swing with them. A day's worth, and a pull towards the prior (PRIOR_SCALE) while
  * the record is short, keep the scale steady.
  */
 const FIT_WINDOW = 1440;
@@ -137,7 +144,7 @@ export class ServedCalibration {
     /** Answers older than this (seconds since a measurement) are judged apart. */
     edgeAgeS: number,
   ) {
-    this.scales = { edgeAgeS, fresh: NEUTRAL, stale: NEUTRAL, drift: 1 };
+    this.scales = { edgeAgeS, fresh: NEUTRAL, stale: NEUTRAL, drift: PRIOR_SCALE };
   }
 
   /** The scales in force. */
@@ -263,9 +270,9 @@ function fitAgeScales(list: readonly Scored[]): AgeScales | null {
   return { at95, at99: Math.max(at95, at99) };
 }
 
-/** A fitted scale pulled towards 1 (the model's own σ) by how short the record is. */
+/** A fitted scale pulled towards the prior by how short the record is. */
 function shrunk(scale: number, scored: number): number {
-  return Math.exp((Math.log(scale) * scored) / (scored + SHRINK_SCORED));
+  return Math.exp((Math.log(scale) * scored + Math.log(PRIOR_SCALE) * SHRINK_SCORED) / (scored + SHRINK_SCORED));
 }
 
 /**
