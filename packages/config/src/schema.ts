@@ -127,7 +127,7 @@ function forecasterSchema(defaults: {
        * A statistical model to run in this role when the named model cannot be loaded
        * (missing, corrupt, wrong device); null: the role stays off and the status says why.
        */
-      fallback_model: z.enum(['linear', 'kalman', 'hold_last', 'median5']).nullable().default(null),
+      fallback_model: z.enum(['linear', 'kalman', 'hold_last', 'median5', 'residual_ar']).nullable().default(null),
     })
     .strict();
 }

@@ -164,7 +164,7 @@ export class ForecasterRegistry {
 }
 
 /** Names of the built-in statistical forecasters. */
-export const STATISTICAL_MODELS = ['linear', 'kalman', 'hold_last', 'median5'] as const;
+export const STATISTICAL_MODELS = ['linear', 'kalman', 'hold_last', 'median5', 'residual_ar'] as const;
 
 /**
  * A registry holding the statistical forecasters: `linear` ({@link LinearFitOptions}),
