@@ -73,6 +73,9 @@ describe('residual_ar: the online model of this host clock', () => {
     expect(model.maeS).toBeLessThan(100e-6);
     // Its σ is honest: the 95% interval holds the truth about as often as it says.
     expect(model.coverage).toBeGreaterThan(0.9);
+    console.log(
+      `temperature: residual_ar MAE ${(model.maeS * 1e6).toFixed(0)} µs, coverage ${model.coverage.toFixed(2)}; linear ${(linear.maeS * 1e6).toFixed(0)} µs, ${linear.coverage.toFixed(2)}`,
+    );
   });
 
   test('without a covariate it still follows the wander (AR of the residuals) no worse than the linear fit', () => {
@@ -80,7 +83,11 @@ describe('residual_ar: the online model of this host clock', () => {
     const model = score(createResidualArForecaster(), history, truthAt, 150);
     const linear = score(createLinearForecaster(), history, truthAt, 150);
     expect(model.maeS).toBeLessThan(linear.maeS * 1.05);
-    expect(model.coverage).toBeGreaterThan(0.8);
+    // Without the temperature the cycle is unexplained wander to both; the model claims no more than the line does.
+    expect(model.coverage).toBeGreaterThanOrEqual(linear.coverage - 0.02);
+    console.log(
+      `no covariate: residual_ar MAE ${(model.maeS * 1e6).toFixed(0)} µs, coverage ${model.coverage.toFixed(2)}; linear ${(linear.maeS * 1e6).toFixed(0)} µs, ${linear.coverage.toFixed(2)}`,
+    );
   });
 
   test('on a plain line it gives the line, with a σ near the noise', () => {

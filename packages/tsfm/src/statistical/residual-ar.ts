@@ -2,6 +2,7 @@ import { requireHistory, type Forecast, type SyncForecaster } from '../forecaste
 import { TsfmError } from '../errors';
 import { timeOrdered, type Measurement } from '../measurement';
 import { quadraticForm, weightedLeastSquares } from './least-squares';
+import { fitLinearDrift, predictLinearDrift } from './linear';
 import { madSigma, median, sampleSigmasS } from './robust';
 
 /** Options of {@link createResidualArForecaster}; every field has a default. */
@@ -38,17 +39,20 @@ interface Design {
 
 /**
  * `residual_ar`: a model of this host's clock, refitted from its own measurements at
- * every forecast (microseconds; no training, nothing to ship). The offset is a line
- * plus, when the measurements carry a temperature, the integrals of the temperature's
- * deviation and of its square: a quartz crystal's frequency follows its temperature
- * (linearly near the turnover, with a parabola about it), and the offset integrates the
- * frequency. What the regression leaves is modelled as an AR(1) process in time, so the
- * newest residual (the clock's recent wander) decays towards the fit over its measured
- * correlation time rather than persisting for ever or being ignored.
+ * every forecast (microseconds; no training, nothing to ship), in two stages.
  *
- * σ per point is the residual scatter, the coefficients' own uncertainty at the target
- * (the fit's covariance), and, with a temperature, what holding the newest temperature
- * over the horizon may cost.
+ * 1. When the measurements carry a temperature: over the long window, the offset as a
+ *    line plus the integrals of the temperature's deviation and of its square, by
+ *    robust weighted least squares. A quartz crystal's frequency follows its
+ *    temperature (linearly near the turnover, with a parabola about it) and the offset
+ *    integrates the frequency, so this separates what the temperature did from the rest.
+ * 2. What is left goes through the daemon's own linear fit (delay-weighted, its window
+ *    sized by the runs test), and the fit's residuals are taken as an AR(1) process in
+ *    time: the newest round's residual decays over their measured correlation time.
+ *
+ * Without a temperature it is the linear fit plus that AR term. σ per point is the
+ * line's (offset, drift, scatter), the temperature coefficients' uncertainty over the
+ * horizon, and what holding the newest temperature over the horizon may cost.
  */
 export function createResidualArForecaster(options: ResidualArOptions = {}): SyncForecaster {
   const maxSamples = options.maxSamples ?? 384;
@@ -79,43 +83,89 @@ function forecastWindow(
   covariate: string,
   minSigmaS: number,
 ): Forecast {
-  const ts = window.map((m) => m.tS - newestS);
-  const ys = window.map((m) => m.offsetS);
-  const sigmas = sampleSigmasS(window, minSigmaS);
-  const spanS = Math.max((ts[ts.length - 1] ?? 0) - (ts[0] ?? 0), 1);
-  const design = buildDesign(window, ts, spanS, covariate);
-  let w = sigmas.map((s) => 1 / (s * s));
-  let fit = weightedLeastSquares(design.rows, ys, w);
-  let residuals = residualsOf(design.rows, ys, fit.coef);
-  if (window.length >= MIN_SAMPLES) {
-    // One round of rejection against a robust scale: spikes must not bend the fit.
-    const centre = median(residuals);
-    const limit = REJECT_SIGMAS * Math.max(madSigma(residuals), minSigmaS);
-    w = w.map((wi, i) => (Math.abs((residuals[i] ?? 0) - centre) > limit ? 0 : wi));
-    fit = weightedLeastSquares(design.rows, ys, w);
-    residuals = residualsOf(design.rows, ys, fit.coef);
-  }
-  const kept = residuals.filter((_, i) => (w[i] ?? 0) > 0);
-  const dof = Math.max(kept.length - fit.coef.length, 1);
-  // Scale of the coefficients' covariance: χ²/dof, as the linear fit does.
-  const chi2 = residuals.reduce((acc, r, i) => acc + (w[i] ?? 0) * r * r, 0);
-  const phi2 = chi2 / dof;
-  const scatterS = Math.max(kept.length >= 3 ? madSigma(kept) : Math.sqrt(kept.reduce((a, r) => a + r * r, 0) / dof), minSigmaS);
-  const ar = residualMemory(ts, residuals, w);
-  const coef = fit.coef;
+  const thermal = thermalPart(window, newestS, covariate, minSigmaS);
+  // The clock less what the temperature explains: what is left wanders slowly, and the
+  // daemon's own linear fit (its window sized by the runs test) follows it best.
+  const adjusted = thermal === null ? window : window.map((m, i) => ({ ...m, offsetS: m.offsetS - (thermal.pastS[i] ?? 0) }));
+  const local = fitLinearDrift(adjusted, { maxSamples: LOCAL_WINDOW });
+  const localWindow = adjusted.slice(-(local.used + local.rejected));
+  const ar = residualMemory(
+    localWindow.map((m) => m.tS - newestS),
+    localWindow.map((m) => m.offsetS - local.offsetS - local.driftSPerS * (m.tS - local.refTimeS)),
+    sampleSigmasS(localWindow, minSigmaS).map((s) => 1 / (s * s)),
+  );
   const points = targetTimesS.map((tS) => {
     const dtS = tS - newestS;
-    const x = design.at(dtS);
+    const line = predictLinearDrift(local, tS);
     const decay = ar.tauS > 0 ? Math.exp(-Math.max(dtS, 0) / ar.tauS) : 0;
-    const meanS = x.reduce((acc, v, j) => acc + v * (coef[j] ?? 0), 0) + ar.lastS * decay;
-    // The covariate held at its newest value: its own motion over the horizon is unknown.
-    const persistenceS = design.covariateSd * Math.abs(coef[2] ?? 0) * Math.min(Math.max(dtS, 0) / spanS, 1);
-    const sigmaS = Math.sqrt(scatterS ** 2 * (1 - decay * decay * ar.rho2) + quadraticForm(fit.cov, x) * phi2 + persistenceS ** 2);
-    return { tS, meanS, sigmaS: Math.max(sigmaS, minSigmaS) };
+    const th = thermal?.at(dtS) ?? { meanS: 0, varS2: 0 };
+    const meanS = line.meanS + th.meanS + ar.lastS * decay;
+    // The line's own σ (offset, drift and scatter), not reduced by the AR term: the
+    // residuals' correlation is measured on few rounds and a wander's turn is not in it.
+    const sigmaS = Math.sqrt(Math.max(line.sigmaS ** 2, minSigmaS ** 2) + th.varS2);
+    return { tS, meanS, sigmaS };
   });
-  const rate = design.slope.reduce((acc, v, j) => acc + v * (coef[j] ?? 0), 0);
-  const rateSigma = Math.sqrt(Math.max(quadraticForm(fit.cov, design.slope) * phi2, 0));
+  const rate = local.driftSPerS + (thermal?.rateSPerS ?? 0);
+  const rateSigma = Math.hypot(local.driftSigmaSPerS, thermal?.rateSigmaSPerS ?? 0);
   return { model: 'residual_ar', points, drift: { rateSPerS: rate, sigmaSPerS: rateSigma } };
+}
+
+/** The linear fit's window: the daemon's (64), so without a temperature this is the linear fit plus AR. */
+const LOCAL_WINDOW = 64;
+
+interface ThermalPart {
+  /** What the temperature contributed to each sample's offset, seconds (relative to the newest sample). */
+  pastS: number[];
+  /** Its contribution dtS after the newest sample, with the variance of that estimate. */
+  at: (dtS: number) => { meanS: number; varS2: number };
+  rateSPerS: number;
+  rateSigmaSPerS: number;
+}
+
+/**
+ * The temperature's share of the offset over the long window: a line plus the integrals
+ * of the temperature's deviation and its square, fitted together (the line takes the
+ * steady drift so the integrals do not), robust to spikes. Null without a temperature.
+ */
+function thermalPart(window: readonly Measurement[], newestS: number, covariate: string, minSigmaS: number): ThermalPart | null {
+  const ts = window.map((m) => m.tS - newestS);
+  const ys = window.map((m) => m.offsetS);
+  const spanS = Math.max((ts[ts.length - 1] ?? 0) - (ts[0] ?? 0), 1);
+  const design = buildDesign(window, ts, spanS, covariate);
+  if (design.covariateSd === 0) return null;
+  let w = sampleSigmasS(window, minSigmaS).map((s) => 1 / (s * s));
+  let fit = weightedLeastSquares(design.rows, ys, w);
+  let residuals = residualsOf(design.rows, ys, fit.coef);
+  // One round of rejection against a robust scale: spikes must not bend the fit.
+  const centre = median(residuals);
+  const limit = REJECT_SIGMAS * Math.max(madSigma(residuals), minSigmaS);
+  w = w.map((wi, i) => (Math.abs((residuals[i] ?? 0) - centre) > limit ? 0 : wi));
+  fit = weightedLeastSquares(design.rows, ys, w);
+  residuals = residualsOf(design.rows, ys, fit.coef);
+  const kept = w.filter((wi) => wi > 0).length;
+  const phi2 = residuals.reduce((acc, r, i) => acc + (w[i] ?? 0) * r * r, 0) / Math.max(kept - fit.coef.length, 1);
+  const k = [fit.coef[2] ?? 0, fit.coef[3] ?? 0];
+  const cov = [
+    [fit.cov[2]?.[2] ?? 0, fit.cov[2]?.[3] ?? 0],
+    [fit.cov[3]?.[2] ?? 0, fit.cov[3]?.[3] ?? 0],
+  ];
+  const last = design.rows[design.rows.length - 1] ?? [];
+  const lastThermal = [last[2] ?? 0, last[3] ?? 0];
+  const thermalOf = (x: readonly number[]): number => (k[0] ?? 0) * (x[0] ?? 0) + (k[1] ?? 0) * (x[1] ?? 0);
+  const pastS = design.rows.map((row) => thermalOf([(row[2] ?? 0) - (lastThermal[0] ?? 0), (row[3] ?? 0) - (lastThermal[1] ?? 0)]));
+  const slope = [design.slope[2] ?? 0, design.slope[3] ?? 0];
+  return {
+    pastS,
+    at: (dtS) => {
+      const x = design.at(dtS);
+      const inc = [(x[2] ?? 0) - (lastThermal[0] ?? 0), (x[3] ?? 0) - (lastThermal[1] ?? 0)];
+      // The temperature held at its newest value: its own motion over the horizon is unknown.
+      const persistenceS = Math.abs(k[0] ?? 0) * Math.min(Math.max(dtS, 0) / spanS, 1);
+      return { meanS: thermalOf(inc), varS2: quadraticForm(cov, inc) * phi2 + persistenceS ** 2 };
+    },
+    rateSPerS: thermalOf(slope),
+    rateSigmaSPerS: Math.sqrt(Math.max(quadraticForm(cov, slope) * phi2, 0)),
+  };
 }
 
 /**
@@ -173,11 +223,7 @@ function residualsOf(rows: readonly (readonly number[])[], ys: readonly number[]
  * successive rounds gives a correlation time; the newest round's mean residual is the
  * state that decays. No memory (τ = 0) when successive rounds do not correlate.
  */
-function residualMemory(
-  ts: readonly number[],
-  residuals: readonly number[],
-  w: readonly number[],
-): { tauS: number; lastS: number; rho2: number } {
+function residualMemory(ts: readonly number[], residuals: readonly number[], w: readonly number[]): { tauS: number; lastS: number } {
   // One value per round: the weighted mean residual of the samples taken together.
   const rounds: { tS: number; r: number }[] = [];
   let sumW = 0;
@@ -198,7 +244,7 @@ function residualMemory(
     sumR += wi * (residuals[i] ?? 0);
   });
   flush();
-  if (rounds.length < MIN_SAMPLES) return { tauS: 0, lastS: 0, rho2: 0 };
+  if (rounds.length < MIN_SAMPLES) return { tauS: 0, lastS: 0 };
   let num = 0;
   let den = 0;
   let gap = 0;
@@ -210,7 +256,7 @@ function residualMemory(
     gap += b.tS - a.tS;
   }
   const rho = den > 0 ? num / den : 0;
-  if (!(rho > 0.05 && rho < 0.999)) return { tauS: 0, lastS: 0, rho2: 0 };
+  if (!(rho > 0.05 && rho < 0.999)) return { tauS: 0, lastS: 0 };
   const meanGapS = gap / (rounds.length - 1);
-  return { tauS: -meanGapS / Math.log(rho), lastS: (rounds[rounds.length - 1] as { r: number }).r, rho2: rho * rho };
+  return { tauS: -meanGapS / Math.log(rho), lastS: (rounds[rounds.length - 1] as { r: number }).r };
 }
