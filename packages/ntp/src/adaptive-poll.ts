@@ -48,7 +48,7 @@ export const POLL_TARGET_SAMPLES = 8;
  * Scatter about the line beyond this many times the path's noise: the line does not
  * hold over the window's span, and the interval halves.
  */
-export const WANDER_NOISE_RATIO = 1;
+export const WANDER_NOISE_RATIO = 0.85;
 
 /** Polls at an interval before it may double. */
 export const MAX_GROWTH_POLLS = 4;

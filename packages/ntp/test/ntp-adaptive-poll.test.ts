@@ -1,4 +1,4 @@
-import { AdaptivePoll, MAX_GROWTH_POLLS, POLL_TARGET_SAMPLES } from '../src/adaptive-poll';
+import { AdaptivePoll, MAX_GROWTH_POLLS, POLL_TARGET_SAMPLES, WANDER_NOISE_RATIO } from '../src/adaptive-poll';
 import { addressClass } from '../src/address-class';
 
 const feedback = (over: Partial<Parameters<AdaptivePoll['update']>[0]> = {}): Parameters<AdaptivePoll['update']>[0] => ({
@@ -41,9 +41,11 @@ describe('AdaptivePoll', () => {
   test('scatter about the line beyond the path noise (a sparsely sampled cycle) shortens it too', () => {
     const poll = new AdaptivePoll({ minIntervalS: 64, maxIntervalS: 1024 });
     for (let i = 0; i < 40; i++) poll.update(feedback());
-    poll.update(feedback({ scatterS: 2e-3, noiseS: 5e-4 }));
+    // Four times the scatter the noise allows: two halvings at once.
+    const wandering = { scatterS: 4 * WANDER_NOISE_RATIO * 5e-4, noiseS: 5e-4 };
+    poll.update(feedback(wandering));
     expect(poll.intervalS).toBe(256);
-    for (let i = 0; i < 10; i++) poll.update(feedback({ scatterS: 2e-3, noiseS: 5e-4 }));
+    for (let i = 0; i < 10; i++) poll.update(feedback(wandering));
     expect(poll.intervalS).toBe(64);
   });
 
