@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Writes the training series for the shipped models: synthetic clocks drawn from
 // @chronotick/tsfm's seeded simulator (random drift, wander, temperature cycles,
-// steps, network noise) in the replay CSV format, plus a copy of the recorded series.
+// steps, network noise; polls from 16 s to 1024 s as the daemon's adaptive polling
+// makes them; outages of 10-60 min) in the replay CSV format, plus a copy of the
+// recorded series.
 // Deterministic: the same seed gives the same files. Run after `npx tsc -b packages/tsfm`.
 //
 //   node scripts/train/export-series.js OUT_DIR [--series N] [--seed S]
@@ -27,8 +29,9 @@ function parseArgs(argv) {
 function randomConfig(rng, seed) {
   const u = (lo, hi) => lo + (hi - lo) * rng.next();
   const pick = (xs) => xs[Math.floor(rng.next() * xs.length)];
-  const kind = pick(['drift', 'temperature', 'temperature', 'vm', 'steps', 'disciplined']);
-  const intervalS = pick([16, 32, 64, 64, 120, 180, 300]);
+  const kind = pick(['drift', 'wander', 'temperature', 'temperature', 'temperature', 'vm', 'steps', 'disciplined']);
+  // The daemon polls public servers every 64-1024 s by the clock's stability, local ones every 1-16 s.
+  const intervalS = pick([16, 32, 64, 64, 128, 128, 256, 256, 512, 1024]);
   const durationS = 24 * 3600;
   const clock = {
     initialOffsetS: u(-0.05, 0.05),
@@ -39,6 +42,7 @@ function randomConfig(rng, seed) {
     clock.temperature = { amplitudePpm: u(0.2, 4), periodS: u(1800, 6 * 3600), phaseRad: u(0, 2 * Math.PI) };
   }
   if (kind === 'vm') clock.driftWanderPpmPerSqrtHour = u(0.3, 2);
+  if (kind === 'wander') clock.driftWanderPpmPerSqrtHour = u(0.1, 1);
   if (kind === 'steps') {
     clock.steps = [];
     for (let t = u(1800, 14400); t < durationS; t += u(1800, 14400)) clock.steps.push({ atS: t, stepS: u(-0.1, 0.1) });
@@ -57,7 +61,19 @@ function randomConfig(rng, seed) {
     lossProbability: u(0, 0.05),
     fixedAsymmetryS: rng.next() < 0.3 ? u(-0.003, 0.003) : 0,
   };
-  return { seed, durationS, intervalS, clock, network, timestampNoiseS: u(1e-6, 3e-5), server: 'sim.example:123' };
+  // Outages: every server silent for 10-60 min, a few times a day in a third of the series.
+  const outages = [];
+  if (rng.next() < 0.35) {
+    for (let t = u(3600, 14400); t < durationS; t += u(3 * 3600, 10 * 3600)) outages.push({ atS: t, durationS: u(600, 3600) });
+  }
+  return { seed, durationS, intervalS, clock, network, timestampNoiseS: u(1e-6, 3e-5), server: 'sim.example:123', outages };
+}
+
+/** The series without what an outage silenced: no measurement arrives while every server is unreachable. */
+function withoutOutages(measurements, outages) {
+  if (outages.length === 0) return measurements;
+  const t0 = measurements[0]?.tS ?? 0;
+  return measurements.filter((m) => !outages.some((o) => m.tS - t0 >= o.atS && m.tS - t0 < o.atS + o.durationS));
 }
 
 function main() {
@@ -68,11 +84,11 @@ function main() {
   const rng = new SeededRandom(args.seed);
   const index = [];
   for (let k = 0; k < args.series; k++) {
-    const config = randomConfig(rng, args.seed + 1 + k);
-    const { measurements } = simulate(config);
+    const { outages, ...config } = randomConfig(rng, args.seed + 1 + k);
+    const measurements = withoutOutages(simulate(config).measurements, outages);
     const file = `sim-${String(k).padStart(4, '0')}.csv`;
     writeFileSync(join(dir, 'synthetic', file), writeReplayCsv(measurements, { includeTrueOffset: true }));
-    index.push({ file, config });
+    index.push({ file, config, outages });
   }
   writeFileSync(join(dir, 'synthetic', 'index.json'), JSON.stringify(index, null, 1));
   const recordedDir = resolve(__dirname, '../../data/recorded');

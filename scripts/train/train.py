@@ -238,7 +238,7 @@ def train_one(name, spec, data_dir, out_dir, steps, seed):
             "script": "scripts/train/train.sh",
             "data": f"{len(syn)} synthetic 24-hour series from @chronotick/tsfm's simulator (seeds 1001-{1000 + len(syn)}: "
                     "random drift up to +-200 ppm, wander, temperature cycles, steps, disciplined clocks, "
-                    "heavy-tailed asymmetric network delay; intervals 16-300 s) and the recorded series "
+                    "heavy-tailed asymmetric network delay; polls every 16-1024 s; outages of 10-60 min in a third) and the recorded series "
                     f"{', '.join(rec)}",
             "windows": int(len(x)),
             "validation_windows": int(len(xv)),

@@ -37,19 +37,59 @@ const ntpSchema = z
   })
   .strict();
 
+/**
+ * The normal interval. `measurement_interval` alone is a fixed interval. With
+ * `min_interval` set, each server's interval adapts to the clock's stability as
+ * chronyd's poll does, from `min_interval` up to `measurement_interval` (minpoll and
+ * maxpoll): longer while the clock stays on its fitted line, shorter when it wanders.
+ */
+const normalOperationSchema = z
+  .object({
+    measurement_interval: positiveSeconds.default(1024),
+    min_interval: positiveSeconds.optional(),
+  })
+  .strict()
+  .superRefine((n, ctx) => {
+    if (n.min_interval !== undefined && n.min_interval > n.measurement_interval) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['min_interval'],
+        message: `must not exceed measurement_interval (${n.measurement_interval} s)`,
+      });
+    }
+  });
+
+/**
+ * Servers whose address is on this host or the local network (loopback, 10/8,
+ * 172.16/12, 192.168/16, link-local, fc00::/7), decided after name resolution, are the
+ * operator's own and may be polled densely: with adaptive polling on, they adapt
+ * between these bounds instead.
+ */
+const localServersSchema = z
+  .object({
+    min_interval: positiveSeconds.default(1),
+    max_interval: positiveSeconds.default(16),
+  })
+  .strict()
+  .superRefine((l, ctx) => {
+    if (l.min_interval > l.max_interval) {
+      ctx.addIssue({ code: 'custom', path: ['min_interval'], message: `must not exceed max_interval (${l.max_interval} s)` });
+    }
+  });
+
 const timingSchema = z
   .object({
+    // An iburst, as chronyd starts: a handful of quick samples per server, then normal polling.
     warm_up: z
       .object({
-        duration_seconds: z.number().finite().nonnegative().default(180),
-        measurement_interval: positiveSeconds.default(1),
+        duration_seconds: z.number().finite().nonnegative().default(8),
+        measurement_interval: positiveSeconds.default(2),
       })
       .strict()
-      .default({ duration_seconds: 180, measurement_interval: 1 }),
-    normal_operation: z
-      .object({ measurement_interval: positiveSeconds.default(180) })
-      .strict()
-      .default({ measurement_interval: 180 }),
+      .default({ duration_seconds: 8, measurement_interval: 2 }),
+    // Given whole, the object is what it says (a lone measurement_interval is fixed); absent, adaptive 64–1024 s.
+    normal_operation: normalOperationSchema.default({ measurement_interval: 1024, min_interval: 64 }),
+    local_servers: localServersSchema.default({ min_interval: 1, max_interval: 16 }),
   })
   .strict();
 
@@ -87,7 +127,7 @@ function forecasterSchema(defaults: {
        * A statistical model to run in this role when the named model cannot be loaded
        * (missing, corrupt, wrong device); null: the role stays off and the status says why.
        */
-      fallback_model: z.enum(['linear', 'kalman', 'hold_last', 'median5']).nullable().default(null),
+      fallback_model: z.enum(['linear', 'kalman', 'hold_last', 'median5', 'residual_ar']).nullable().default(null),
     })
     .strict();
 }

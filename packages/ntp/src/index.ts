@@ -3,6 +3,8 @@ export * from './packet';
 export * from './validate';
 export * from './query';
 export * from './address';
+export * from './address-class';
+export * from './adaptive-poll';
 export * from './server-state';
 export * from './selection';
 export * from './sampler';

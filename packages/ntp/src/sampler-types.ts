@@ -1,15 +1,26 @@
 /** Configuration, dependencies, rounds and status of the NTP sampler. */
+import type { PollBounds, PollFeedback } from './adaptive-poll';
 import type { Resolver } from './address';
 import type { NtpQueryRequest, TimerApi } from './query';
 import type { SelectionResult } from './selection';
 import type { ServerSnapshot } from './server-state';
-import type { NtpQueryResult } from './validate';
+import type { NtpQueryResult, NtpSample } from './validate';
 
 export interface NtpSamplerConfig {
   /** `host[:port]` or `[v6]:port`. */
   servers: readonly string[];
-  /** Round interval after warm-up. */
+  /**
+   * Round interval after warm-up. With `adaptive` set it is the longest interval a
+   * public server is polled at (chrony's maxpoll); without it, a fixed interval.
+   */
   intervalS: number;
+  /**
+   * Adapt each server's interval to the clock's stability (see AdaptivePoll), from
+   * `minIntervalS` up to `intervalS`; servers whose resolved address is on this host or
+   * the local network (loopback, private, link-local) use `local` instead when given.
+   * Absent: every server is polled at `intervalS`.
+   */
+  adaptive?: { minIntervalS: number; local?: PollBounds };
   warmUp: { durationS: number; intervalS: number };
   /** Per-server floor on the poll interval; wins over warm-up density. */
   minPollS: number;
@@ -31,6 +42,12 @@ export interface NtpSamplerDeps {
   query?: (req: NtpQueryRequest) => Promise<NtpQueryResult>;
   resolver?: Resolver;
   onRound: (round: NtpRound) => void;
+  /**
+   * What the estimator learned from an accepted sample, for the adaptive interval; called
+   * once per accepted sample, before the round is handed on. Absent, or null: the
+   * interval stays where it is (the minimum, at first).
+   */
+  pollFeedback?: (sample: NtpSample) => PollFeedback | null;
   /** Errors thrown by onRound land here instead of escaping a timer. */
   onError?: (err: unknown) => void;
 }

@@ -5,6 +5,8 @@
  * and per-sample details to a callback. Clock, timers, query and resolver are
  * injected, so tests drive it in virtual time.
  */
+import { AdaptivePoll } from './adaptive-poll';
+import { addressClass } from './address-class';
 import { systemResolver, type Resolver } from './address';
 import { defaultTimers, queryNtp, type NtpQueryRequest, type TimerApi } from './query';
 import { selectAndCombine } from './selection';
@@ -39,6 +41,8 @@ export class NtpSampler {
   private lastSuccessAtS: number | null = null;
   /** The timer of the next round, while idle between rounds. */
   private roundTimer: unknown = null;
+  /** Each server's adaptive interval, made once its address (and so its class) is known. */
+  private readonly polls = new Map<NtpServerState, AdaptivePoll>();
 
   constructor(
     private readonly config: NtpSamplerConfig,
@@ -83,8 +87,31 @@ export class NtpSampler {
     return nowS - this.startedAtS < this.config.warmUp.durationS ? 'warm_up' : 'normal';
   }
 
-  private baseIntervalS(phase: SamplerPhase): number {
-    return phase === 'warm_up' ? this.config.warmUp.intervalS : this.config.intervalS;
+  /** The interval a server is due at in this phase, before KoD, back-off and the minimum poll. */
+  private baseIntervalS(server: NtpServerState, phase: SamplerPhase): number {
+    if (phase === 'warm_up') return this.config.warmUp.intervalS;
+    const adaptive = this.config.adaptive;
+    if (adaptive === undefined) return this.config.intervalS;
+    return this.pollOf(server)?.intervalS ?? adaptive.minIntervalS;
+  }
+
+  /**
+   * The server's adaptive interval; null until its address is resolved, since whether
+   * it may be polled densely depends on where the address lies, not on its name.
+   */
+  private pollOf(server: NtpServerState): AdaptivePoll | null {
+    const adaptive = this.config.adaptive;
+    if (adaptive === undefined) return null;
+    const known = this.polls.get(server);
+    if (known !== undefined) return known;
+    const address = server.resolvedAddress;
+    if (address === null) return null;
+    const local = adaptive.local !== undefined && addressClass(address) === 'local';
+    const poll = new AdaptivePoll(
+      local && adaptive.local ? adaptive.local : { minIntervalS: adaptive.minIntervalS, maxIntervalS: this.config.intervalS },
+    );
+    this.polls.set(server, poll);
+    return poll;
   }
 
   /**
@@ -131,11 +158,13 @@ export class NtpSampler {
   private round(): void {
     const nowS = this.mono();
     const phase = this.phase(nowS);
-    const baseS = this.baseIntervalS(phase);
     // Servers due within a short window join this round, so one round holds one
     // sample per server even when timer lateness has shifted their phases apart.
-    const windowS = Math.min(ROUND_WINDOW_FRACTION * baseS, MAX_ROUND_WINDOW_S);
-    const due = this.servers.filter((s) => s.usable && !s.inFlight && s.dueAtS(baseS) <= nowS + windowS);
+    const due = this.servers.filter((s) => {
+      if (!s.usable || s.inFlight) return false;
+      const baseS = this.baseIntervalS(s, phase);
+      return s.dueAtS(baseS) <= nowS + Math.min(ROUND_WINDOW_FRACTION * baseS, MAX_ROUND_WINDOW_S);
+    });
     if (due.length === 0) {
       this.scheduleNext(nowS);
       return;
@@ -144,9 +173,12 @@ export class NtpSampler {
     const spreadS = (this.config.spreadMs ?? 20) / 1000;
     const exchanges = due.map((server, i) => {
       server.inFlight = true;
+      const baseS = this.baseIntervalS(server, phase);
       return this.track(
         this.pollAt(server, baseS, Math.max(nowS + i * spreadS, server.dueAtS(baseS))).then((r) => {
           server.record(r);
+          // A burst's samples say nothing of how the clock fares over a longer gap.
+          if (r.ok && phase === 'normal') this.adapt(server, r);
           return r;
         }),
       );
@@ -167,6 +199,18 @@ export class NtpSampler {
     }
     server.notePoll(this.mono(), baseS);
     return this.exchange(server);
+  }
+
+  /** Moves the server's adaptive interval by what the estimator learned from its sample. */
+  private adapt(server: NtpServerState, sample: NtpSample): void {
+    const poll = this.pollOf(server);
+    if (poll === null || this.deps.pollFeedback === undefined) return;
+    try {
+      const feedback = this.deps.pollFeedback(sample);
+      if (feedback !== null) poll.update(feedback);
+    } catch (err) {
+      this.deps.onError?.(err);
+    }
   }
 
   /** Resolves true after ms, or false at once if the sampler stops first. */
@@ -236,10 +280,9 @@ export class NtpSampler {
   private scheduleNext(nowS: number): void {
     if (!this.running) return;
     const phase = this.phase(nowS);
-    const baseS = this.baseIntervalS(phase);
     const usable = this.servers.filter((s) => s.usable);
     if (usable.length === 0) return; // Nothing will ever be due: status says no_usable_servers.
-    const earliestDueS = Math.min(...usable.map((s) => s.dueAtS(baseS)));
+    const earliestDueS = Math.min(...usable.map((s) => s.dueAtS(this.baseIntervalS(s, phase))));
     // Each server's due time already holds its interval, minimum poll, KoD and
     // back-off; the floor only stops a tight loop if a query outlasted its interval.
     const wakeS = Math.max(nowS + MIN_ROUND_GAP_S, earliestDueS);
@@ -258,7 +301,7 @@ export class NtpSampler {
 
   status(): NtpSamplerStatus {
     const nowS = this.mono();
-    const baseS = this.baseIntervalS(this.phase(nowS));
+    const phase = this.phase(nowS);
     const elapsedS = this.startedAtS === null ? 0 : nowS - this.startedAtS;
     const durationS = this.config.warmUp.durationS;
     const progress = durationS <= 0 ? 1 : Math.min(1, elapsedS / durationS);
@@ -271,7 +314,7 @@ export class NtpSampler {
       rounds: this.seq,
       consecutive_failed_rounds: this.consecutiveFailedRounds,
       last_success_age_s: this.lastSuccessAtS === null ? null : nowS - this.lastSuccessAtS,
-      servers: this.servers.map((s) => s.snapshot(nowS, baseS)),
+      servers: this.servers.map((s) => s.snapshot(nowS, this.baseIntervalS(s, phase))),
     };
   }
 

@@ -34,6 +34,8 @@ export interface ServerSnapshot {
   kod: string | null;
   /** null once the server is no longer polled (KoD DENY/RSTR). */
   next_poll_in_s: number | null;
+  /** The interval it is polled at now, seconds: adaptive, KoD and back-off included; null once no longer polled. */
+  poll_interval_s: number | null;
   state: ServerHealth;
 }
 
@@ -99,6 +101,11 @@ export class NtpServerState {
     } catch (err) {
       return { error: `cannot resolve ${this.host}: ${err instanceof Error ? err.message : String(err)}` };
     }
+  }
+
+  /** The address queried last; null before the name was resolved. */
+  get resolvedAddress(): string | null {
+    return this.address;
   }
 
   /** T3 of the last accepted reply, for replay detection. */
@@ -215,6 +222,7 @@ export class NtpServerState {
       jitter_s: this.jitterS,
       kod: this.kod,
       next_poll_in_s: due === Infinity ? null : Math.max(0, due - nowS),
+      poll_interval_s: this.denied ? null : this.intervalS(baseIntervalS),
       state: this.health,
     };
   }

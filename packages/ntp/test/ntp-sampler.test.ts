@@ -1,4 +1,4 @@
-import { NtpSampler, type NtpRound, type NtpSamplerConfig } from '../src/sampler';
+import { NtpSampler, type NtpRound, type NtpSamplerConfig, type NtpSamplerDeps } from '../src/sampler';
 import type { NtpQueryRequest, TimerApi } from '../src/query';
 import type { NtpQueryResult } from '../src/validate';
 
@@ -66,7 +66,11 @@ const fail =
     ...(kodCode ? { kodCode } : {}),
   });
 
-function setup(config: Partial<NtpSamplerConfig>, behaviours: Record<string, Behaviour>) {
+function setup(
+  config: Partial<NtpSamplerConfig>,
+  behaviours: Record<string, Behaviour>,
+  extra: { address?: string; pollFeedback?: NtpSamplerDeps['pollFeedback'] } = {},
+) {
   const timers = new FakeTimers();
   const clock = (): number => timers.nowMs / 1000;
   const polls: Record<string, number[]> = {};
@@ -85,7 +89,8 @@ function setup(config: Partial<NtpSamplerConfig>, behaviours: Record<string, Beh
     {
       clock,
       timers,
-      resolver: async () => [{ address: '127.0.0.1', family: 4 }],
+      resolver: async () => [{ address: extra.address ?? '127.0.0.1', family: 4 }],
+      ...(extra.pollFeedback ? { pollFeedback: extra.pollFeedback } : {}),
       query: async (req) => {
         (polls[req.server] ??= []).push(clock());
         const b = behaviours[req.server];
@@ -276,5 +281,87 @@ describe('NtpSampler', () => {
     expect(calls).toBeGreaterThan(2);
     expect(errors).toHaveLength(calls);
     await sampler.stop();
+  });
+
+  describe('adaptive polling', () => {
+    const steady = (): { windowSamples: number; predictionErrorS: number; distanceS: number; scatterS: number; noiseS: number } => ({
+      windowSamples: 64,
+      predictionErrorS: 1e-5,
+      distanceS: 0.01,
+      scatterS: 1e-4,
+      noiseS: 5e-4,
+    });
+
+    test('a public server climbs from the minimum to measurement_interval while the clock is steady', async () => {
+      const { timers, sampler, polls } = setup(
+        {
+          warmUp: { durationS: 8, intervalS: 2 },
+          intervalS: 1024,
+          adaptive: { minIntervalS: 64, local: { minIntervalS: 1, maxIntervalS: 16 } },
+        },
+        { 'pool.example': answer(0.01) },
+        { address: '192.0.2.7', pollFeedback: steady },
+      );
+      sampler.start();
+      await timers.advance(6 * 3600_000);
+      const g = gaps(polls['pool.example']);
+      // The iburst (four polls 2 s apart), then four polls at each interval before it doubles, up to the maximum.
+      expect(g.slice(0, 4)).toEqual([2, 2, 2, 64]);
+      expect(g.filter((x) => x === 64).length).toBeGreaterThanOrEqual(4);
+      expect(g).toContain(256);
+      expect(g.slice(-3)).toEqual([1024, 1024, 1024]);
+      expect(Math.min(...g.slice(4))).toBeGreaterThanOrEqual(60);
+      expect(sampler.status().servers[0]?.poll_interval_s).toBe(1024);
+      await sampler.stop();
+    });
+
+    test('the interval falls back to the minimum when the clock wanders more than the path scatters', async () => {
+      let wandering = false;
+      const { timers, sampler, polls } = setup(
+        { warmUp: { durationS: 0, intervalS: 2 }, intervalS: 1024, adaptive: { minIntervalS: 64 } },
+        { 'pool.example': answer(0.01) },
+        { address: '192.0.2.7', pollFeedback: () => (wandering ? { ...steady(), scatterS: 4e-3 } : steady()) },
+      );
+      sampler.start();
+      await timers.advance(4 * 3600_000);
+      expect(gaps(polls['pool.example']).at(-1)).toBe(1024);
+      wandering = true;
+      await timers.advance(3 * 3600_000);
+      expect(gaps(polls['pool.example']).slice(-3)).toEqual([64, 64, 64]);
+      await sampler.stop();
+    });
+
+    test('a server on loopback or the LAN is polled densely, within the local bounds', async () => {
+      const { timers, sampler, polls } = setup(
+        {
+          warmUp: { durationS: 8, intervalS: 2 },
+          intervalS: 1024,
+          adaptive: { minIntervalS: 64, local: { minIntervalS: 1, maxIntervalS: 16 } },
+        },
+        { 'ntp.lan': answer(0.01) },
+        { address: '192.168.1.5', pollFeedback: steady },
+      );
+      sampler.start();
+      await timers.advance(600_000);
+      const g = gaps(polls['ntp.lan']);
+      expect(g.slice(0, 7)).toEqual([2, 2, 2, 2, 1, 1, 1]);
+      expect(g.slice(-3)).toEqual([16, 16, 16]);
+      expect(sampler.status().servers[0]?.poll_interval_s).toBe(16);
+      await sampler.stop();
+    });
+
+    test('without feedback the interval stays at the minimum; KoD RATE still stretches it', async () => {
+      const { timers, sampler, polls } = setup(
+        { warmUp: { durationS: 0, intervalS: 2 }, intervalS: 1024, adaptive: { minIntervalS: 64 }, minPollS: 16 },
+        { 'pool.example': fail('kod', 'RATE') },
+        { address: '192.0.2.7' },
+      );
+      sampler.start();
+      await timers.advance(3 * 3600_000);
+      const g = gaps(polls['pool.example']);
+      expect(g[0]).toBe(128);
+      expect(g.at(-1)).toBe(1024);
+      await sampler.stop();
+    });
   });
 });

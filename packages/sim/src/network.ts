@@ -27,6 +27,11 @@ export interface SimServerEntry {
   name: string;
   server: SimServerParams;
   path: SimPathParams;
+  /**
+   * The server is on this host (or its LAN): it resolves to a loopback address, so the
+   * daemon classes it as local and may poll it densely. Default false: a TEST-NET address.
+   */
+  local?: boolean;
 }
 
 /** The truth about one exchange whose reply reached the host, for scoring. */
@@ -62,6 +67,8 @@ interface Endpoint {
 
 /** TEST-NET ranges (RFC 5737): addresses that exist nowhere, so nothing real is ever named. */
 const TEST_NETS = ['192.0.2.', '198.51.100.', '203.0.113.'];
+/** Local servers' addresses: loopback, which no simulated datagram ever leaves the process for. */
+const LOOPBACK_NET = '127.0.0.';
 
 export class SimNetwork {
   /** Requests sent towards each server (lost ones too): what NTP etiquette is judged on. */
@@ -91,9 +98,10 @@ export class SimNetwork {
       let address = this.addresses.get(host);
       if (address === undefined) {
         const i = this.addresses.size;
-        const net = TEST_NETS[Math.floor(i / 254)];
+        const net = entry.local === true ? LOOPBACK_NET : TEST_NETS[Math.floor(i / 254)];
         if (net === undefined) throw new SimError('SIM_BAD_CONFIG', `at most ${254 * TEST_NETS.length} server hosts`);
-        address = `${net}${(i % 254) + 1}`;
+        // Loopback hosts start at .2: 127.0.0.1 is the host itself.
+        address = `${net}${(i % 254) + (entry.local === true ? 2 : 1)}`;
         this.addresses.set(host, address);
       }
       const server = new SimServer(entry.server, scheduler.startS, stream(seed, `server:${entry.name}`));

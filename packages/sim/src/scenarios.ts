@@ -37,13 +37,18 @@ export interface SimConfigOverrides {
   clock_measurement: {
     ntp: {
       servers: string[];
-      min_poll_seconds: number;
+      min_poll_seconds?: number;
       timeout_seconds: number;
       max_acceptable_uncertainty: number;
     };
-    timing: {
+    /**
+     * The scenario's own polling, fixed (min_interval = measurement_interval, local
+     * servers alike); absent when the scenario runs at the daemon's default polling.
+     */
+    timing?: {
       warm_up: { duration_seconds: number; measurement_interval: number };
-      normal_operation: { measurement_interval: number };
+      normal_operation: { measurement_interval: number; min_interval: number };
+      local_servers: { min_interval: number; max_interval: number };
     };
   };
 }
@@ -54,6 +59,7 @@ export interface SimScenario {
   description: string;
   /** Seeds every stream of the world (host clock, servers, paths, client). */
   seed: number;
+  polling: SimPolling;
   /** True Unix seconds at the start. */
   startS: number;
   durationS: number;
@@ -69,9 +75,20 @@ export interface SimScenario {
   leapAtS?: number;
 }
 
+/**
+ * `scenario`: the polling the scenario is about (a fixed interval). `default`: the
+ * daemon's own default polling (an iburst, then adaptive 64–1024 s, local servers
+ * 1–16 s), the scenario's servers and clock unchanged.
+ */
+export type SimPolling = 'scenario' | 'default';
+
+export const SIM_POLLINGS: readonly SimPolling[] = ['scenario', 'default'];
+
 export interface SimScenarioOptions {
   /** Default 1. */
   seed?: number;
+  /** Default `scenario`. */
+  polling?: SimPolling;
   /** Length of the run; each scenario has its own default. */
   hours?: number;
 }
@@ -186,6 +203,7 @@ const RECIPES: Record<SimScenarioName, Recipe> = {
         name: 'sim-local.example:123',
         server: { ...honest(), stratum: 1, refId: 'GPS', rootDelayS: 0, rootDispersionS: 1e-5 },
         path: local(),
+        local: true,
       },
     ],
     polling: { warmUpS: 180, warmUpIntervalS: 1, intervalS: 16, minPollS: 1 },
@@ -209,30 +227,29 @@ export function simScenario(name: string, options: SimScenarioOptions = {}): Sim
   const durationS = hours * HOUR_S;
   const servers = (recipe.servers ?? (() => three()))(durationS);
   const polling = recipe.polling ?? DEFAULT_POLLING;
+  const pollingMode = options.polling ?? 'scenario';
+  if (!SIM_POLLINGS.includes(pollingMode)) throw new SimError('SIM_BAD_CONFIG', `polling must be one of ${SIM_POLLINGS.join(', ')}`);
+  const ntp = { servers: servers.map((s) => s.name), timeout_seconds: 2, max_acceptable_uncertainty: 0.05 };
+  const fixed = {
+    ntp: { ...ntp, min_poll_seconds: polling.minPollS },
+    timing: {
+      warm_up: { duration_seconds: polling.warmUpS, measurement_interval: polling.warmUpIntervalS },
+      normal_operation: { measurement_interval: polling.intervalS, min_interval: polling.intervalS },
+      local_servers: { min_interval: polling.intervalS, max_interval: polling.intervalS },
+    },
+  };
   const scenario: SimScenario = {
     name: name as SimScenarioName,
     description: recipe.description,
     seed,
+    polling: pollingMode,
     // A leap second happens at the end of a UTC day: start so that the middle is midnight.
     startS: recipe.leapAtMiddle ? Math.ceil((DEFAULT_SIM_START_S + durationS / 2) / DAY_S) * DAY_S - durationS / 2 : DEFAULT_SIM_START_S,
     durationS,
     queryIntervalS: 10,
     hostClock: { ...(recipe.host ?? QUARTZ), seed },
     servers,
-    config: {
-      clock_measurement: {
-        ntp: {
-          servers: servers.map((s) => s.name),
-          min_poll_seconds: polling.minPollS,
-          timeout_seconds: 2,
-          max_acceptable_uncertainty: 0.05,
-        },
-        timing: {
-          warm_up: { duration_seconds: polling.warmUpS, measurement_interval: polling.warmUpIntervalS },
-          normal_operation: { measurement_interval: polling.intervalS },
-        },
-      },
-    },
+    config: { clock_measurement: pollingMode === 'default' ? { ntp } : fixed },
   };
   if (recipe.leapAtMiddle) scenario.leapAtS = durationS / 2;
   // A deep copy, so a caller editing its scenario cannot change the catalogue's constants.

@@ -4,6 +4,7 @@ import { SIM_SCENARIOS, buildSimWorld, simScenario, type SimScenario, type SimWo
 /** The sampler as the daemon would configure it from the scenario's config overrides. */
 function startSampler(world: SimWorld, rounds: NtpRound[]): NtpSampler {
   const { ntp, timing } = world.scenario.config.clock_measurement;
+  if (timing === undefined || ntp.min_poll_seconds === undefined) throw new Error('these tests run the scenarios at their own polling');
   const sampler = new NtpSampler(
     {
       servers: ntp.servers,
@@ -48,8 +49,15 @@ describe('scenario catalogue', () => {
     expect(s('ntp_outage_30min').servers.every((e) => e.path.outages?.[0]?.durationS === 1800)).toBe(true);
     expect(s('falseticker').servers.map((e) => e.server.kind)).toEqual(['honest', 'honest', 'falseticker']);
     expect(s('path_asymmetry').servers.every((e) => e.path.fixedAsymmetryS === 0.002)).toBe(true);
-    expect(s('poll_10s').config.clock_measurement.timing.normal_operation.measurement_interval).toBe(10);
-    expect(s('poll_sparse').config.clock_measurement.timing.normal_operation.measurement_interval).toBe(1024);
+    expect(s('poll_10s').config.clock_measurement.timing?.normal_operation).toEqual({ measurement_interval: 10, min_interval: 10 });
+    expect(s('poll_sparse').config.clock_measurement.timing?.normal_operation.measurement_interval).toBe(1024);
+    // At the daemon's default polling the scenario names only its servers; the clock and paths are the same.
+    const atDefault = simScenario('temperature_wander', { polling: 'default' });
+    expect(atDefault.config.clock_measurement).toEqual({
+      ntp: { servers: s('temperature_wander').config.clock_measurement.ntp.servers, timeout_seconds: 2, max_acceptable_uncertainty: 0.05 },
+    });
+    expect(atDefault.hostClock).toEqual(s('temperature_wander').hostClock);
+    expect(() => simScenario('steady_quartz', { polling: 'sometimes' as 'default' })).toThrow(/polling must be one of/);
     const leap = s('leap_smear_mix', 30);
     expect(leap.leapAtS).toBe(15 * 3600);
     expect(leap.servers.map((e) => [e.server.kind, e.server.leapAtS])).toEqual([

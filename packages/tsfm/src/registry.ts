@@ -4,6 +4,7 @@ import { canonicalModelName as canonicalName, OnnxForecaster } from './onnx/fore
 import { createHoldLastForecaster, createMedianForecaster } from './statistical/hold-last';
 import { createKalmanForecaster, type KalmanOptions } from './statistical/kalman';
 import { createLinearForecaster, type LinearFitOptions } from './statistical/linear';
+import { createResidualArForecaster, type ResidualArOptions } from './statistical/residual-ar';
 
 /**
  * Loads a forecaster that needs I/O first (an ONNX model: card, checksum, session).
@@ -163,18 +164,20 @@ export class ForecasterRegistry {
 }
 
 /** Names of the built-in statistical forecasters. */
-export const STATISTICAL_MODELS = ['linear', 'kalman', 'hold_last', 'median5'] as const;
+export const STATISTICAL_MODELS = ['linear', 'kalman', 'hold_last', 'median5', 'residual_ar'] as const;
 
 /**
  * A registry holding the statistical forecasters: `linear` ({@link LinearFitOptions}),
- * `kalman` ({@link KalmanOptions}), `hold_last` and `median5`.
+ * `kalman` ({@link KalmanOptions}), `hold_last`, `median5` and `residual_ar` ({@link ResidualArOptions}),
+ * the online model of this host's clock.
  */
 export function createDefaultRegistry(): ForecasterRegistry {
   return new ForecasterRegistry()
     .register('linear', (o) => createLinearForecaster(o as LinearFitOptions))
     .register('kalman', (o) => createKalmanForecaster(o as KalmanOptions))
     .register('hold_last', (o) => createHoldLastForecaster(o))
-    .register('median5', (o) => createMedianForecaster(o));
+    .register('median5', (o) => createMedianForecaster(o))
+    .register('residual_ar', (o) => createResidualArForecaster(o as ResidualArOptions));
 }
 
 function loadCardForecaster(cardPath: string, options: Record<string, unknown>): Promise<Forecaster> {

@@ -24,7 +24,12 @@ export class ProcessRegistry {
   }
 
   spawnNode(args: string[], options: SpawnOptions = {}): ChildProcess {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    return this.spawn(process.execPath, args, options);
+  }
+
+  /** Any program (chronyd), reaped like the bench's own node processes. */
+  spawn(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
     return child;

@@ -49,7 +49,11 @@ function twin(durationS: number, warmUpS: number): SimScenario {
     config: {
       clock_measurement: {
         ntp: { servers: [name], min_poll_seconds: 0.2, timeout_seconds: 0.5, max_acceptable_uncertainty: 0.05 },
-        timing: { warm_up: { duration_seconds: warmUpS, measurement_interval: 0.5 }, normal_operation: { measurement_interval: POLL_S } },
+        timing: {
+          warm_up: { duration_seconds: warmUpS, measurement_interval: 0.5 },
+          normal_operation: { measurement_interval: POLL_S, min_interval: POLL_S },
+          local_servers: { min_interval: POLL_S, max_interval: POLL_S },
+        },
       },
     },
   };

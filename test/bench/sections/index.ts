@@ -1,4 +1,5 @@
 import type { Section } from '../section';
+import { chronyLive } from './chrony-live';
 import { mcpCall } from './mcp-call';
 import { rssAfterLoad, rssIdle } from './memory';
 import { evalAccuracy } from './eval-accuracy';
@@ -29,4 +30,6 @@ export const SECTIONS: readonly Section[] = [
   simulation,
   faithfulness,
   liveAccuracy,
+  // Last: it runs chronyd, a reference and two daemons on two cores for up to 40 min.
+  chronyLive,
 ];

@@ -1,22 +1,12 @@
-import { DEFAULT_CONFIG } from '@chronotick/config';
 import { SIM_SCENARIOS, simScenario, type SimScenario } from '@chronotick/sim';
 import { runScenario } from 'chronotickd';
 import type { BenchContext, Figure, Section } from '../section';
 
 /** The scenario with the daemon's default polling instead of the scenario's own. */
 function atDefaultPolling(scenario: SimScenario): SimScenario {
-  const { warm_up, normal_operation } = DEFAULT_CONFIG.clock_measurement.timing;
-  const cm = scenario.config.clock_measurement;
-  return {
-    ...scenario,
-    config: {
-      clock_measurement: {
-        ...cm,
-        ntp: { ...cm.ntp, min_poll_seconds: DEFAULT_CONFIG.clock_measurement.ntp.min_poll_seconds },
-        timing: { warm_up: { ...warm_up }, normal_operation: { ...normal_operation } },
-      },
-    },
-  };
+  const { ntp } = scenario.config.clock_measurement;
+  const { min_poll_seconds: _scenarioMinPoll, ...servers } = ntp;
+  return { ...scenario, polling: 'default', config: { clock_measurement: { ntp: servers } } };
 }
 
 const NO_MODELS = { short_term: { enabled: false }, long_term: { enabled: false } };

@@ -44,7 +44,8 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  if (args.scenario !== undefined) return runScenarioCommand(args.scenario, args.seed, args.hours, args.json, config);
+  if (args.scenario !== undefined)
+    return runScenarioCommand(args.scenario, { seed: args.seed, hours: args.hours, polling: args.polling }, args.json, config);
   let series;
   try {
     series = readReplayFile(args.data as string);
@@ -68,10 +69,15 @@ async function main(): Promise<number> {
 }
 
 /** `--scenario`: the daemon's time path against a simulated world, scored against the truth. */
-async function runScenarioCommand(name: string, seed: number, hours: number | undefined, json: boolean, config: Config): Promise<number> {
+async function runScenarioCommand(
+  name: string,
+  { seed, hours, polling }: { seed: number; hours: number | undefined; polling: 'scenario' | 'default' },
+  json: boolean,
+  config: Config,
+): Promise<number> {
   let scenario;
   try {
-    scenario = simScenario(name, { seed, ...(hours === undefined ? {} : { hours }) });
+    scenario = simScenario(name, { seed, polling, ...(hours === undefined ? {} : { hours }) });
   } catch (err) {
     if (!(err instanceof SimError)) throw err;
     process.stderr.write(`chronotick-eval: ${err.message}\n`);

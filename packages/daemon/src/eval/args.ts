@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 export const EVAL_USAGE = `Usage: chronotick-eval --data FILE.csv [--json] [--config FILE]
-       chronotick-eval --scenario NAME [--seed N] [--hours H] [--json] [--config FILE]
+       chronotick-eval --scenario NAME [--seed N] [--hours H] [--polling P] [--json] [--config FILE]
 
 --data replays a recorded or synthetic offset series in virtual time: each measurement
 after the first 8 is predicted from those strictly before it, by every method (system
@@ -19,6 +19,8 @@ Options:
   --scenario NAME A simulated scenario (an unknown name lists them)
   --seed N        Seed of the scenario's world (default 1)
   --hours H       Length of the scenario run (default: the scenario's own)
+  --polling P     scenario: the fixed polling the scenario is about (default);
+                  default: the daemon's default polling (an iburst, then adaptive)
   --json          Print one JSON object instead of the table
   --config FILE   YAML configuration; its short_term/long_term model_name and threads
                   choose the ONNX models (default: the embedded defaults)
@@ -34,6 +36,7 @@ export interface EvalArgs {
   scenario: string | undefined;
   seed: number;
   hours: number | undefined;
+  polling: 'scenario' | 'default';
   json: boolean;
   config: string | undefined;
   help: boolean;
@@ -56,6 +59,7 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
         scenario: { type: 'string' },
         seed: { type: 'string' },
         hours: { type: 'string' },
+        polling: { type: 'string' },
         json: { type: 'boolean', default: false },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -72,6 +76,7 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
     scenario: values.scenario,
     seed: wholeNumber('--seed', values.seed ?? '1'),
     hours: values.hours === undefined ? undefined : positiveNumber('--hours', values.hours),
+    polling: pollingMode(values.polling ?? 'scenario'),
     json: values.json ?? false,
     config: values.config,
     help: values.help ?? false,
@@ -81,9 +86,14 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
   const hasData = args.data !== undefined && args.data !== '';
   const hasScenario = args.scenario !== undefined && args.scenario !== '';
   if (hasData === hasScenario) throw new EvalUsageError('give either --data FILE or --scenario NAME');
-  if (hasData && (values.seed !== undefined || values.hours !== undefined))
-    throw new EvalUsageError('--seed and --hours go with --scenario');
+  if (hasData && (values.seed !== undefined || values.hours !== undefined || values.polling !== undefined))
+    throw new EvalUsageError('--seed, --hours and --polling go with --scenario');
   return args;
+}
+
+function pollingMode(text: string): 'scenario' | 'default' {
+  if (text !== 'scenario' && text !== 'default') throw new EvalUsageError(`--polling takes scenario or default, got "${text}"`);
+  return text;
 }
 
 function wholeNumber(flag: string, text: string): number {

@@ -9,6 +9,7 @@ import {
   type Resolver,
 } from '@chronotick/ntp';
 import type { Logger } from '../log';
+import { PollFeedbackEstimator } from './poll-feedback';
 import type { RuntimeTimers } from './timers';
 
 export interface NtpScheduleDeps {
@@ -67,10 +68,21 @@ export class NtpSchedule {
 
   private create(skipWarmUp: boolean): NtpSampler {
     const { ntp, timing } = this.deps.config.clock_measurement;
+    const { measurement_interval: intervalS, min_interval: minIntervalS } = timing.normal_operation;
+    // A fresh sampler (start, or after a step) learns the clock's stability anew.
+    const estimator = new PollFeedbackEstimator();
     const sampler: NtpSampler = new NtpSampler(
       {
         servers: ntp.servers,
-        intervalS: timing.normal_operation.measurement_interval,
+        intervalS,
+        ...(minIntervalS === undefined
+          ? {}
+          : {
+              adaptive: {
+                minIntervalS,
+                local: { minIntervalS: timing.local_servers.min_interval, maxIntervalS: timing.local_servers.max_interval },
+              },
+            }),
         warmUp: { durationS: skipWarmUp ? 0 : timing.warm_up.duration_seconds, intervalS: timing.warm_up.measurement_interval },
         minPollS: ntp.min_poll_seconds,
         timeoutMs: ntp.timeout_seconds * 1000,
@@ -87,6 +99,7 @@ export class NtpSchedule {
           if (this.stopped || sampler !== this.sampler) return;
           this.deps.onRound(round, round.phase === 'warm_up');
         },
+        pollFeedback: (sample) => estimator.feedback(sample),
         onError: (err) => this.deps.logger.error(`NTP round handler failed: ${String(err)}`),
       },
     );

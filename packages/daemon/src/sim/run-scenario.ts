@@ -25,7 +25,11 @@ export interface ScenarioRunOptions {
 export interface ScenarioReport extends ServedScore {
   scenario: string;
   seed: number;
+  /** The scenario's own fixed polling, or the daemon's default (adaptive) polling. */
+  polling: string;
   hours: number;
+  /** NTP requests sent to each server over the run (lost ones too): what etiquette is judged on. */
+  requests: Record<string, number>;
   /** Wall-clock seconds the run took, and per simulated hour. */
   wall_s: number;
   wall_s_per_sim_hour: number;
@@ -90,7 +94,9 @@ export async function runScenario(scenario: SimScenario, options: ScenarioRunOpt
   return {
     scenario: scenario.name,
     seed: scenario.seed,
+    polling: scenario.polling,
     hours,
+    requests: { ...network.requests },
     ...scorer.report(),
     wall_s: wallS,
     wall_s_per_sim_hour: wallS / hours,

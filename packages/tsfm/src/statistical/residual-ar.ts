@@ -1,0 +1,262 @@
+import { requireHistory, type Forecast, type SyncForecaster } from '../forecaster';
+import { TsfmError } from '../errors';
+import { timeOrdered, type Measurement } from '../measurement';
+import { quadraticForm, weightedLeastSquares } from './least-squares';
+import { fitLinearDrift, predictLinearDrift } from './linear';
+import { madSigma, median, sampleSigmasS } from './robust';
+
+/** Options of {@link createResidualArForecaster}; every field has a default. */
+export interface ResidualArOptions {
+  /** Newest samples read at most. Default 384. */
+  maxSamples?: number;
+  /** Ignore samples older than this before the newest, seconds. Default 6 h. */
+  maxAgeS?: number;
+  /** The covariate that drives the frequency. Default `temperature_c`. */
+  covariate?: string;
+  /** Smallest per-sample σ, seconds. Default 1e-6. */
+  minSigmaS?: number;
+}
+
+/** Below this many samples nothing beyond a line can be learned. */
+const MIN_SAMPLES = 6;
+/** The covariate is used only when this share of the window carries it. */
+const MIN_COVARIATE_SHARE = 0.8;
+/** Residuals further than this many robust σ out are dropped from the refit. */
+const REJECT_SIGMAS = 4;
+/** Samples closer than this in time are one round: their residuals share the clock's state. */
+const ROUND_S = 1;
+
+interface Design {
+  /** Per sample: 1, t, and with a covariate its integrals. */
+  rows: number[][];
+  /** The same columns for a future time: extrapolates the integrals at the newest covariate value. */
+  at: (dtS: number) => number[];
+  /** d(columns)/dt now, for the drift. */
+  slope: number[];
+  /** Spread of the covariate about its mean (0 without one), for the persistence error. */
+  covariateSd: number;
+}
+
+/**
+ * `residual_ar`: a model of this host's clock, refitted from its own measurements at
+ * every forecast (microseconds; no training, nothing to ship), in two stages.
+ *
+ * 1. When the measurements carry a temperature: over the long window, the offset as a
+ *    line plus the integrals of the temperature's deviation and of its square, by
+ *    robust weighted least squares. A quartz crystal's frequency follows its
+ *    temperature (linearly near the turnover, with a parabola about it) and the offset
+ *    integrates the frequency, so this separates what the temperature did from the rest.
+ * 2. What is left goes through the daemon's own linear fit (delay-weighted, its window
+ *    sized by the runs test), and the fit's residuals are taken as an AR(1) process in
+ *    time: the newest round's residual decays over their measured correlation time.
+ *
+ * Without a temperature it is the linear fit plus that AR term. σ per point is the
+ * line's (offset, drift, scatter), the temperature coefficients' uncertainty over the
+ * horizon, and what holding the newest temperature over the horizon may cost.
+ */
+export function createResidualArForecaster(options: ResidualArOptions = {}): SyncForecaster {
+  const maxSamples = options.maxSamples ?? 384;
+  const maxAgeS = options.maxAgeS ?? 6 * 3600;
+  const covariate = options.covariate ?? 'temperature_c';
+  const minSigmaS = options.minSigmaS ?? 1e-6;
+  if (!(maxSamples >= MIN_SAMPLES) || !(maxAgeS > 0) || !(minSigmaS > 0)) {
+    throw new TsfmError('TSFM_BAD_OPTIONS', `residual_ar: maxSamples ≥ ${MIN_SAMPLES}, maxAgeS > 0 and minSigmaS > 0 are required`);
+  }
+  return {
+    name: 'residual_ar',
+    mode: 'sync',
+    historySamples: maxSamples,
+    forecast(history, targetTimesS): Forecast {
+      requireHistory('residual_ar', history);
+      const sorted = timeOrdered(history);
+      const newestS = (sorted[sorted.length - 1] as Measurement).tS;
+      const window = sorted.slice(-maxSamples).filter((m) => m.tS >= newestS - maxAgeS);
+      return forecastWindow(window, newestS, targetTimesS, covariate, minSigmaS);
+    },
+  };
+}
+
+function forecastWindow(
+  window: readonly Measurement[],
+  newestS: number,
+  targetTimesS: readonly number[],
+  covariate: string,
+  minSigmaS: number,
+): Forecast {
+  const thermal = thermalPart(window, newestS, covariate, minSigmaS);
+  // The clock less what the temperature explains: what is left wanders slowly, and the
+  // daemon's own linear fit (its window sized by the runs test) follows it best.
+  const adjusted = thermal === null ? window : window.map((m, i) => ({ ...m, offsetS: m.offsetS - (thermal.pastS[i] ?? 0) }));
+  const local = fitLinearDrift(adjusted, { maxSamples: LOCAL_WINDOW });
+  const localWindow = adjusted.slice(-(local.used + local.rejected));
+  const ar = residualMemory(
+    localWindow.map((m) => m.tS - newestS),
+    localWindow.map((m) => m.offsetS - local.offsetS - local.driftSPerS * (m.tS - local.refTimeS)),
+    sampleSigmasS(localWindow, minSigmaS).map((s) => 1 / (s * s)),
+  );
+  const points = targetTimesS.map((tS) => {
+    const dtS = tS - newestS;
+    const line = predictLinearDrift(local, tS);
+    const decay = ar.tauS > 0 ? Math.exp(-Math.max(dtS, 0) / ar.tauS) : 0;
+    const th = thermal?.at(dtS) ?? { meanS: 0, varS2: 0 };
+    const meanS = line.meanS + th.meanS + ar.lastS * decay;
+    // The line's own σ (offset, drift and scatter), not reduced by the AR term: the
+    // residuals' correlation is measured on few rounds and a wander's turn is not in it.
+    const sigmaS = Math.sqrt(Math.max(line.sigmaS ** 2, minSigmaS ** 2) + th.varS2);
+    return { tS, meanS, sigmaS };
+  });
+  const rate = local.driftSPerS + (thermal?.rateSPerS ?? 0);
+  const rateSigma = Math.hypot(local.driftSigmaSPerS, thermal?.rateSigmaSPerS ?? 0);
+  return { model: 'residual_ar', points, drift: { rateSPerS: rate, sigmaSPerS: rateSigma } };
+}
+
+/** The linear fit's window: the daemon's (64), so without a temperature this is the linear fit plus AR. */
+const LOCAL_WINDOW = 64;
+
+interface ThermalPart {
+  /** What the temperature contributed to each sample's offset, seconds (relative to the newest sample). */
+  pastS: number[];
+  /** Its contribution dtS after the newest sample, with the variance of that estimate. */
+  at: (dtS: number) => { meanS: number; varS2: number };
+  rateSPerS: number;
+  rateSigmaSPerS: number;
+}
+
+/**
+ * The temperature's share of the offset over the long window: a line plus the integrals
+ * of the temperature's deviation and its square, fitted together (the line takes the
+ * steady drift so the integrals do not), robust to spikes. Null without a temperature.
+ */
+function thermalPart(window: readonly Measurement[], newestS: number, covariate: string, minSigmaS: number): ThermalPart | null {
+  const ts = window.map((m) => m.tS - newestS);
+  const ys = window.map((m) => m.offsetS);
+  const spanS = Math.max((ts[ts.length - 1] ?? 0) - (ts[0] ?? 0), 1);
+  const design = buildDesign(window, ts, spanS, covariate);
+  if (design.covariateSd === 0) return null;
+  let w = sampleSigmasS(window, minSigmaS).map((s) => 1 / (s * s));
+  let fit = weightedLeastSquares(design.rows, ys, w);
+  let residuals = residualsOf(design.rows, ys, fit.coef);
+  // One round of rejection against a robust scale: spikes must not bend the fit.
+  const centre = median(residuals);
+  const limit = REJECT_SIGMAS * Math.max(madSigma(residuals), minSigmaS);
+  w = w.map((wi, i) => (Math.abs((residuals[i] ?? 0) - centre) > limit ? 0 : wi));
+  fit = weightedLeastSquares(design.rows, ys, w);
+  residuals = residualsOf(design.rows, ys, fit.coef);
+  const kept = w.filter((wi) => wi > 0).length;
+  const phi2 = residuals.reduce((acc, r, i) => acc + (w[i] ?? 0) * r * r, 0) / Math.max(kept - fit.coef.length, 1);
+  const k = [fit.coef[2] ?? 0, fit.coef[3] ?? 0];
+  const cov = [
+    [fit.cov[2]?.[2] ?? 0, fit.cov[2]?.[3] ?? 0],
+    [fit.cov[3]?.[2] ?? 0, fit.cov[3]?.[3] ?? 0],
+  ];
+  const last = design.rows[design.rows.length - 1] ?? [];
+  const lastThermal = [last[2] ?? 0, last[3] ?? 0];
+  const thermalOf = (x: readonly number[]): number => (k[0] ?? 0) * (x[0] ?? 0) + (k[1] ?? 0) * (x[1] ?? 0);
+  const pastS = design.rows.map((row) => thermalOf([(row[2] ?? 0) - (lastThermal[0] ?? 0), (row[3] ?? 0) - (lastThermal[1] ?? 0)]));
+  const slope = [design.slope[2] ?? 0, design.slope[3] ?? 0];
+  return {
+    pastS,
+    at: (dtS) => {
+      const x = design.at(dtS);
+      const inc = [(x[2] ?? 0) - (lastThermal[0] ?? 0), (x[3] ?? 0) - (lastThermal[1] ?? 0)];
+      // The temperature held at its newest value: its own motion over the horizon is unknown.
+      const persistenceS = Math.abs(k[0] ?? 0) * Math.min(Math.max(dtS, 0) / spanS, 1);
+      return { meanS: thermalOf(inc), varS2: quadraticForm(cov, inc) * phi2 + persistenceS ** 2 };
+    },
+    rateSPerS: thermalOf(slope),
+    rateSigmaSPerS: Math.sqrt(Math.max(quadraticForm(cov, slope) * phi2, 0)),
+  };
+}
+
+/**
+ * Columns scaled to order one over the window (time by its span, the integrals by span
+ * and the covariate's spread), so the ridge treats them alike.
+ */
+function buildDesign(window: readonly Measurement[], ts: readonly number[], spanS: number, covariate: string): Design {
+  const values = window.map((m) => m.covariates?.[covariate]);
+  const present = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const line: Design = {
+    rows: ts.map((t) => [1, t / spanS]),
+    at: (dtS) => [1, dtS / spanS],
+    slope: [0, 1 / spanS],
+    covariateSd: 0,
+  };
+  if (present.length < Math.max(MIN_SAMPLES, MIN_COVARIATE_SHARE * window.length)) return line;
+  // Carry the last reading over a sample that lacks one.
+  let last = present[0] as number;
+  const temps = values.map((v) => (typeof v === 'number' && Number.isFinite(v) ? (last = v) : last));
+  const meanT = temps.reduce((a, b) => a + b, 0) / temps.length;
+  const sdT = Math.sqrt(temps.reduce((a, v) => a + (v - meanT) ** 2, 0) / temps.length);
+  if (!(sdT > 1e-6)) return line;
+  // ∫(T − T̄)dt and ∫((T − T̄)² − var)dt by the trapezoid rule, in units of span·sd.
+  const i1: number[] = [0];
+  const i2: number[] = [0];
+  const dev = temps.map((v) => (v - meanT) / sdT);
+  for (let i = 1; i < ts.length; i++) {
+    const dt = ((ts[i] ?? 0) - (ts[i - 1] ?? 0)) / spanS;
+    const a = dev[i - 1] ?? 0;
+    const b = dev[i] ?? 0;
+    i1.push((i1[i - 1] ?? 0) + ((a + b) / 2) * dt);
+    i2.push((i2[i - 1] ?? 0) + ((a * a - 1 + (b * b - 1)) / 2) * dt);
+  }
+  const n = ts.length - 1;
+  const lastDev = dev[n] ?? 0;
+  const lastI1 = i1[n] ?? 0;
+  const lastI2 = i2[n] ?? 0;
+  return {
+    rows: ts.map((t, i) => [1, t / spanS, i1[i] ?? 0, i2[i] ?? 0]),
+    at: (dtS) => {
+      const d = Math.max(dtS, 0) / spanS;
+      return [1, dtS / spanS, lastI1 + lastDev * d, lastI2 + (lastDev * lastDev - 1) * d];
+    },
+    slope: [0, 1 / spanS, lastDev / spanS, (lastDev * lastDev - 1) / spanS],
+    covariateSd: 1,
+  };
+}
+
+function residualsOf(rows: readonly (readonly number[])[], ys: readonly number[], coef: readonly number[]): number[] {
+  return rows.map((row, i) => (ys[i] ?? 0) - row.reduce((acc, v, j) => acc + v * (coef[j] ?? 0), 0));
+}
+
+/**
+ * The residuals as an AR(1) process in time: their lag-one correlation between
+ * successive rounds gives a correlation time; the newest round's mean residual is the
+ * state that decays. No memory (τ = 0) when successive rounds do not correlate.
+ */
+function residualMemory(ts: readonly number[], residuals: readonly number[], w: readonly number[]): { tauS: number; lastS: number } {
+  // One value per round: the weighted mean residual of the samples taken together.
+  const rounds: { tS: number; r: number }[] = [];
+  let sumW = 0;
+  let sumR = 0;
+  let startS = ts[0] ?? 0;
+  const flush = (): void => {
+    if (sumW > 0) rounds.push({ tS: startS, r: sumR / sumW });
+    sumW = 0;
+    sumR = 0;
+  };
+  ts.forEach((t, i) => {
+    if (t - startS > ROUND_S) {
+      flush();
+      startS = t;
+    }
+    const wi = w[i] ?? 0;
+    sumW += wi;
+    sumR += wi * (residuals[i] ?? 0);
+  });
+  flush();
+  if (rounds.length < MIN_SAMPLES) return { tauS: 0, lastS: 0 };
+  let num = 0;
+  let den = 0;
+  let gap = 0;
+  for (let i = 1; i < rounds.length; i++) {
+    const a = rounds[i - 1] as { tS: number; r: number };
+    const b = rounds[i] as { tS: number; r: number };
+    num += a.r * b.r;
+    den += a.r * a.r;
+    gap += b.tS - a.tS;
+  }
+  const rho = den > 0 ? num / den : 0;
+  if (!(rho > 0.05 && rho < 0.999)) return { tauS: 0, lastS: 0 };
+  const meanGapS = gap / (rounds.length - 1);
+  return { tauS: -meanGapS / Math.log(rho), lastS: (rounds[rounds.length - 1] as { r: number }).r };
+}
