@@ -7,7 +7,7 @@ import { describeRuns, runSeeds, SEEDS } from './support/scenarios';
  * pipeline) over hours of a simulated clock and network, several seeds, error limits.
  * Limits: the worst seed seen when they were set, with about half again as margin.
  */
-function expectTracking(reports: readonly ScenarioReport[], limits: { p95S: number; maxSynchronizedS: number }): void {
+function expectTracking(reports: readonly ScenarioReport[], limits: { p95S: number; maxSynchronizedS: number; widthS?: number }): void {
   console.log(describeRuns(reports));
   for (const r of reports) {
     expect(r.error_p95_s).toBeLessThan(limits.p95S);
@@ -17,7 +17,7 @@ function expectTracking(reports: readonly ScenarioReport[], limits: { p95S: numb
     // is 0.93-0.97), and no longer tens of milliseconds wide for errors of a hundred µs.
     expect(r.coverage_95).toBeGreaterThanOrEqual(0.78);
     expect(r.coverage_interval).toBeGreaterThanOrEqual(0.96);
-    expect(r.mean_width_95_s).toBeLessThan(2.5e-3);
+    expect(r.mean_width_95_s).toBeLessThan(limits.widthS ?? 1.5e-3);
     // The hard bound is never violated while its assumptions hold (they do here).
     expect(r.hard_bound_misses).toBe(0);
     expect(r.final_clock_status).toBe('synchronized');
@@ -34,7 +34,7 @@ describe('tracking a drifting clock in simulated time', () => {
   }, 120_000);
 
   test("a VM's fast drift (150 ppm, 1 ppm/√h wander) on a noisy virtual network", async () => {
-    expectTracking(await runSeeds('vm_fast_drift', SEEDS), { p95S: 1.5e-3, maxSynchronizedS: 3e-3 });
+    expectTracking(await runSeeds('vm_fast_drift', SEEDS), { p95S: 1.5e-3, maxSynchronizedS: 3e-3, widthS: 3.5e-3 });
   }, 120_000);
 
   test('polling every 10 s', async () => {

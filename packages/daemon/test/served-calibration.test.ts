@@ -12,7 +12,7 @@ const truth = (tS: number): number => 0.02 + 12e-6 * (tS - T0);
  */
 function run(trueSigmaS: number, modelSigmaS: number, hours = 24): ServedCalibration {
   const rng = new SeededRandom(5);
-  const cal = new ServedCalibration(128);
+  const cal = new ServedCalibration(() => 128);
   const history: Measurement[] = [];
   let nextRoundS = T0;
   for (let tS = T0; tS < T0 + hours * 3600; tS += 60) {
@@ -59,7 +59,7 @@ describe('the served calibration', () => {
   });
 
   test('answers noted before the history was discarded are never scored', () => {
-    const cal = new ServedCalibration(128);
+    const cal = new ServedCalibration(() => 128);
     cal.note({ tS: T0, offsetS: 0, modelSigmaS: 1e-4, driftSPerS: 0, driftSigmaSPerS: 1e-7, ageS: 1 });
     cal.dropPending();
     const later: Measurement[] = Array.from({ length: 20 }, (_, i) => ({ tS: T0 + 10 + 64 * i, offsetS: 0, delayS: 0.02, server: 's' }));

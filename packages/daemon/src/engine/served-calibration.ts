@@ -141,10 +141,10 @@ export class ServedCalibration {
   private lastFitS = -Infinity;
 
   constructor(
-    /** Answers older than this (seconds since a measurement) are judged apart. */
-    edgeAgeS: number,
+    /** Answers older than this (seconds since a measurement) are judged apart: it follows the poll cadence. */
+    private readonly edgeAgeS: () => number,
   ) {
-    this.scales = { edgeAgeS, fresh: NEUTRAL, stale: NEUTRAL, drift: PRIOR_SCALE };
+    this.scales = { edgeAgeS: edgeAgeS(), fresh: NEUTRAL, stale: NEUTRAL, drift: PRIOR_SCALE };
   }
 
   /** The scales in force. */
@@ -244,7 +244,7 @@ export class ServedCalibration {
   }
 
   private refit(): void {
-    const { edgeAgeS } = this.scales;
+    const edgeAgeS = this.edgeAgeS();
     const fresh = this.scored.filter((s) => s.ageS <= edgeAgeS).slice(-FIT_WINDOW);
     const stale = this.scored.filter((s) => s.ageS > edgeAgeS).slice(-FIT_WINDOW);
     const freshScales = fitAgeScales(fresh) ?? NEUTRAL;

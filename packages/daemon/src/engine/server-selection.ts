@@ -13,8 +13,8 @@ export class ServerSelection {
   private readonly latest = new Map<string, RoundSample>();
 
   constructor(
-    /** A sample older than this, seconds, is dropped from selection. */
-    private readonly maxSampleAgeS: number,
+    /** A sample older than this, seconds, is dropped from selection (it follows the poll cadence). */
+    private readonly maxSampleAgeS: () => number,
     private readonly maxDriftPpm: number,
     /** The bound of a sample that states none (a replayed series): the most any accepted sample may have. */
     private readonly unknownBoundS: number,
@@ -37,7 +37,7 @@ export class ServerSelection {
     const inputs: SelectionInput[] = [];
     for (const [server, sample] of this.latest) {
       const ageS = Math.max(0, nowS - sample.tS);
-      if (ageS > this.maxSampleAgeS) {
+      if (ageS > this.maxSampleAgeS()) {
         this.latest.delete(server);
         continue;
       }

@@ -10,6 +10,7 @@ import { extrapolate, hostOnlyCorrection, servedSource, type Correction } from '
 import { hardBoundOf, hardIntervalAt } from './hard-bound';
 import { LeapWatch, type LeapStatus } from './leap-watch';
 import { KALMAN, Predictors, type ModelRole } from './predictors';
+import { RoundCadence } from './round-cadence';
 import { ServedCalibration, snapshotsOf } from './served-calibration';
 import { ServedClock } from './served-clock';
 import { ServerSelection } from './server-selection';
@@ -80,7 +81,10 @@ export class TimePipeline {
   private generation = 0;
   private shares: Record<string, number> = {};
   private leap: LeapIndicator | null = null;
-  private readonly freeRunningAfterS: number;
+  private readonly cadence: RoundCadence;
+  /** The shortest normal interval: a burst's quick polls say nothing of how soon the next comes. */
+  private readonly minIntervalS: number;
+  private readonly timeoutS: number;
   private readonly maxDriftPpm: number;
   private readonly coverage: number;
 
@@ -91,13 +95,14 @@ export class TimePipeline {
     kalman: SyncForecaster = createModelRegistry().create(KALMAN) as SyncForecaster,
   ) {
     const { clock_measurement: measurement, fusion } = config;
-    const intervalS = measurement.timing.normal_operation.measurement_interval;
-    // Three missed normal rounds mean we are coasting on the last drift estimate.
-    this.freeRunningAfterS = 3 * intervalS + measurement.ntp.timeout_seconds;
+    const { measurement_interval: intervalS, min_interval: minIntervalS } = measurement.timing.normal_operation;
+    this.cadence = new RoundCadence(intervalS, intervalS);
+    this.minIntervalS = minIntervalS ?? intervalS;
+    this.timeoutS = measurement.ntp.timeout_seconds;
     this.maxDriftPpm = measurement.max_drift_ppm;
     this.coverage = fusion.coverage;
     this.discipline = new ClockDiscipline({ historyLimit: HISTORY_LIMIT, fitWindow: FIT_WINDOW });
-    this.selection = new ServerSelection(this.freeRunningAfterS, this.maxDriftPpm, measurement.ntp.max_acceptable_uncertainty);
+    this.selection = new ServerSelection(() => this.freeRunningAfterS(), this.maxDriftPpm, measurement.ntp.max_acceptable_uncertainty);
     this.predictors = new Predictors(
       {
         maxDriftPpm: this.maxDriftPpm,
@@ -110,7 +115,7 @@ export class TimePipeline {
     );
     this.correction = hostOnlyCorrection(nowS);
     // An answer more than two polls after its newest measurement is coasting: judged apart.
-    this.calibration = new ServedCalibration(2 * intervalS);
+    this.calibration = new ServedCalibration(() => 2 * this.cadence.typicalGapS());
   }
 
   /** A round of measurements: select, score the standing predictions, fit, fuse, serve. */
@@ -140,6 +145,7 @@ export class TimePipeline {
       const knownUntilS = this.discipline.lastMeasurementS;
       this.predictors.observe(fresh, base, (tS) => extrapolate(served, tS).offsetS, knownUntilS);
     }
+    for (const m of fresh) this.cadence.note(m.tS);
     this.discipline.add(fresh);
     this.calibration.score(this.discipline.measurements);
     this.predictors.updateStatistical(this.discipline.measurements, nowS);
@@ -164,7 +170,7 @@ export class TimePipeline {
     this.applyDueLeap(nowS);
     this.noteServed(nowS);
     const lastS = this.discipline.lastMeasurementS;
-    const stale = lastS !== null && nowS - lastS > this.freeRunningAfterS;
+    const stale = lastS !== null && nowS - lastS > this.freeRunningAfterS();
     const before = this.phase;
     this.transition({ type: 'tick', warmingUp, stale, hasEvidence: lastS !== null });
     if (this.phase === before) return;
@@ -197,6 +203,14 @@ export class TimePipeline {
     this.predictors.calibrator.restore(calibration);
     this.transition({ type: 'restored' });
     this.replace(this.withHardBound(this.discipline.correctionAt(nowS, clockStatusOf(this.phase))), nowS);
+  }
+
+  /**
+   * Three missed rounds at the cadence measurements arrive at (not the configured
+   * longest interval: adaptive polling moves between bounds) mean coasting.
+   */
+  private freeRunningAfterS(): number {
+    return 3 * Math.max(this.cadence.longestGapS(), this.minIntervalS) + this.timeoutS;
   }
 
   /** What a model run should read, and the generation its forecast must carry back. */
@@ -360,6 +374,7 @@ export class TimePipeline {
     this.predictors.reset();
     this.selection.clear();
     this.calibration.dropPending();
+    this.cadence.reset();
   }
 
   /**
