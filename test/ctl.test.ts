@@ -26,7 +26,7 @@ describe('chronotickctl against a running daemon', () => {
     expect(result.stdout).toMatch(/^Status\s+unsynchronized \(clock unknown\)$/m);
     expect(result.stdout).toMatch(/^Offset\s+\+0 s ± /m);
     expect(result.stdout).toContain('SERVER');
-    expect(result.stdout).toMatch(/^chronotick_short\s+short_term/m);
+    expect(result.stdout).toMatch(/^residual_ar\s+short_term/m);
   });
 
   test('time and time --json', async () => {

@@ -69,7 +69,7 @@ describe('chronotickd on a Unix socket', () => {
     expect(status.socket_path).toBe(daemon.socketPath);
     expect(status.memory_usage_mb).toBeGreaterThan(10);
     expect(status.models.map((m) => m.role)).toEqual(['short_term', 'long_term', 'statistical', 'statistical', 'statistical']);
-    expect(status.models.map((m) => m.name)).toEqual(['chronotick_short', 'chronotick_long', 'linear', 'kalman', 'hold_last']);
+    expect(status.models.map((m) => m.name)).toEqual(['residual_ar', 'chronotick_long', 'linear', 'kalman', 'hold_last']);
     expect(status.ntp.servers.length).toBeGreaterThan(0);
   });
 

@@ -62,5 +62,5 @@ test('the demo prints a clean, steady table, names its log, and ends with a summ
   expect(Number(after?.[6])).toBeLessThanOrEqual(Number(after?.[7]));
   expect(tail).toMatch(/served from: \w+ \d+%/);
   expect(tail).toMatch(/^ {2}SOURCE +WEIGHT +CALIBRATED ERROR +WHY$/m);
-  expect(tail).toMatch(/^ {2}chronotick_short +\d\.\d\d +\S+( µs| ms)? +\S/m);
+  expect(tail).toMatch(/^ {2}residual_ar +\d\.\d\d +\S+( µs| ms)? +\S/m);
 });

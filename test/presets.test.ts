@@ -87,7 +87,7 @@ describe('chronos-bolt.yaml: the card points at an export the user makes', () =>
     try {
       const status = await waitForStatus(client, (s) => model(s, 'long_term').loaded === true, 30_000);
       expect(model(status, 'long_term')).toMatchObject({ name: 'chronos_bolt_small', enabled: true, problem: null });
-      expect(model(status, 'short_term')).toMatchObject({ name: 'chronotick_short', loaded: true });
+      expect(model(status, 'short_term')).toMatchObject({ name: 'residual_ar', loaded: true });
     } finally {
       client.close();
       await daemon.stop();

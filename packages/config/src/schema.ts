@@ -132,9 +132,13 @@ function forecasterSchema(defaults: {
     .strict();
 }
 
+// The short-term default learns this host online (residual_ar: the fit's residuals,
+// temperature where the host has a sensor). In the simulator it beat the linear fit
+// where the clock wanders (served p95 0.75-0.82x) and never fell behind it by more
+// than 4%; the shipped ONNX short model stays available by name.
 const shortTermSchema = forecasterSchema({
-  model_name: 'chronotick-short',
-  inference_interval: 1,
+  model_name: 'residual_ar',
+  inference_interval: 16,
   prediction_horizon: 30,
   context_length: 100,
 });

@@ -26,7 +26,7 @@ describe('chronotick-eval', () => {
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     const json = JSON.parse(r.stdout) as { points: number; methods: Record<string, Record<string, number | null>> };
     expect(json.points).toBe(64);
-    expect(Object.keys(json.methods)).toEqual(['system', 'hold_last', 'linear', 'kalman', 'chronotick_short', 'chronotick_long', 'fusion']);
+    expect(Object.keys(json.methods)).toEqual(['system', 'hold_last', 'linear', 'kalman', 'residual_ar', 'chronotick_long', 'fusion']);
     expect(json.methods.system).toEqual({
       mae_s: expect.any(Number),
       rmse_s: expect.any(Number),
@@ -45,7 +45,7 @@ describe('chronotick-eval', () => {
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[1]).toMatch(/^method\s+MAE ms\s+RMSE ms\s+p95 ms\s+cov95\s+width95 ms$/);
-    expect(lines.slice(2).map((l) => l.split(/\s+/)[0])).toEqual(['system', 'hold_last', 'linear', 'kalman', 'chronotick_short', 'fusion']);
+    expect(lines.slice(2).map((l) => l.split(/\s+/)[0])).toEqual(['system', 'hold_last', 'linear', 'kalman', 'residual_ar', 'fusion']);
   });
 
   test('an unreadable CSV exits 2 naming the line', () => {

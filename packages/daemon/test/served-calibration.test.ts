@@ -66,4 +66,37 @@ describe('the served calibration', () => {
     cal.score(later);
     expect(cal.record(T0 + 2000).scored).toBe(0);
   });
+
+  test('a predictor closer than the linear fit most of the last 20 scored minutes is winning; one that stops is out again', () => {
+    const rng = new SeededRandom(9);
+    const cal = new ServedCalibration(() => 128);
+    const history: Measurement[] = [];
+    let nextRoundS = T0;
+    const winnersAt: { tS: number; winning: boolean }[] = [];
+    for (let tS = T0; tS < T0 + 4 * 3600; tS += 60) {
+      for (; nextRoundS <= tS; nextRoundS += 64) {
+        history.push({ tS: nextRoundS, offsetS: truth(nextRoundS) + 20e-6 * rng.normal(), delayS: 0.02, server: 's' });
+        cal.score(history);
+      }
+      // For two hours the model is far closer to the truth than the line; then it goes wrong.
+      const modelErrorS = tS < T0 + 2 * 3600 ? 10e-6 : 400e-6;
+      cal.note({
+        tS,
+        offsetS: truth(tS),
+        modelSigmaS: 1e-4,
+        driftSPerS: 12e-6,
+        driftSigmaSPerS: 0.1e-6,
+        ageS: 30,
+        predictors: { linear: { meanS: truth(tS) + 200e-6, sigmaS: 1e-4 }, short_term: { meanS: truth(tS) + modelErrorS, sigmaS: 1e-4 } },
+      });
+      winnersAt.push({ tS, winning: cal.winning().has('short_term') });
+    }
+    const firstWin = winnersAt.find((w) => w.winning);
+    // In within 20 scored minutes of the first score (which waits for 4 rounds after it).
+    expect((firstWin?.tS ?? Infinity) - T0).toBeLessThanOrEqual(20 * 60 + 12 * 64);
+    // Out again within about 20 scored minutes of going wrong (the reference trails 4 rounds).
+    const lastWin = [...winnersAt].reverse().find((w) => w.winning);
+    expect((lastWin?.tS ?? 0) - (T0 + 2 * 3600)).toBeLessThanOrEqual(20 * 60 + 10 * 64);
+    expect(winnersAt.at(-1)?.winning).toBe(false);
+  });
 });

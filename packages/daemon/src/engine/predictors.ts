@@ -172,10 +172,10 @@ export class Predictors {
    * The σ served is never below the fit's own: that one also carries the NTP bound's
    * share, the path asymmetry no measurement can reveal and no calibration can see.
    */
-  fuse(base: Correction, nowS: number): Correction {
+  fuse(base: Correction, nowS: number, winning: ReadonlySet<string> = new Set()): Correction {
     if (!this.settings.fusionEnabled) return this.bestSingle(base, nowS);
     if (this.settings.fusionMethod === 'linear') return this.linearAlone(base);
-    const rules: FusionRules = { ...DEFAULT_RULES, ...this.settings.rules, maxSigmaS: this.settings.maxSigmaS, baseline: LINEAR };
+    const rules: FusionRules = { ...DEFAULT_RULES, ...this.settings.rules, maxSigmaS: this.settings.maxSigmaS, baseline: LINEAR, winning };
     const assessment = this.calibrator.assess(LINEAR);
     const now = fusePredictions(this.predictionsAt(nowS, base), assessment, rules, FUSED);
     const later = fusePredictions(this.predictionsAt(nowS + DRIFT_SPAN_S, base, nowS), assessment, rules, FUSED);

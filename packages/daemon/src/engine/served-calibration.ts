@@ -109,6 +109,9 @@ const FIT_WINDOW = 1440;
 const MIN_SCORED = 30;
 /** ...and the record length at which the fit and the model's own σ count equally (in log scale). */
 const SHRINK_SCORED = 120;
+/** Scored minutes the winner rule looks at, and the share of them a predictor must win. */
+const WIN_WINDOW = 20;
+const WIN_SHARE = 0.7;
 /** Scales are refitted at most this often (host seconds): each fit reads the whole window. */
 const REFIT_INTERVAL_S = 300;
 /** Scales are bounded: the model σ is never claimed below a third of itself. */
@@ -131,6 +134,8 @@ interface Scored {
   driftHeldAsServed: boolean;
   /** Per predictor: its claim held the reference. */
   predictorsHeld: Record<string, boolean>;
+  /** Per predictor: closer to the reference than the linear fit was. */
+  predictorsCloser: Record<string, boolean>;
   projected: boolean;
 }
 
@@ -139,6 +144,8 @@ export class ServedCalibration {
   private scored: Scored[] = [];
   private scales: ServedScales;
   private lastFitS = -Infinity;
+  /** The winners of the current record; recomputed when it changes (fusion asks every install). */
+  private winners: Set<string> | null = null;
 
   constructor(
     /** Answers older than this (seconds since a measurement) are judged apart: it follows the poll cadence. */
@@ -189,6 +196,7 @@ export class ServedCalibration {
         heldAsServed: Math.abs(errorS) <= Math.hypot(p.claimed95S, twoSidedZ(0.95) * ref.sigmaS),
         driftHeldAsServed: Math.abs(driftErrorSPerS) <= Math.hypot(p.claimedDrift95, twoSidedZ(0.95) * fit.driftSigmaSPerS),
         projected: p.projected === true,
+        predictorsCloser: closerThanLinear(p.predictors ?? {}, ref.meanS),
         predictorsHeld: Object.fromEntries(
           Object.entries(p.predictors ?? {}).map(([name, c]) => [
             name,
@@ -200,11 +208,37 @@ export class ServedCalibration {
     }
     this.pending = keep;
     if (!added) return;
+    this.winners = null;
     const newestS = this.scored[this.scored.length - 1]?.tS ?? 0;
     this.scored = this.scored.filter((s) => s.tS > newestS - DAY_S);
     if (newestS - this.lastFitS < REFIT_INTERVAL_S) return;
     this.lastFitS = newestS;
     this.refit();
+  }
+
+  /**
+   * The predictors winning against the linear fit now: closer than it to the reference
+   * in at least WIN_SHARE of the last WIN_WINDOW scored minutes. A predictor that starts
+   * to win consistently gets in within WIN_WINDOW scored minutes; one that stops is out
+   * again as soon as its share of the window falls below WIN_SHARE (a few minutes of
+   * losing). The paired test on single measurements, a stronger proof, still admits a
+   * predictor by itself.
+   */
+  winning(): ReadonlySet<string> {
+    this.winners ??= this.findWinners();
+    return this.winners;
+  }
+
+  private findWinners(): Set<string> {
+    const recent = this.scored.filter((s) => !s.projected).slice(-WIN_WINDOW);
+    const out = new Set<string>();
+    if (recent.length < WIN_WINDOW) return out;
+    const names = new Set(recent.flatMap((s) => Object.keys(s.predictorsCloser)));
+    for (const name of names) {
+      const closer = recent.filter((s) => s.predictorsCloser[name] === true).length;
+      if (closer >= WIN_SHARE * WIN_WINDOW) out.add(name);
+    }
+    return out;
   }
 
   /** The history was discarded (a step, a leap, a refuted restore): nothing noted can be scored. */
@@ -261,6 +295,18 @@ export class ServedCalibration {
     );
     this.scales = { edgeAgeS, fresh: freshScales, stale: staleScales, drift: drift ?? this.scales.drift };
   }
+}
+
+/** Which predictors were closer than the linear fit to the reference. */
+function closerThanLinear(claims: Record<string, { meanS: number }>, refS: number): Record<string, boolean> {
+  const linear = claims.linear;
+  if (linear === undefined) return {};
+  const linearErrorS = Math.abs(linear.meanS - refS);
+  return Object.fromEntries(
+    Object.entries(claims)
+      .filter(([name]) => name !== 'linear')
+      .map(([name, c]) => [name, Math.abs(c.meanS - refS) < linearErrorS]),
+  );
 }
 
 function fitAgeScales(list: readonly Scored[]): AgeScales | null {

@@ -293,7 +293,7 @@ export class TimePipeline {
   private install(nowS: number): Correction {
     const clockStatus = clockStatusOf(this.phase);
     const fitted = this.discipline.correctionAt(nowS, clockStatus);
-    this.replace(this.withHardBound(this.predictors.fuse(fitted, nowS)), nowS);
+    this.replace(this.withHardBound(this.predictors.fuse(fitted, nowS, this.calibration.winning())), nowS);
     return this.correction;
   }
 

@@ -35,6 +35,12 @@ export interface FusionRules {
   betterSigmas: number;
   /** The predictor trusted before any is calibrated: the simple estimator every model must beat. */
   baseline: string;
+  /**
+   * Predictors that are winning against the baseline right now on the served record
+   * (closer to the later reference, most of the recent minutes): they may take part
+   * although the paired test on single measurements has not yet seen it.
+   */
+  winning?: ReadonlySet<string>;
 }
 
 export const DEFAULT_RULES: FusionRules = { maxSigmaS: 0.05, betterSigmas: 2, baseline: 'linear' };
@@ -88,7 +94,12 @@ export function fusePredictions(
       excluded[p.predictor] = `σ ${Math.sqrt(mseS2).toExponential(2)} s over the threshold`;
     } else if (r.broken) {
       excluded[p.predictor] = 'newest errors far outside its record';
-    } else if (p.predictor !== rules.baseline && !baselineBroken && !beatsBaseline(r.vsBaseline, rules.betterSigmas)) {
+    } else if (
+      p.predictor !== rules.baseline &&
+      !baselineBroken &&
+      !beatsBaseline(r.vsBaseline, rules.betterSigmas) &&
+      rules.winning?.has(p.predictor) !== true
+    ) {
       excluded[p.predictor] = `not better than ${rules.baseline} on recent measurements`;
     } else {
       kept.push({ predictor: p.predictor, meanS: p.meanS, w: 1 / mseS2 });
