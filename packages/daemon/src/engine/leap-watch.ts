@@ -31,9 +31,9 @@ export class LeapWatch {
 
   /**
    * Notes what a round's samples announce, `utcNowS` being the daemon's estimate of UTC
-   * now, and returns the samples selection may combine.
+   * now; then `setsAside` says which servers selection may not combine.
    */
-  filter(samples: readonly RoundSample[], utcNowS: number): RoundSample[] {
+  observe(samples: readonly RoundSample[], utcNowS: number): void {
     for (const s of samples) {
       if (s.leap !== 1 && s.leap !== 2) continue;
       this.announcing.add(s.server);
@@ -44,10 +44,17 @@ export class LeapWatch {
       }
     }
     if (this.leap !== null && utcNowS > this.leap.atUtcS + SMEAR_HALF_S) this.endWindow();
-    if (this.leap === null) return [...samples];
-    const kept = samples.filter((s) => this.announcing.has(s.server));
+    if (this.leap === null) return;
     for (const s of samples) if (!this.announcing.has(s.server)) this.setAside.add(s.server);
-    return kept;
+  }
+
+  /**
+   * Whether `server` is kept out of combination now: within a leap window, any server
+   * that does not announce the leap. Its samples are still tracked by selection, so
+   * that when the window ends it can outvote one left a second off.
+   */
+  setsAside(server: string): boolean {
+    return this.leap !== null && !this.announcing.has(server);
   }
 
   /**

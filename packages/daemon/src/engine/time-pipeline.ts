@@ -122,9 +122,10 @@ export class TimePipeline {
   onRound(round: RoundEvent, nowS: number): RoundOutcome {
     this.warmingUp = round.warmingUp;
     const none: RoundOutcome = { measurements: [], installed: null, restartWarmUp: false };
-    const samples = this.leaps.filter(round.samples, this.utcAt(nowS));
+    this.leaps.observe(round.samples, this.utcAt(nowS));
+    const samples = round.samples.filter((s) => !this.leaps.setsAside(s.server));
     this.checkLeap(nowS);
-    const selected = this.selection.select(samples, this.correction, nowS);
+    const selected = this.selection.select(round.samples, this.correction, nowS, (server) => this.leaps.setsAside(server));
     if (!selected.ok) return none;
     this.shares = selected.weights;
     this.leap = selected.leap;
