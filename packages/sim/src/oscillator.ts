@@ -28,6 +28,11 @@ export interface SimTemperatureParams {
   noiseC?: number;
   /** Phase of the cycle at the start, radians. */
   phaseRad?: number;
+  /**
+   * Whether the host can read it (default true). An air conditioner's cycle warms the
+   * crystal without any sensor the host sees: the swing is in the offset alone.
+   */
+  sensor?: boolean;
 }
 
 /** The oscillator's parameters. θ = true − host; positive drift = host slow. */
@@ -49,7 +54,7 @@ export interface FreeRunningOffset {
   offsetAtS(elapsedS: number): number;
   /** dθ/dt there, s/s. */
   frequencyAt(elapsedS: number): number;
-  /** The temperature there, °C; null when the model has none. */
+  /** The temperature there, °C; null when the model has none or the host has no sensor for it. */
   temperatureCAt(elapsedS: number): number | null;
 }
 
@@ -120,7 +125,7 @@ export class Oscillator implements FreeRunningOffset {
 
   temperatureCAt(elapsedS: number): number | null {
     const temp = this.params.temperature;
-    if (!temp) return null;
+    if (!temp || temp.sensor === false) return null;
     const { k, u } = this.cell(Math.max(0, elapsedS));
     const noise = this.tempNoise.at(k) + (this.tempNoise.at(k + 1) - this.tempNoise.at(k)) * u;
     return temp.meanC + this.cycleC(elapsedS) + noise;

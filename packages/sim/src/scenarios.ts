@@ -25,6 +25,7 @@ export const SIM_SCENARIOS = [
   'leap_smear_mix',
   'kod_and_silent',
   'local_server',
+  'hvac_cycle_outage',
 ] as const;
 
 export type SimScenarioName = (typeof SIM_SCENARIOS)[number];
@@ -105,6 +106,8 @@ const internet = (extra: Partial<SimPathParams> = {}): SimPathParams => ({
   ...extra,
 });
 
+/** A server across a LAN: 500 µs round trip, 50 µs queueing, 1% spikes. */
+const lan = (): SimPathParams => ({ baseDelayS: 500e-6, queueMeanS: 50e-6, spike: { probability: 0.01, minS: 0.001, alpha: 1.5 } });
 /** A server on the same host or LAN, as chronyd on loopback: 100 µs round trip, 20 µs queueing. */
 const local = (): SimPathParams => ({ baseDelayS: 100e-6, queueMeanS: 20e-6 });
 
@@ -207,6 +210,23 @@ const RECIPES: Record<SimScenarioName, Recipe> = {
       },
     ],
     polling: { warmUpS: 180, warmUpIntervalS: 1, intervalS: 16, minPollS: 1 },
+  },
+  hvac_cycle_outage: {
+    description:
+      "An air conditioner cycles every 15 min and swings the crystal's offset by ±300 µs (no sensor the host reads); three LAN servers polled every 16 s go silent for 30 minutes after three hours.",
+    hours: 5,
+    host: {
+      ...QUARTZ,
+      temperature: { meanC: 30, amplitudeC: 3, periodS: 900, ppmPerC: 0.7, noiseC: 0.05, sensor: false },
+    },
+    servers: () =>
+      ['a', 'b', 'c'].map((k) => ({
+        name: `sim-lan-${k}.example:123`,
+        server: honest(),
+        path: { ...lan(), outages: [{ atS: 3 * HOUR_S, durationS: 1800 }] },
+        local: true,
+      })),
+    polling: { warmUpS: 120, warmUpIntervalS: 4, intervalS: 16, minPollS: 4 },
   },
 };
 

@@ -34,6 +34,7 @@ export {
   type LinearPredictOptions,
 } from './statistical/linear';
 export { KalmanDriftFilter, createKalmanForecaster, kalmanSampleSigmasS, type KalmanOptions, type KalmanState } from './statistical/kalman';
+export { periodicPart, type PeriodicPart } from './statistical/periodic';
 export { createResidualArForecaster, type ResidualArOptions } from './statistical/residual-ar';
 export { weightedLeastSquares, type LeastSquaresFit } from './statistical/least-squares';
 export { createHoldLastForecaster, createMedianForecaster, type BaselineOptions } from './statistical/hold-last';

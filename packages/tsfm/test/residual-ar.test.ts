@@ -78,13 +78,13 @@ describe('residual_ar: the online model of this host clock', () => {
     );
   });
 
-  test('without a covariate it still follows the wander (AR of the residuals) no worse than the linear fit', () => {
+  test('without a covariate it sees the cycle itself (periodic part) and still beats the linear fit', () => {
     const { history, truthAt } = thermalClock({ n: 400, intervalS: 64, noiseS: 100e-6, seed: 4, withTemperature: false });
     const model = score(createResidualArForecaster(), history, truthAt, 150);
     const linear = score(createLinearForecaster(), history, truthAt, 150);
-    expect(model.maeS).toBeLessThan(linear.maeS * 1.05);
-    // Without the temperature the cycle is unexplained wander to both; the model claims no more than the line does.
-    expect(model.coverage).toBeGreaterThanOrEqual(linear.coverage - 0.02);
+    // The 2 h cycle repeats three times in the window: fitted as a sinusoid, it forecasts.
+    expect(model.maeS).toBeLessThan(linear.maeS / 2);
+    expect(model.coverage).toBeGreaterThan(0.9);
     console.log(
       `no covariate: residual_ar MAE ${(model.maeS * 1e6).toFixed(0)} µs, coverage ${model.coverage.toFixed(2)}; linear ${(linear.maeS * 1e6).toFixed(0)} µs, ${linear.coverage.toFixed(2)}`,
     );

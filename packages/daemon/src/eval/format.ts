@@ -62,6 +62,7 @@ export function scenarioTable(r: ScenarioReport): string {
     ['served |error| p50', us(r.error_p50_s)],
     ['served |error| p95', us(r.error_p95_s)],
     ['served |error| max', us(r.error_max_s)],
+    ['free running: |error| p95 / max', `${us(r.error_p95_free_running_s)} / ${us(r.error_max_free_running_s)}`],
     ['95% interval holds the truth', frac(r.coverage_95)],
     ['[earliest, latest] holds the truth', frac(r.coverage_interval)],
     ['95% interval mean width', us(r.mean_width_95_s)],

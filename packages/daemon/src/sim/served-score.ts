@@ -22,6 +22,9 @@ export interface ServedScore {
   error_max_s: number | null;
   /** Largest |error| while the clock said `synchronized` (a step or a leap excepted). */
   error_max_synchronized_s: number | null;
+  /** |error| p95 and max while the clock said `free_running`: holdover, no server answering. */
+  error_p95_free_running_s: number | null;
+  error_max_free_running_s: number | null;
   /** Share of scored answers whose ±1.96σ held the true offset. */
   coverage_95: number | null;
   /** Share whose [earliest, latest] held the true time, at the configured coverage. */
@@ -46,6 +49,7 @@ export interface ServedScore {
 export class ServedScorer {
   private readonly errors: number[] = [];
   private readonly driftErrors: number[] = [];
+  private readonly freeRunningErrors: number[] = [];
   private queries = 0;
   private in95 = 0;
   private inInterval = 0;
@@ -75,6 +79,7 @@ export class ServedScorer {
     }
     this.errors.push(Math.abs(errorS));
     if (answer.clock_status === 'synchronized') this.maxSynchronizedS = Math.max(this.maxSynchronizedS ?? 0, Math.abs(errorS));
+    if (answer.clock_status === 'free_running') this.freeRunningErrors.push(Math.abs(errorS));
     if (Math.abs(errorS) <= Z95 * sigmaS) this.in95++;
     this.width95 += 2 * Z95 * sigmaS;
     // In offset space: the interval's ends minus the host reading, so 1.8e9 s of
@@ -105,6 +110,8 @@ export class ServedScorer {
       error_p95_s: quantile(this.errors, 0.95),
       error_max_s: n === 0 ? null : this.errors.reduce((m, v) => Math.max(m, v), 0),
       error_max_synchronized_s: this.maxSynchronizedS,
+      error_p95_free_running_s: quantile(this.freeRunningErrors, 0.95),
+      error_max_free_running_s: this.freeRunningErrors.length === 0 ? null : Math.max(...this.freeRunningErrors),
       coverage_95: share(this.in95),
       coverage_interval: share(this.inInterval),
       mean_width_95_s: share(this.width95),

@@ -3,6 +3,7 @@ import { TsfmError } from '../errors';
 import { timeOrdered, type Measurement } from '../measurement';
 import { quadraticForm, weightedLeastSquares } from './least-squares';
 import { fitLinearDrift, predictLinearDrift } from './linear';
+import { periodicPart } from './periodic';
 import { madSigma, median, sampleSigmasS } from './robust';
 
 /** Options of {@link createResidualArForecaster}; every field has a default. */
@@ -50,7 +51,11 @@ interface Design {
  *    sized by the runs test), and the fit's residuals are taken as an AR(1) process in
  *    time: the newest round's residual decays over their measured correlation time.
  *
- * Without a temperature it is the linear fit plus that AR term. σ per point is the
+ * Between the two, a swing that repeats on its own period (an air conditioner's cycle)
+ * is fitted as a sinusoid and carried forward, but only where it forecasts held-out
+ * samples far better than a line (periodic.ts).
+ *
+ * Without a temperature or a cycle it is the linear fit plus that AR term. σ per point is the
  * line's (offset, drift, scatter), the temperature coefficients' uncertainty over the
  * horizon, and what holding the newest temperature over the horizon may cost.
  */
@@ -84,9 +89,16 @@ function forecastWindow(
   minSigmaS: number,
 ): Forecast {
   const thermal = thermalPart(window, newestS, covariate, minSigmaS);
-  // The clock less what the temperature explains: what is left wanders slowly, and the
-  // daemon's own linear fit (its window sized by the runs test) follows it best.
-  const adjusted = thermal === null ? window : window.map((m, i) => ({ ...m, offsetS: m.offsetS - (thermal.pastS[i] ?? 0) }));
+  const lessThermal = thermal === null ? window : window.map((m, i) => ({ ...m, offsetS: m.offsetS - (thermal.pastS[i] ?? 0) }));
+  // A swing that repeats (where no temperature explained it), kept only if it forecasts.
+  const periodic = periodicPart(
+    lessThermal.map((m) => m.tS - newestS),
+    lessThermal.map((m) => m.offsetS),
+    sampleSigmasS(lessThermal, minSigmaS).map((s) => 1 / (s * s)),
+  );
+  // The clock less what the temperature and the cycle explain: what is left wanders
+  // slowly, and the daemon's own linear fit (its window sized by the runs test) follows it best.
+  const adjusted = periodic === null ? lessThermal : lessThermal.map((m, i) => ({ ...m, offsetS: m.offsetS - (periodic.pastS[i] ?? 0) }));
   const local = fitLinearDrift(adjusted, { maxSamples: LOCAL_WINDOW });
   const localWindow = adjusted.slice(-(local.used + local.rejected));
   const ar = residualMemory(
@@ -99,14 +111,15 @@ function forecastWindow(
     const line = predictLinearDrift(local, tS);
     const decay = ar.tauS > 0 ? Math.exp(-Math.max(dtS, 0) / ar.tauS) : 0;
     const th = thermal?.at(dtS) ?? { meanS: 0, varS2: 0 };
-    const meanS = line.meanS + th.meanS + ar.lastS * decay;
+    const cycle = periodic?.at(dtS) ?? { meanS: 0, varS2: 0 };
+    const meanS = line.meanS + th.meanS + cycle.meanS + ar.lastS * decay;
     // The line's own σ (offset, drift and scatter), not reduced by the AR term: the
     // residuals' correlation is measured on few rounds and a wander's turn is not in it.
-    const sigmaS = Math.sqrt(Math.max(line.sigmaS ** 2, minSigmaS ** 2) + th.varS2);
+    const sigmaS = Math.sqrt(Math.max(line.sigmaS ** 2, minSigmaS ** 2) + th.varS2 + cycle.varS2);
     return { tS, meanS, sigmaS };
   });
-  const rate = local.driftSPerS + (thermal?.rateSPerS ?? 0);
-  const rateSigma = Math.hypot(local.driftSigmaSPerS, thermal?.rateSigmaSPerS ?? 0);
+  const rate = local.driftSPerS + (thermal?.rateSPerS ?? 0) + (periodic?.rateSPerS ?? 0);
+  const rateSigma = Math.hypot(local.driftSigmaSPerS, thermal?.rateSigmaSPerS ?? 0, periodic?.rateSigmaSPerS ?? 0);
   return { model: 'residual_ar', points, drift: { rateSPerS: rate, sigmaSPerS: rateSigma } };
 }
 

@@ -1,0 +1,270 @@
+import { weightedLeastSquares, quadraticForm } from './least-squares';
+import { madSigma, median } from './robust';
+
+/**
+ * A cycle in the clock's offset that repeats: an air conditioner's compressor, a
+ * machine room's fans, a nightly job, each warms the crystal on its own period and the
+ * offset swings with it. Where the host reads no temperature, a forecaster can still
+ * see the swing itself and carry it through the next minutes.
+ */
+export interface PeriodicPart {
+  periodS: number;
+  /** Amplitude of the swing, seconds. */
+  amplitudeS: number;
+  /** The cycle's contribution to each sample's offset, seconds, relative to the newest sample. */
+  pastS: number[];
+  /** Its contribution dtS after the newest sample, relative to it, and the variance of that. */
+  at: (dtS: number) => { meanS: number; varS2: number };
+  rateSPerS: number;
+  rateSigmaSPerS: number;
+}
+
+/** Fewer rounds than this cannot show a cycle beside a line. */
+const MIN_ROUNDS = 24;
+/** The shortest period looked for, in median gaps between rounds: a swing must be sampled well. */
+const MIN_PERIOD_GAPS = 10;
+/** ...and never below this, seconds: faster than that, the path's noise is the swing. */
+const MIN_PERIOD_S = 240;
+/** The older part a candidate is fitted on must hold at least this many of its cycles. */
+const MIN_CYCLES_SEEN = 1.25;
+/** The newest share of the window held out to test a candidate's forecast. */
+const HOLDOUT_SHARE = 0.25;
+/** A cycle is kept only if it predicts the held-out samples this much better than the line (mean squared error). */
+const REQUIRED_GAIN = 0.5;
+/** Residuals beyond this many robust σ are left out of every fit. */
+const REJECT_SIGMAS = 4;
+
+/**
+ * Looks for one sinusoid in the offsets beside a line, and keeps it only when it earns
+ * its place: fitted on the older three quarters of the window it must forecast the
+ * newest quarter with at most half the squared error of a line alone (the better of a
+ * line over those three quarters and one over their newest half). A random walk
+ * or a slow turn, which a sinusoid also fits in hindsight, fails that test, so the part
+ * is absent (null) unless the clock really repeats.
+ *
+ * `ts` are times relative to the newest sample (≤ 0), `ys` the offsets, `w` the
+ * samples' weights (1/σ²). The search is a Lomb–Scargle scan of the line's residuals
+ * over periods from MIN_PERIOD_S (or ten gaps) to what the older part holds 1.25 times;
+ * the best candidate is refitted with the line by weighted least squares on the whole
+ * window for the forecast.
+ */
+export function periodicPart(ts: readonly number[], ys: readonly number[], w: readonly number[]): PeriodicPart | null {
+  const n = ts.length;
+  if (n < MIN_ROUNDS) return null;
+  const spanS = (ts[n - 1] ?? 0) - (ts[0] ?? 0);
+  const gapS = medianGapS(ts);
+  if (!(spanS > 0) || gapS === null) return null;
+  const split = ts.findIndex((t) => t >= (ts[n - 1] ?? 0) - HOLDOUT_SHARE * spanS);
+  if (split < MIN_ROUNDS) return null;
+  const olderSpanS = (ts[split - 1] ?? 0) - (ts[0] ?? 0);
+  const minPeriodS = Math.max(MIN_PERIOD_S, MIN_PERIOD_GAPS * gapS);
+  const maxPeriodS = olderSpanS / MIN_CYCLES_SEEN;
+  if (!(maxPeriodS > minPeriodS)) return null;
+
+  const kept = keptWeights(ts, ys, w);
+  const older = { ts: ts.slice(0, split), ys: ys.slice(0, split), w: kept.slice(0, split) };
+  const periodS = bestPeriodS(older.ts, older.ys, older.w, minPeriodS, maxPeriodS, olderSpanS);
+  if (periodS === null) return null;
+  // The test: forecast the held-out newest quarter from the older samples alone.
+  const withCycle = weightedLeastSquares(rowsOf(older.ts, periodS, spanS), older.ys, older.w);
+  const errCycle = heldOutError(ts, ys, kept, split, (t) => dot(rowOf(t, periodS, spanS), withCycle.coef));
+  // Against the better of two lines: over the older part, and over its newest half,
+  // which follows a frequency that moved (a random walk's bend fits a sinusoid too).
+  const half = Math.floor(split / 2);
+  const errLine = Math.min(
+    ...[0, half].map((from) => {
+      const line = weightedLeastSquares(rowsOf(older.ts.slice(from), null, spanS), older.ys.slice(from), older.w.slice(from));
+      return heldOutError(ts, ys, kept, split, (t) => dot(rowOf(t, null, spanS), line.coef));
+    }),
+  );
+  if (!(errCycle < REQUIRED_GAIN * errLine)) return null;
+  return fitWhole(ts, ys, kept, periodS, spanS);
+}
+
+/** The line and the cycle over the whole window: the part the forecast carries. */
+function fitWhole(ts: readonly number[], ys: readonly number[], w: readonly number[], periodS: number, spanS: number): PeriodicPart {
+  const rows = rowsOf(ts, periodS, spanS);
+  const fit = weightedLeastSquares(rows, ys, w);
+  const residuals = rows.map((row, i) => (ys[i] ?? 0) - dot(row, fit.coef));
+  const used = w.filter((wi) => wi > 0).length;
+  const phi2 = residuals.reduce((acc, r, i) => acc + (w[i] ?? 0) * r * r, 0) / Math.max(used - 4, 1);
+  const a = fit.coef[2] ?? 0;
+  const b = fit.coef[3] ?? 0;
+  const omega = (2 * Math.PI) / periodS;
+  const cycle = (t: number): number => a * Math.sin(omega * t) + b * Math.cos(omega * t);
+  const cov = [
+    [fit.cov[2]?.[2] ?? 0, fit.cov[2]?.[3] ?? 0],
+    [fit.cov[3]?.[2] ?? 0, fit.cov[3]?.[3] ?? 0],
+  ];
+  const now = cycle(0);
+  const rate = [omega, 0];
+  return {
+    periodS,
+    amplitudeS: Math.hypot(a, b),
+    pastS: ts.map((t) => cycle(t) - now),
+    at: (dtS) => {
+      const inc = [Math.sin(omega * dtS), Math.cos(omega * dtS) - 1];
+      return { meanS: cycle(dtS) - now, varS2: Math.max(quadraticForm(cov, inc) * phi2, 0) };
+    },
+    rateSPerS: omega * a,
+    rateSigmaSPerS: Math.sqrt(Math.max(quadraticForm(cov, rate) * phi2, 0)),
+  };
+}
+
+/** Columns: 1, t/span, and with a period its sine and cosine. */
+function rowOf(t: number, periodS: number | null, spanS: number): number[] {
+  if (periodS === null) return [1, t / spanS];
+  const phase = (2 * Math.PI * t) / periodS;
+  return [1, t / spanS, Math.sin(phase), Math.cos(phase)];
+}
+
+function rowsOf(ts: readonly number[], periodS: number | null, spanS: number): number[][] {
+  return ts.map((t) => rowOf(t, periodS, spanS));
+}
+
+function dot(a: readonly number[], b: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] ?? 0) * (b[i] ?? 0);
+  return s;
+}
+
+/** Weighted mean squared error of `predict` over samples split..n−1. */
+function heldOutError(
+  ts: readonly number[],
+  ys: readonly number[],
+  w: readonly number[],
+  split: number,
+  predict: (t: number) => number,
+): number {
+  let sum = 0;
+  let sumW = 0;
+  for (let i = split; i < ts.length; i++) {
+    const wi = w[i] ?? 0;
+    sum += wi * ((ys[i] ?? 0) - predict(ts[i] ?? 0)) ** 2;
+    sumW += wi;
+  }
+  return sumW > 0 ? sum / sumW : Infinity;
+}
+
+/** The weights with spikes (far off a line through the window) set to 0. */
+function keptWeights(ts: readonly number[], ys: readonly number[], w: readonly number[]): number[] {
+  const spanS = Math.max((ts[ts.length - 1] ?? 0) - (ts[0] ?? 0), 1);
+  const line = weightedLeastSquares(rowsOf(ts, null, spanS), ys, w);
+  const residuals = ts.map((t, i) => (ys[i] ?? 0) - dot(rowOf(t, null, spanS), line.coef));
+  const centre = median(residuals);
+  const limit = REJECT_SIGMAS * madSigma(residuals);
+  return w.map((wi, i) => (limit > 0 && Math.abs((residuals[i] ?? 0) - centre) > limit ? 0 : wi));
+}
+
+/** Median time between successive samples more than a second apart (one per round). */
+function medianGapS(ts: readonly number[]): number | null {
+  const gaps: number[] = [];
+  for (let i = 1; i < ts.length; i++) {
+    const g = (ts[i] ?? 0) - (ts[i - 1] ?? 0);
+    if (g > 1) gaps.push(g);
+  }
+  return gaps.length === 0 ? null : median(gaps);
+}
+
+/**
+ * The period whose sinusoid takes the most weighted variance out of the line's
+ * residuals (a weighted Lomb–Scargle periodogram): scanned in frequency at a quarter
+ * of a cycle over the span, then refined by golden-section search about the best,
+ * since a period a few per cent off turns the phase by the window's end. Null when the
+ * residuals are flat.
+ */
+function bestPeriodS(
+  ts: readonly number[],
+  ys: readonly number[],
+  w: readonly number[],
+  minPeriodS: number,
+  maxPeriodS: number,
+  spanS: number,
+): number | null {
+  const line = weightedLeastSquares(rowsOf(ts, null, spanS), ys, w);
+  const r = ts.map((t, i) => (ys[i] ?? 0) - dot(rowOf(t, null, spanS), line.coef));
+  const stepHz = 1 / (4 * spanS);
+  const scan = scanPowers(ts, r, w, 1 / maxPeriodS, stepHz, Math.floor((1 / minPeriodS - 1 / maxPeriodS) / stepHz) + 1);
+  let k = 0;
+  for (let j = 1; j < scan.length; j++) if ((scan[j] ?? 0) > (scan[k] ?? 0)) k = j;
+  if (!((scan[k] ?? 0) > 0)) return null;
+  const power = (f: number): number => scanPowers(ts, r, w, f, 0, 1)[0] ?? 0;
+  const centre = 1 / maxPeriodS + k * stepHz;
+  let lo = Math.max(centre - stepHz, 1 / (2 * maxPeriodS));
+  let hi = centre + stepHz;
+  const g = (Math.sqrt(5) - 1) / 2;
+  let a = hi - g * (hi - lo);
+  let b = lo + g * (hi - lo);
+  let pa = power(a);
+  let pb = power(b);
+  // 16 steps narrow the bracket to 0.1% of its width: well under a degree of phase over the window.
+  for (let i = 0; i < 16; i++) {
+    if (pa > pb) {
+      hi = b;
+      b = a;
+      pb = pa;
+      a = hi - g * (hi - lo);
+      pa = power(a);
+    } else {
+      lo = a;
+      a = b;
+      pa = pb;
+      b = lo + g * (hi - lo);
+      pb = power(b);
+    }
+  }
+  return 2 / (lo + hi);
+}
+
+/**
+ * The weighted variance a sinusoid explains in r (its 2×2 normal equations) at `count`
+ * frequencies from `f0` in steps of `df`, each sample's
+ * sine and cosine carried from one frequency to the next by a rotation instead of
+ * computed afresh (the scan is most of the model's time).
+ */
+function scanPowers(ts: readonly number[], r: readonly number[], w: readonly number[], f0: number, df: number, count: number): number[] {
+  const n = ts.length;
+  const s = new Float64Array(n);
+  const c = new Float64Array(n);
+  const rs = new Float64Array(n);
+  const rc = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = ts[i] ?? 0;
+    s[i] = Math.sin(2 * Math.PI * f0 * t);
+    c[i] = Math.cos(2 * Math.PI * f0 * t);
+    rs[i] = Math.sin(2 * Math.PI * df * t);
+    rc[i] = Math.cos(2 * Math.PI * df * t);
+  }
+  const out: number[] = [];
+  for (let j = 0; j < count; j++) {
+    let ss = 0;
+    let cc = 0;
+    let sc = 0;
+    let sr = 0;
+    let cr = 0;
+    for (let i = 0; i < n; i++) {
+      const wi = w[i] ?? 0;
+      const si = s[i] as number;
+      const ci = c[i] as number;
+      if (wi !== 0) {
+        const ri = r[i] ?? 0;
+        ss += wi * si * si;
+        cc += wi * ci * ci;
+        sc += wi * si * ci;
+        sr += wi * si * ri;
+        cr += wi * ci * ri;
+      }
+      // Advance to the next frequency: angle + 2π·df·t.
+      s[i] = si * (rc[i] as number) + ci * (rs[i] as number);
+      c[i] = ci * (rc[i] as number) - si * (rs[i] as number);
+    }
+    out.push(explained(ss, cc, sc, sr, cr));
+  }
+  return out;
+}
+
+/** Weighted variance a sinusoid explains, from its 2×2 normal equations: bᵀA⁻¹b. */
+function explained(ss: number, cc: number, sc: number, sr: number, cr: number): number {
+  const det = ss * cc - sc * sc;
+  return det > 0 ? (cc * sr * sr - 2 * sc * sr * cr + ss * cr * cr) / det : 0;
+}
