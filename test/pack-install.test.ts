@@ -99,6 +99,8 @@ test('every package packs with a README, its engines and exports, and nothing of
       'chronotick-long.onnx',
       'chronotick-short.card.json',
       'chronotick-short.onnx',
+      'chronotick-thermal.card.json',
+      'chronotick-thermal.onnx',
     ]),
   );
   // onnxruntime-node's install script never ran: its CPU build only, no CUDA providers from NuGet.

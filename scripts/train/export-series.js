@@ -6,22 +6,25 @@
 // recorded series.
 // Deterministic: the same seed gives the same files. Run after `npx tsc -b packages/tsfm`.
 //
-//   node scripts/train/export-series.js OUT_DIR [--series N] [--seed S]
+// Beside them, in thermal/, series whose host reads its temperature (seeds 2001 and up).
+//
+//   node scripts/train/export-series.js OUT_DIR [--series N] [--thermal N] [--seed S]
 'use strict';
 const { mkdirSync, writeFileSync, readdirSync, copyFileSync } = require('fs');
 const { join, resolve } = require('path');
 const { simulate, writeReplayCsv, SeededRandom } = require('../../packages/tsfm/dist');
 
 function parseArgs(argv) {
-  const out = { dir: null, series: 240, seed: 1000 };
+  const out = { dir: null, series: 240, thermal: 160, seed: 1000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--series') out.series = Number(argv[++i]);
     else if (a === '--seed') out.seed = Number(argv[++i]);
+    else if (a === '--thermal') out.thermal = Number(argv[++i]);
     else if (out.dir === null) out.dir = a;
     else throw new Error(`unexpected argument ${a}`);
   }
-  if (out.dir === null) throw new Error('usage: export-series.js OUT_DIR [--series N] [--seed S]');
+  if (out.dir === null) throw new Error('usage: export-series.js OUT_DIR [--series N] [--thermal N] [--seed S]');
   return out;
 }
 
@@ -69,6 +72,31 @@ function randomConfig(rng, seed) {
   return { seed, durationS, intervalS, clock, network, timestampNoiseS: u(1e-6, 3e-5), server: 'sim.example:123', outages };
 }
 
+/**
+ * A clock whose host reads its temperature (the \`temperature_c\` column), for the
+ * models with a temperature input: a cycle of 0.5-8 h, a slow fluctuation, a linear and
+ * a quadratic response, beside wander and the same network and polling as the rest.
+ * Drawn from its own generator so the other series stay as they were.
+ */
+function thermalConfig(rng, seed) {
+  const base = randomConfig(rng, seed);
+  const u = (lo, hi) => lo + (hi - lo) * rng.next();
+  const ppmPerC = u(0.05, 0.6) * (rng.next() < 0.5 ? -1 : 1);
+  const amplitudeC = u(0.5, 8);
+  base.clock.temperature = {
+    amplitudePpm: ppmPerC * amplitudeC,
+    periodS: u(1800, 8 * 3600),
+    phaseRad: u(0, 2 * Math.PI),
+    ppmPerC,
+    meanC: u(25, 60),
+    noiseC: u(0, 1.5),
+    quadraticPpmPerC2: -u(0, 0.04),
+  };
+  if (base.clock.steps) delete base.clock.steps;
+  delete base.clock.disciplineTimeConstantS;
+  return base;
+}
+
 /** The series without what an outage silenced: no measurement arrives while every server is unreachable. */
 function withoutOutages(measurements, outages) {
   if (outages.length === 0) return measurements;
@@ -76,24 +104,30 @@ function withoutOutages(measurements, outages) {
   return measurements.filter((m) => !outages.some((o) => m.tS - t0 >= o.atS && m.tS - t0 < o.atS + o.durationS));
 }
 
+/** Writes `count` series drawn by `configOf(rng, seed)` into dir/folder as prefix-NNNN.csv, with an index.json. */
+function writeSeries(dir, folder, prefix, count, rng, firstSeed, configOf) {
+  mkdirSync(join(dir, folder), { recursive: true });
+  const index = [];
+  for (let k = 0; k < count; k++) {
+    const { outages, ...config } = configOf(rng, firstSeed + k);
+    const measurements = withoutOutages(simulate(config).measurements, outages);
+    const file = `${prefix}-${String(k).padStart(4, '0')}.csv`;
+    writeFileSync(join(dir, folder, file), writeReplayCsv(measurements, { includeTrueOffset: true }));
+    index.push({ file, config, outages });
+  }
+  writeFileSync(join(dir, folder, 'index.json'), JSON.stringify(index, null, 1));
+}
+
 function main() {
   const args = parseArgs(process.argv.slice(2));
   const dir = resolve(args.dir);
-  mkdirSync(join(dir, 'synthetic'), { recursive: true });
+  writeSeries(dir, 'synthetic', 'sim', args.series, new SeededRandom(args.seed), args.seed + 1, randomConfig);
+  // Seeds from 2000 up for the series with a readable temperature.
+  writeSeries(dir, 'thermal', 'thermal', args.thermal, new SeededRandom(args.seed + 1000), args.seed + 1001, thermalConfig);
   mkdirSync(join(dir, 'recorded'), { recursive: true });
-  const rng = new SeededRandom(args.seed);
-  const index = [];
-  for (let k = 0; k < args.series; k++) {
-    const { outages, ...config } = randomConfig(rng, args.seed + 1 + k);
-    const measurements = withoutOutages(simulate(config).measurements, outages);
-    const file = `sim-${String(k).padStart(4, '0')}.csv`;
-    writeFileSync(join(dir, 'synthetic', file), writeReplayCsv(measurements, { includeTrueOffset: true }));
-    index.push({ file, config, outages });
-  }
-  writeFileSync(join(dir, 'synthetic', 'index.json'), JSON.stringify(index, null, 1));
   const recordedDir = resolve(__dirname, '../../data/recorded');
   for (const f of readdirSync(recordedDir).filter((f) => f.endsWith('.csv'))) copyFileSync(join(recordedDir, f), join(dir, 'recorded', f));
-  process.stdout.write(`wrote ${args.series} synthetic series and the recorded ones to ${dir}\n`);
+  process.stdout.write(`wrote ${args.series} synthetic series, ${args.thermal} with a temperature and the recorded ones to ${dir}\n`);
 }
 
 main();

@@ -96,3 +96,25 @@ def prepare(ts, ys, t_end, context, step, clip, min_scale):
     x = np.full(context, np.nan)
     x[first:] = np.clip(grid[first:] / scale, -clip, clip)
     return x, a, b, scale
+
+
+def covariate_grid(ts, vs, t_end, context, step, scale):
+    """A covariate on the context's grid (packages/tsfm/src/onnx/covariates.ts): per slot
+    the mean of the readings in that cell (vs NaN where a measurement has none), empty
+    slots interpolated linearly in slot index and held beyond the first and last reading,
+    relative to the newest cell's reading, divided by scale. Zeros without any reading."""
+    last = int(np.floor(t_end / step))
+    lo = np.searchsorted(ts, (last - context + 1) * step - step)  # a cell's margin for rounding
+    slots = context - 1 - (last - np.floor(ts[lo:] / step).astype(np.int64))
+    v = vs[lo:]
+    sel = (slots >= 0) & np.isfinite(v)
+    sums = np.bincount(slots[sel], weights=v[sel], minlength=context)
+    counts = np.bincount(slots[sel], minlength=context)
+    obs = np.nonzero(counts > 0)[0]
+    out = np.zeros(context)
+    if len(obs) == 0:
+        return out
+    means = sums[obs] / counts[obs]
+    rel = (means - means[-1]) / scale
+    out[: obs[-1] + 1] = np.interp(np.arange(obs[-1] + 1), obs, rel)
+    return out

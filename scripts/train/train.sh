@@ -1,5 +1,5 @@
 #!/bin/sh
-# Reproduce the shipped models in packages/tsfm/models (about 9 minutes on 2 shared cores).
+# Reproduce the shipped models in packages/tsfm/models (about 25 minutes on 2 shared cores).
 # Needs Debian's packages: apt-get install -y python3-torch python3-onnx python3-numpy
 # Steps: build tsfm, export the simulator's training series, train and export ONNX with
 # cards, then fill each card's "evaluation" from the replay evaluation.

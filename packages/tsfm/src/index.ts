@@ -55,6 +55,7 @@ export {
   validateModelCard,
   type CardDim,
   type CardScaling,
+  type CardCovariate,
   type CardTensor,
   type LoadedCard,
   type ModelCard,
@@ -73,12 +74,20 @@ export {
   type PrepareSpec,
   type PreparedContext,
 } from './onnx/prepare';
+export { covariateGrid, covariateInputs } from './onnx/covariates';
 export { decodeForecast, outputRow, type QuantileGrid } from './onnx/decode';
 export { openModelSession, type ModelSession, type ModelSessionOptions } from './onnx/session';
 export { OnnxForecaster, canonicalModelName, type ForecastRequest, type PreparedRequest } from './onnx/forecaster';
 export { SHIPPED_MODELS, SHIPPED_MODELS_DIR, createModelRegistry, shippedCardPath, type ShippedModelName } from './onnx/shipped';
 export { SeededRandom } from './prng';
-export { simulate, type SimClockModel, type SimNetworkModel, type SimulatedSeries, type SimulationConfig } from './simulator';
+export {
+  simulate,
+  type SimClockModel,
+  type SimNetworkModel,
+  type SimTemperature,
+  type SimulatedSeries,
+  type SimulationConfig,
+} from './simulator';
 export {
   SCENARIO_NAMES,
   scenarioConfig,

@@ -2,7 +2,7 @@ import { TsfmError, type TsfmErrorCode } from './errors';
 import type { Measurement } from './measurement';
 
 /** Columns of the replay format, in the order they are written. */
-export const REPLAY_COLUMNS = ['timestamp', 'offset_s', 'delay_s', 'server', 'true_offset_s'] as const;
+export const REPLAY_COLUMNS = ['timestamp', 'offset_s', 'delay_s', 'server', 'true_offset_s', 'temperature_c'] as const;
 
 /** A column name of the replay format. */
 export type ReplayColumn = (typeof REPLAY_COLUMNS)[number];
@@ -19,7 +19,7 @@ export class ReplayCsvError extends TsfmError {
 
   constructor(code: TsfmErrorCode, line: number, column: ReplayColumn | undefined, detail: string) {
     const where = column === undefined ? `line ${line}` : `line ${line}, column ${column}`;
-    super(code, `replay CSV ${where}: ${detail}`, 'expected header timestamp,offset_s,delay_s,server[,true_offset_s]');
+    super(code, `replay CSV ${where}: ${detail}`, 'expected header timestamp,offset_s,delay_s,server[,true_offset_s][,temperature_c]');
     this.name = 'ReplayCsvError';
     this.line = line;
     this.column = column;
@@ -37,8 +37,8 @@ function parseNumber(text: string, line: number, column: ReplayColumn): number {
 }
 
 /**
- * Parse a replay series `timestamp,offset_s,delay_s,server[,true_offset_s]` (see
- * data/README.md). The header is required and its columns are matched by name,
+ * Parse a replay series `timestamp,offset_s,delay_s,server[,true_offset_s][,temperature_c]`
+ * (see data/README.md); a temperature becomes the measurement's `temperature_c` covariate. The header is required and its columns are matched by name,
  * so their order may vary; unknown columns are refused rather than ignored, because a
  * misspelt `true_offset_s` silently ignored would score an evaluation against the
  * wrong truth. Timestamps must not decrease. Blank lines and a trailing newline are
@@ -92,6 +92,10 @@ export function parseReplayCsv(text: string): Measurement[] {
     if (server !== '') m.server = server;
     const trueText = field('true_offset_s');
     if (trueText !== undefined && trueText !== '') m.trueOffsetS = parseNumber(trueText, line, 'true_offset_s');
+    const temperatureText = field('temperature_c');
+    if (temperatureText !== undefined && temperatureText !== '') {
+      m.covariates = { temperature_c: parseNumber(temperatureText, line, 'temperature_c') };
+    }
     const prev = out[out.length - 1];
     if (prev !== undefined && tS < prev.tS) {
       throw new ReplayCsvError('TSFM_CSV_TIME_ORDER', line, 'timestamp', `timestamp ${tS} is earlier than the one before it (${prev.tS})`);
@@ -108,6 +112,8 @@ export interface WriteReplayCsvOptions {
    * offset. Measurements without one leave the field empty.
    */
   includeTrueOffset?: boolean;
+  /** Write the `temperature_c` column. Default: when any measurement carries that covariate. */
+  includeTemperature?: boolean;
 }
 
 /**
@@ -117,7 +123,10 @@ export interface WriteReplayCsvOptions {
  */
 export function writeReplayCsv(measurements: readonly Measurement[], options: WriteReplayCsvOptions = {}): string {
   const withTruth = options.includeTrueOffset ?? measurements.some((m) => m.trueOffsetS !== undefined);
-  const columns = withTruth ? REPLAY_COLUMNS : REQUIRED_COLUMNS;
+  const withTemperature = options.includeTemperature ?? measurements.some((m) => m.covariates?.temperature_c !== undefined);
+  const columns = REPLAY_COLUMNS.filter(
+    (c) => REQUIRED_COLUMNS.includes(c) || (c === 'true_offset_s' && withTruth) || (c === 'temperature_c' && withTemperature),
+  );
   const rows = [columns.join(',')];
   for (const m of measurements) {
     if (m.server !== undefined && /[,\r\n]/.test(m.server)) {
@@ -129,6 +138,13 @@ export function writeReplayCsv(measurements: readonly Measurement[], options: Wr
     }
     const fields = [m.tS.toFixed(6), m.offsetS.toFixed(9), m.delayS === null ? '' : m.delayS.toFixed(9), m.server ?? ''];
     if (withTruth) fields.push(m.trueOffsetS === undefined ? '' : m.trueOffsetS.toFixed(9));
+    if (withTemperature) {
+      const temperatureC = m.covariates?.temperature_c;
+      if (temperatureC !== undefined && !Number.isFinite(temperatureC)) {
+        throw new TsfmError('TSFM_BAD_OPTIONS', `measurement at ${m.tS} has a non-finite temperature and cannot be replayed`);
+      }
+      fields.push(temperatureC === undefined ? '' : temperatureC.toFixed(3));
+    }
     rows.push(fields.join(','));
   }
   return rows.join('\n') + '\n';

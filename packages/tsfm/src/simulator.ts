@@ -16,8 +16,8 @@ export interface SimClockModel {
   driftWanderPpmPerSqrtHour?: number;
   /** Random walk of θ itself (white frequency noise): sd of θ's change over one second, seconds. */
   offsetWanderSPerSqrtS?: number;
-  /** Temperature cycle: a sinusoidal drift term. */
-  temperature?: { amplitudePpm: number; periodS: number; phaseRad?: number };
+  /** Temperature cycle: a sinusoidal drift term, and with `ppmPerC` a temperature the host reads. */
+  temperature?: SimTemperature;
   /** Steps of θ (someone set the clock), at seconds after the start. */
   steps?: { atS: number; stepS: number }[];
   /**
@@ -25,6 +25,80 @@ export interface SimClockModel {
    * towards zero with this time constant, seconds (the recorded series look like this).
    */
   disciplineTimeConstantS?: number;
+}
+
+/**
+ * A temperature cycle. Without `ppmPerC` it is only a sinusoidal drift term. With it,
+ * the host reads the temperature (each measurement's `temperature_c` covariate): the
+ * cycle is `amplitudePpm / ppmPerC` °C about `meanC`, a slow random fluctuation of
+ * `noiseC` (correlation time 10 min) moves the frequency by `ppmPerC` per °C too, and
+ * `quadraticPpmPerC2` bends the response into the crystal's parabola.
+ */
+export interface SimTemperature {
+  amplitudePpm: number;
+  periodS: number;
+  phaseRad?: number;
+  ppmPerC?: number;
+  meanC?: number;
+  noiseC?: number;
+  quadraticPpmPerC2?: number;
+}
+
+/** Correlation time of the temperature's random fluctuation, seconds. */
+const TEMPERATURE_NOISE_TAU_S = 600;
+/** Longest step of the numerical integration of the temperature's non-sinusoidal terms, seconds. */
+const TEMPERATURE_SUBSTEP_S = 30;
+
+/**
+ * The readable temperature and the frequency terms that are not analytic (its
+ * fluctuation and the parabola), integrated on sub-steps. Its own random stream, so a
+ * series without a readable temperature draws exactly what it drew before.
+ */
+class ReadableTemperature {
+  private readonly rng: SeededRandom;
+  private readonly amplitudeC: number;
+  private readonly omega: number;
+  private noiseC = 0;
+
+  constructor(
+    private readonly temp: SimTemperature & { ppmPerC: number },
+    seed: number,
+  ) {
+    this.rng = new SeededRandom(seed * 7919 + 17);
+    this.amplitudeC = temp.amplitudePpm / temp.ppmPerC;
+    this.omega = (2 * Math.PI) / temp.periodS;
+    this.noiseC = (temp.noiseC ?? 0) * this.rng.normal();
+  }
+
+  private deviationC(tS: number, noiseC: number): number {
+    return this.amplitudeC * Math.sin(this.omega * tS + (this.temp.phaseRad ?? 0)) + noiseC;
+  }
+
+  private extraFrequency(tS: number, noiseC: number): number {
+    const dev = this.deviationC(tS, noiseC);
+    return (this.temp.ppmPerC * noiseC + (this.temp.quadraticPpmPerC2 ?? 0) * dev * dev) * PPM;
+  }
+
+  /** θ gained from the non-sinusoidal terms between fromS and toS (trapezoids on sub-steps). */
+  advance(fromS: number, toS: number): number {
+    let gained = 0;
+    const n = Math.max(1, Math.ceil((toS - fromS) / TEMPERATURE_SUBSTEP_S));
+    const h = (toS - fromS) / n;
+    const decay = Math.exp(-h / TEMPERATURE_NOISE_TAU_S);
+    const kick = (this.temp.noiseC ?? 0) * Math.sqrt(1 - decay * decay);
+    for (let i = 0; i < n; i++) {
+      const t0 = fromS + i * h;
+      const before = this.extraFrequency(t0, this.noiseC);
+      this.noiseC = this.noiseC * decay + kick * this.rng.normal();
+      gained += (h * (before + this.extraFrequency(t0 + h, this.noiseC))) / 2;
+    }
+    return gained;
+  }
+
+  /** What the host reads at tS, °C. */
+  readingC(tS: number): number {
+    return (this.temp.meanC ?? 35) + this.deviationC(tS, this.noiseC);
+  }
 }
 
 /** The network path between host and server. Delays are one-way, seconds. */
@@ -98,6 +172,7 @@ export function simulate(config: SimulationConfig): SimulatedSeries {
   const tempIntegral = (tS: number): number =>
     temp === undefined ? 0 : (-temp.amplitudePpm * PPM * Math.cos(omega * tS + (temp.phaseRad ?? 0))) / omega;
   const steps = [...(clock.steps ?? [])].sort((a, b) => a.atS - b.atS);
+  const readable = temp?.ppmPerC ? new ReadableTemperature({ ...temp, ppmPerC: temp.ppmPerC }, config.seed) : null;
 
   const measurements: Measurement[] = [];
   const pathAsymmetryS: number[] = [];
@@ -113,6 +188,7 @@ export function simulate(config: SimulationConfig): SimulatedSeries {
       wanderDrift += wanderPerStep * Math.sqrt(dtS) * rng.normal();
       thetaS += (clock.offsetDriftPpm * PPM + (before + wanderDrift) / 2) * dtS + tempIntegral(relS) - tempIntegral(prevS);
       thetaS += (clock.offsetWanderSPerSqrtS ?? 0) * Math.sqrt(dtS) * rng.normal();
+      if (readable) thetaS += readable.advance(prevS, relS);
       if (clock.disciplineTimeConstantS !== undefined) thetaS *= Math.exp(-dtS / clock.disciplineTimeConstantS);
     }
     for (let s = steps[stepIndex]; s !== undefined && s.atS <= relS; s = steps[++stepIndex]) thetaS += s.stepS;
@@ -130,6 +206,7 @@ export function simulate(config: SimulationConfig): SimulatedSeries {
       delayS: forwardS + returnS,
       server: config.server ?? 'sim.example:123',
       trueOffsetS: thetaS,
+      ...(readable ? { covariates: { temperature_c: Math.round(readable.readingC(relS) * 1000) / 1000 } } : {}),
     });
     pathAsymmetryS.push(asymmetryS);
   }

@@ -39,7 +39,7 @@ describe('the allocation-free forecast path', () => {
             lastS + 10 * card.horizon * card.step_s,
           ];
           const prep = prepareContext(history, spec);
-          const data = await model.run(prep.input, 1);
+          const data = await model.run([prep.input], 1);
           const expected = decodeForecast(outputRow(data, card, 0), card, prep, targets);
           expect(decodeOutputRow(data, card, 0, prep, targets)).toEqual(expected);
           expect((await f.forecast(history, targets)).points).toEqual(expected);
@@ -71,7 +71,7 @@ describe('the allocation-free forecast path', () => {
       const { card } = model.loaded;
       const history = simulateScenario('quartz_drift', { seed: 1 }).measurements.slice(0, 50);
       const prep = prepareContext(history, { contextLength: card.context_length, stepS: card.step_s, scaling: card.scaling });
-      const data = Float32Array.from(await model.run(prep.input, 1));
+      const data = Float32Array.from(await model.run([prep.input], 1));
       expect(() => decodeOutputRow(data, card, 0, prep, [Number.NaN])).toThrow(expect.objectContaining({ code: 'TSFM_BAD_OPTIONS' }));
       data[5] = Number.NaN;
       expect(() => decodeOutputRow(data, card, 0, prep, [prep.endTimeS])).toThrow(

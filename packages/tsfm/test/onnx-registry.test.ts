@@ -13,7 +13,16 @@ async function release(f: Forecaster): Promise<void> {
 describe('registry with the shipped ONNX models', () => {
   test('the config names (chronotick-short, chronotick-long) load by name; one session per model', async () => {
     const registry = createModelRegistry();
-    expect(registry.names()).toEqual(['chronotick_long', 'chronotick_short', 'hold_last', 'kalman', 'linear', 'median5', 'residual_ar']);
+    expect(registry.names()).toEqual([
+      'chronotick_long',
+      'chronotick_short',
+      'chronotick_thermal',
+      'hold_last',
+      'kalman',
+      'linear',
+      'median5',
+      'residual_ar',
+    ]);
     expect(registry.needsLoading('chronotick-short')).toBe(true);
     expect(() => registry.create('chronotick-short')).toThrow(expect.objectContaining({ code: 'TSFM_MODEL_NOT_LOADED' }));
     const a = await registry.load('chronotick-short', { options: { threads: 1 } });

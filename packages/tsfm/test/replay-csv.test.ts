@@ -41,6 +41,19 @@ describe('replay CSV', () => {
     expect(parseReplayCsv(text)[0]?.trueOffsetS).toBeCloseTo(0.0015, 9);
   });
 
+  test('a temperature is the temperature_c covariate, written when present and read back', () => {
+    const text = writeReplayCsv([{ ...series[0]!, covariates: { temperature_c: 41.25 } }, series[1]!]);
+    expect(text.split('\n')[0]).toBe('timestamp,offset_s,delay_s,server,temperature_c');
+    const back = parseReplayCsv(text);
+    expect(back[0]?.covariates).toEqual({ temperature_c: 41.25 });
+    // A row without a reading leaves the field empty and the measurement without covariates.
+    expect(back[1]?.covariates).toBeUndefined();
+    expect(parseError('timestamp,offset_s,delay_s,server,temperature_c\n1,0,,s,warm\n')).toMatchObject({
+      code: 'TSFM_CSV_BAD_NUMBER',
+      column: 'temperature_c',
+    });
+  });
+
   test('accepts CRLF, a BOM, blank lines and columns in another order', () => {
     const text = '\uFEFFserver,timestamp,delay_s,offset_s\r\nntp:123,100.5,,0.25\r\n\r\nntp:123,101.5,0.01,0.5\r\n';
     expect(parseReplayCsv(text)).toEqual([

@@ -15,7 +15,7 @@ answered every 10 s against the truth: |error| p50/p95/max, coverage of the 95%
 interval and of [earliest, latest], the drift's error and coverage, time per clock status.
 
 Options:
-  --data FILE     Replay CSV: timestamp,offset_s,delay_s,server[,true_offset_s]
+  --data FILE     Replay CSV: timestamp,offset_s,delay_s,server[,true_offset_s][,temperature_c]
   --scenario NAME A simulated scenario (an unknown name lists them)
   --seed N        Seed of the scenario's world (default 1)
   --hours H       Length of the scenario run (default: the scenario's own)

@@ -107,7 +107,8 @@ function asyncMethod(forecaster: AsyncForecaster, name: string): EvalMethod {
  * replay each cell is summarised once ({@link GridCells}) and each prediction costs
  * the context's cells rather than every measurement in the context; the answers are
  * those of {@link OnnxForecaster.forecastBatch} on the same histories. Requests
- * without their series (another caller) take the ordinary path.
+ * without their series (another caller), and models with covariate inputs, take the
+ * ordinary path.
  */
 function onnxMethod(forecaster: OnnxForecaster, name: string): EvalMethod {
   const spec = forecaster.prepareSpec;
@@ -116,6 +117,8 @@ function onnxMethod(forecaster: OnnxForecaster, name: string): EvalMethod {
   let fed = 0;
   const prepared = (r: PredictionRequest): ReturnType<typeof prepareFromCells> | null => {
     const { series, index } = r;
+    // The cell summaries carry offsets only: a model with covariate inputs prepares each history whole.
+    if ((forecaster.card.covariates ?? []).length > 0) return null;
     if (series === undefined || index === undefined || index < 1) return null;
     if (cells === null || fedFrom !== series || index < fed) {
       cells = new GridCells(spec.stepS);

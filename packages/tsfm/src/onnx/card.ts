@@ -46,6 +46,25 @@ export interface CardScaling {
 }
 
 /**
+ * A covariate the model reads beside the offsets: a measurement covariate (the key in
+ * `Measurement.covariates`, e.g. `temperature_c`) resampled onto the context's grid
+ * and fed to its own graph input, shaped as the context. Each cell holds the mean of
+ * its measurements' readings, empty cells are interpolated (held beyond the ends), and
+ * the values are taken relative to the newest reading and divided by `scale`: the
+ * model sees how the covariate moved up to now. With no reading at all the input is 0
+ * throughout (the covariate held where it is), so a host without the sensor still
+ * gets a forecast.
+ */
+export interface CardCovariate {
+  /** The measurement covariate's key. */
+  name: string;
+  /** The graph input it feeds; listed in `inputs` after the context. */
+  input: string;
+  /** Covariate units per model unit (°C for a temperature). */
+  scale: number;
+}
+
+/**
  * The model card that sits beside every `.onnx` file (JSON, `<name>.card.json`): what
  * the graph expects and returns, how to prepare its input, and where it came from.
  * Keys are snake case, as in the file.
@@ -59,8 +78,13 @@ export interface ModelCard {
   file: string;
   /** Hex sha256 of the ONNX file, checked at load. */
   sha256: string;
-  /** Exactly one input: the context, [batch, context_length] or [batch, context_length, 1]. */
+  /**
+   * The context first, [batch, context_length] or [batch, context_length, 1]; then one
+   * input per covariate, shaped as the context.
+   */
   inputs: CardTensor[];
+  /** Covariate inputs, in the order of `inputs[1..]`; absent or empty: the context alone. */
+  covariates?: CardCovariate[];
   /** The first output is decoded; others are ignored. */
   outputs: CardTensor[];
   context_length: number;
@@ -122,6 +146,30 @@ function tensor(path: string, v: unknown, field: string, output: boolean): CardT
   return out;
 }
 
+/** The card's covariates, checked: names unique, inputs unique and not the context's. */
+function cardCovariates(path: string, raw: unknown): CardCovariate[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw invalid(path, 'covariates', 'must be a list of {name, input, scale}');
+  const out = raw.map((c: unknown, i): CardCovariate => {
+    const field = `covariates[${i}]`;
+    if (!isObject(c)) throw invalid(path, field, 'must be an object {name, input, scale}');
+    if (typeof c.name !== 'string' || c.name === '')
+      throw invalid(path, `${field}.name`, 'must name a measurement covariate, e.g. "temperature_c"');
+    if (typeof c.input !== 'string' || c.input === '') throw invalid(path, `${field}.input`, 'must name the graph input it feeds');
+    if (typeof c.scale !== 'number' || !(c.scale > 0) || !Number.isFinite(c.scale)) {
+      throw invalid(path, `${field}.scale`, 'must be a positive number (covariate units per model unit)');
+    }
+    return { name: c.name, input: c.input, scale: c.scale };
+  });
+  const names = out.map((c) => c.name);
+  const fed = out.map((c) => c.input);
+  names.forEach((n, i) => {
+    if (names.indexOf(n) !== i) throw invalid(path, `covariates[${i}].name`, `repeats "${n}"`);
+    if (fed.indexOf(fed[i] as string) !== i) throw invalid(path, `covariates[${i}].input`, `repeats "${fed[i] ?? ''}"`);
+  });
+  return out;
+}
+
 /** The dimension a shape entry must equal, or null when it is symbolic. */
 function fixedDim(d: CardDim | undefined): number | null {
   return typeof d === 'number' ? d : null;
@@ -156,9 +204,13 @@ export function validateModelCard(raw: unknown, cardPath: string): LoadedCard {
   ) {
     throw invalid(path, 'quantile_levels', 'must be a non-empty, strictly increasing list of levels in (0, 1)');
   }
-  if (!Array.isArray(raw.inputs) || raw.inputs.length !== 1) throw invalid(path, 'inputs', 'must list exactly one input (the context)');
+  const covariates = cardCovariates(path, raw.covariates);
+  if (!Array.isArray(raw.inputs) || raw.inputs.length !== 1 + covariates.length) {
+    throw invalid(path, 'inputs', `must list ${1 + covariates.length} input(s): the context, then one per covariate`);
+  }
   if (!Array.isArray(raw.outputs) || raw.outputs.length < 1) throw invalid(path, 'outputs', 'must list at least one output');
-  const input = tensor(path, raw.inputs[0], 'inputs[0]', false);
+  const inputs = raw.inputs.map((t, i) => tensor(path, t, `inputs[${i}]`, false));
+  const input = inputs[0] as CardTensor;
   const outputs = raw.outputs.map((o, i) => tensor(path, o, `outputs[${i}]`, true));
   const output = outputs[0] as CardTensor;
 
@@ -166,6 +218,14 @@ export function validateModelCard(raw: unknown, cardPath: string): LoadedCard {
   if (!(inShape.length === 2 || (inShape.length === 3 && inShape[2] === 1)) || fixedDim(inShape[1]) !== contextLength) {
     throw invalid(path, 'inputs[0].shape', `must be [batch, ${contextLength}] or [batch, ${contextLength}, 1]`);
   }
+  covariates.forEach((c, i) => {
+    const fed = inputs[i + 1] as CardTensor;
+    if (c.input === input.name) throw invalid(path, `covariates[${i}].input`, `cannot be the context's input "${input.name}"`);
+    if (fed.name !== c.input) throw invalid(path, `inputs[${i + 1}].name`, `must be "${c.input}", the input of covariates[${i}]`);
+    if (fed.shape.length !== inShape.length || fed.shape.some((d, k) => k > 0 && d !== inShape[k])) {
+      throw invalid(path, `inputs[${i + 1}].shape`, `must be the context's shape, [batch, ${inShape.slice(1).join(', ')}]`);
+    }
+  });
   const q = (levels as number[]).length;
   const outShape = output.shape;
   const expected =
@@ -191,7 +251,7 @@ export function validateModelCard(raw: unknown, cardPath: string): LoadedCard {
   if (s.spread_scale !== undefined && !(typeof s.spread_scale === 'number' && s.spread_scale > 0 && Number.isFinite(s.spread_scale)))
     throw invalid(path, 'scaling.spread_scale', 'must be a positive number');
 
-  const card = { ...raw, first_step: firstStep, inputs: [input], outputs } as unknown as ModelCard;
+  const card = { ...raw, first_step: firstStep, inputs, outputs, covariates } as unknown as ModelCard;
   const modelPath = isAbsolute(card.file) ? card.file : resolve(dirname(cardPath), card.file);
   return { card, cardPath: resolve(cardPath), modelPath };
 }

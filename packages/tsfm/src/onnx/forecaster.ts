@@ -2,6 +2,7 @@ import { requireHistory, type AsyncForecaster, type Forecast } from '../forecast
 import { timeOrdered, type Measurement } from '../measurement';
 import type { ModelCard } from './card';
 import { decodeOutputRow } from './decode';
+import { covariateInputs } from './covariates';
 import { prepareContext, type PrepareSpec, type PreparedContext } from './prepare';
 import { openModelSession, type ModelSession, type ModelSessionOptions } from './session';
 
@@ -73,7 +74,11 @@ export class OnnxForecaster implements AsyncForecaster {
   /** Resample and normalise a history for this model (exposed for tests and benches). */
   prepare(history: readonly Measurement[]): PreparedContext {
     requireHistory(this.name, history);
-    return prepareContext(timeOrdered(history), this.prepareSpec);
+    const sorted = timeOrdered(history);
+    const prep = prepareContext(sorted, this.prepareSpec);
+    const covariates = this.card.covariates ?? [];
+    if (covariates.length > 0) prep.covariates = covariateInputs(sorted, covariates, this.card.context_length, this.card.step_s);
+    return prep;
   }
 
   async forecast(history: readonly Measurement[], targetTimesS: readonly number[]): Promise<Forecast> {
@@ -100,16 +105,22 @@ export class OnnxForecaster implements AsyncForecaster {
     const rowsPerCall = Math.min(BATCH_ROWS, this.model.maxBatch);
     for (let start = 0; start < requests.length; start += rowsPerCall) {
       const rows = Math.min(rowsPerCall, requests.length - start);
-      const one = (requests[start] as PreparedRequest).prep.input;
-      let input: Float32Array;
-      // One context that is already a whole tensor's worth (prepare's own array): run it as it is.
-      if (rows === 1 && one instanceof Float32Array && one.length === c && one.byteOffset === 0 && one.buffer.byteLength === 4 * c) {
-        input = one;
-      } else {
-        input = new Float32Array(rows * c);
-        for (let i = 0; i < rows; i++) input.set((requests[start + i] as PreparedRequest).prep.input, i * c);
-      }
-      const data = await this.model.run(input, rows);
+      const batch = requests.slice(start, start + rows);
+      const inputs = [
+        batchInput(
+          batch.map((r) => r.prep.input),
+          c,
+        ),
+      ];
+      (this.card.covariates ?? []).forEach((_, k) => {
+        inputs.push(
+          batchInput(
+            batch.map((r) => r.prep.covariates?.[k] ?? null),
+            c,
+          ),
+        );
+      });
+      const data = await this.model.run(inputs, rows);
       for (let i = 0; i < rows; i++) {
         const r = requests[start + i] as PreparedRequest;
         out.push({
@@ -128,6 +139,20 @@ export class OnnxForecaster implements AsyncForecaster {
     this.released = true;
     await this.model.session.release();
   }
+}
+
+/**
+ * One input tensor's data for a batch: each row's values (null: zeros). A single row
+ * that is already a whole tensor's worth (prepare's own array) is used as it is.
+ */
+function batchInput(rows: readonly (Float32Array | null)[], c: number): Float32Array {
+  const one = rows[0];
+  if (rows.length === 1 && one && one.length === c && one.byteOffset === 0 && one.buffer.byteLength === 4 * c) return one;
+  const out = new Float32Array(rows.length * c);
+  rows.forEach((row, i) => {
+    if (row) out.set(row, i * c);
+  });
+  return out;
 }
 
 /**

@@ -20,6 +20,8 @@ export interface PreparedContext {
   availableCells: number;
   /** Cells set aside as outliers (read as missing, then interpolated). */
   rejectedCells: number;
+  /** The card's covariate inputs, in its order (see covariates.ts); absent: all zeros. */
+  covariates?: Float32Array[];
 }
 
 /** The context window and the card's scaling rules. */

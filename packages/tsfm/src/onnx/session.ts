@@ -20,8 +20,11 @@ export interface ModelSession {
   maxBatch: number;
   /** Card read, checksum, session creation and warm-up, milliseconds. */
   loadMs: number;
-  /** Run a batch of contexts (row-major, `rows × context_length`); returns the first output's data. */
-  run(contexts: Float32Array, rows: number): Promise<Float32Array>;
+  /**
+   * Run a batch: the contexts (row-major, `rows × context_length`), then each covariate
+   * input the card declares, shaped alike; returns the first output's data.
+   */
+  run(inputs: readonly Float32Array[], rows: number): Promise<Float32Array>;
 }
 
 function inputDims(card: ModelCard, rows: number): number[] {
@@ -90,23 +93,29 @@ export async function openModelSession(cardPath: string, options: ModelSessionOp
       'the file is not a valid ONNX model for this onnxruntime (opset ≤ 21); re-export or restore it',
     );
   }
-  const inputName = card.inputs[0]?.name ?? '';
+  const inputNames = card.inputs.map((t) => t.name);
   const outputName = card.outputs[0]?.name ?? '';
-  if (!session.inputNames.includes(inputName) || !session.outputNames.includes(outputName) || session.inputNames.length !== 1) {
+  const inputsMatch = session.inputNames.length === inputNames.length && inputNames.every((n) => session.inputNames.includes(n));
+  if (!inputsMatch || !session.outputNames.includes(outputName)) {
     await session.release();
     throw new ModelFileError(
       'TSFM_MODEL_SIGNATURE',
       modelPath,
-      `graph inputs [${session.inputNames.join(', ')}] / outputs [${session.outputNames.join(', ')}] do not match the card (input ${inputName}, output ${outputName})`,
+      `graph inputs [${session.inputNames.join(', ')}] / outputs [${session.outputNames.join(', ')}] do not match the card (inputs ${inputNames.join(', ')}, output ${outputName})`,
       `fix "inputs"/"outputs" in ${cardPath}`,
     );
   }
   const maxBatch = typeof card.inputs[0]?.shape[0] === 'number' ? (card.inputs[0].shape[0] as number) : Number.POSITIVE_INFINITY;
 
-  const run = async (contexts: Float32Array, rows: number): Promise<Float32Array> => {
+  const run = async (inputs: readonly Float32Array[], rows: number): Promise<Float32Array> => {
     let out;
     try {
-      const result = await session.run({ [inputName]: new Tensor('float32', contexts, inputDims(card, rows)) }, [outputName]);
+      const dims = inputDims(card, rows);
+      const feeds: Record<string, Tensor> = {};
+      inputNames.forEach((name, i) => {
+        feeds[name] = new Tensor('float32', inputs[i] ?? new Float32Array(rows * card.context_length), dims);
+      });
+      const result = await session.run(feeds, [outputName]);
       out = result[outputName];
     } catch (err) {
       throw new TsfmError(
@@ -128,7 +137,7 @@ export async function openModelSession(cardPath: string, options: ModelSessionOp
   };
 
   try {
-    await run(new Float32Array(card.context_length), 1);
+    await run([], 1);
   } catch (err) {
     await session.release();
     throw err;

@@ -11,6 +11,7 @@ export const SHIPPED_MODELS_DIR = resolve(__dirname, '../../models');
 export const SHIPPED_MODELS = {
   'chronotick-short': 'chronotick-short.card.json',
   'chronotick-long': 'chronotick-long.card.json',
+  'chronotick-thermal': 'chronotick-thermal.card.json',
 } as const;
 
 /** A shipped model's config name. */
@@ -23,7 +24,7 @@ export function shippedCardPath(name: ShippedModelName, dir: string = SHIPPED_MO
 
 /**
  * The default registry plus the shipped ONNX models (`chronotick_short`,
- * `chronotick_long`), loaded on first {@link ForecasterRegistry.load}. `modelsDir`
+ * `chronotick_long`, `chronotick_thermal`), loaded on first {@link ForecasterRegistry.load}. `modelsDir`
  * replaces the shipped folder (tests use a damaged copy).
  */
 export function createModelRegistry(options: { modelsDir?: string } = {}): ForecasterRegistry {
