@@ -169,9 +169,9 @@ function medianGapS(ts: readonly number[]): number | null {
 /**
  * The period whose sinusoid takes the most weighted variance out of the line's
  * residuals (a weighted Lomb–Scargle periodogram): scanned in frequency at a quarter
- * of a cycle over the span, then refined by golden-section search about the best,
- * since a period a few per cent off turns the phase by the window's end. Null when the
- * residuals are flat.
+ * of a cycle over the span, then refined about the best on a grid 32 times finer and
+ * by a parabola through the top three points there, since a period a few per cent off
+ * turns the phase by the window's end. Null when the residuals are flat.
  */
 function bestPeriodS(
   ts: readonly number[],
@@ -184,56 +184,54 @@ function bestPeriodS(
   const line = weightedLeastSquares(rowsOf(ts, null, spanS), ys, w);
   const r = ts.map((t, i) => (ys[i] ?? 0) - dot(rowOf(t, null, spanS), line.coef));
   const stepHz = 1 / (4 * spanS);
-  const scan = scanPowers(ts, r, w, 1 / maxPeriodS, stepHz, Math.floor((1 / minPeriodS - 1 / maxPeriodS) / stepHz) + 1);
+  const coarse = scanPowers(ts, r, w, 1 / maxPeriodS, stepHz, Math.floor((1 / minPeriodS - 1 / maxPeriodS) / stepHz) + 1);
+  const k = argMax(coarse);
+  if (!((coarse[k] ?? 0) > 0)) return null;
+  const fineHz = stepHz / FINE_STEPS;
+  const startHz = Math.max(1 / maxPeriodS + (k - 1) * stepHz, 1 / (2 * maxPeriodS));
+  const fine = scanPowers(ts, r, w, startHz, fineHz, 2 * FINE_STEPS + 1);
+  const j = Math.min(Math.max(argMax(fine), 1), fine.length - 2);
+  const [a, b, c] = [fine[j - 1] ?? 0, fine[j] ?? 0, fine[j + 1] ?? 0];
+  const curvature = a - 2 * b + c;
+  // The vertex of the parabola through the three, within half a fine step of the best.
+  const shift = curvature < 0 ? Math.min(Math.max((0.5 * (a - c)) / curvature, -0.5), 0.5) : 0;
+  return 1 / (startHz + (j + shift) * fineHz);
+}
+
+/** Points per coarse step in the refining scan: the period to well under a degree of phase over the window. */
+const FINE_STEPS = 32;
+
+function argMax(values: readonly number[]): number {
   let k = 0;
-  for (let j = 1; j < scan.length; j++) if ((scan[j] ?? 0) > (scan[k] ?? 0)) k = j;
-  if (!((scan[k] ?? 0) > 0)) return null;
-  const power = (f: number): number => scanPowers(ts, r, w, f, 0, 1)[0] ?? 0;
-  const centre = 1 / maxPeriodS + k * stepHz;
-  let lo = Math.max(centre - stepHz, 1 / (2 * maxPeriodS));
-  let hi = centre + stepHz;
-  const g = (Math.sqrt(5) - 1) / 2;
-  let a = hi - g * (hi - lo);
-  let b = lo + g * (hi - lo);
-  let pa = power(a);
-  let pb = power(b);
-  // 16 steps narrow the bracket to 0.1% of its width: well under a degree of phase over the window.
-  for (let i = 0; i < 16; i++) {
-    if (pa > pb) {
-      hi = b;
-      b = a;
-      pb = pa;
-      a = hi - g * (hi - lo);
-      pa = power(a);
-    } else {
-      lo = a;
-      a = b;
-      pa = pb;
-      b = lo + g * (hi - lo);
-      pb = power(b);
-    }
-  }
-  return 2 / (lo + hi);
+  for (let j = 1; j < values.length; j++) if ((values[j] ?? 0) > (values[k] ?? 0)) k = j;
+  return k;
 }
 
 /**
  * The weighted variance a sinusoid explains in r (its 2×2 normal equations) at `count`
- * frequencies from `f0` in steps of `df`, each sample's
- * sine and cosine carried from one frequency to the next by a rotation instead of
- * computed afresh (the scan is most of the model's time).
+ * frequencies from `f0` in steps of `df`. The scan is most of the model's time, so it
+ * runs on typed arrays of the samples that carry weight, and carries each sample's sine
+ * and cosine from one frequency to the next by a rotation instead of computing them afresh.
  */
 function scanPowers(ts: readonly number[], r: readonly number[], w: readonly number[], f0: number, df: number, count: number): number[] {
-  const n = ts.length;
+  const used: number[] = [];
+  for (let i = 0; i < ts.length; i++) if ((w[i] ?? 0) !== 0) used.push(i);
+  const n = used.length;
   const s = new Float64Array(n);
   const c = new Float64Array(n);
   const rs = new Float64Array(n);
   const rc = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+  const wt = new Float64Array(n);
+  const wr = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = used[k] as number;
     const t = ts[i] ?? 0;
-    s[i] = Math.sin(2 * Math.PI * f0 * t);
-    c[i] = Math.cos(2 * Math.PI * f0 * t);
-    rs[i] = Math.sin(2 * Math.PI * df * t);
-    rc[i] = Math.cos(2 * Math.PI * df * t);
+    s[k] = Math.sin(2 * Math.PI * f0 * t);
+    c[k] = Math.cos(2 * Math.PI * f0 * t);
+    rs[k] = Math.sin(2 * Math.PI * df * t);
+    rc[k] = Math.cos(2 * Math.PI * df * t);
+    wt[k] = w[i] ?? 0;
+    wr[k] = (w[i] ?? 0) * (r[i] ?? 0);
   }
   const out: number[] = [];
   for (let j = 0; j < count; j++) {
@@ -242,21 +240,18 @@ function scanPowers(ts: readonly number[], r: readonly number[], w: readonly num
     let sc = 0;
     let sr = 0;
     let cr = 0;
-    for (let i = 0; i < n; i++) {
-      const wi = w[i] ?? 0;
-      const si = s[i] as number;
-      const ci = c[i] as number;
-      if (wi !== 0) {
-        const ri = r[i] ?? 0;
-        ss += wi * si * si;
-        cc += wi * ci * ci;
-        sc += wi * si * ci;
-        sr += wi * si * ri;
-        cr += wi * ci * ri;
-      }
+    for (let k = 0; k < n; k++) {
+      const wk = wt[k] as number;
+      const sk = s[k] as number;
+      const ck = c[k] as number;
+      ss += wk * sk * sk;
+      cc += wk * ck * ck;
+      sc += wk * sk * ck;
+      sr += sk * (wr[k] as number);
+      cr += ck * (wr[k] as number);
       // Advance to the next frequency: angle + 2π·df·t.
-      s[i] = si * (rc[i] as number) + ci * (rs[i] as number);
-      c[i] = ci * (rc[i] as number) - si * (rs[i] as number);
+      s[k] = sk * (rc[k] as number) + ck * (rs[k] as number);
+      c[k] = ck * (rc[k] as number) - sk * (rs[k] as number);
     }
     out.push(explained(ss, cc, sc, sr, cr));
   }
