@@ -105,6 +105,25 @@ describe('residual_ar: the online model of this host clock', () => {
     expect(f.drift?.rateSPerS).toBeCloseTo(20e-6, 7);
   });
 
+  test("a delay spike as the newest reply is not carried forward as the clock's state", () => {
+    // A clock that wanders (the residuals about the line correlate from poll to poll),
+    // polled every 64 s over a path with some queueing.
+    const rng = new SeededRandom(12);
+    let walkS = 0;
+    const history: Measurement[] = Array.from({ length: 120 }, (_, i) => {
+      walkS += 15e-6 * rng.normal();
+      const excessS = rng.exponential(100e-6);
+      return { tS: T0 + i * 64, offsetS: 0.001 + walkS + (rng.next() - 0.5) * excessS, delayS: 0.02 + excessS };
+    });
+    const newest = history[history.length - 1]!;
+    const targetS = newest.tS + 64 + 30;
+    const before = createResidualArForecaster().forecast(history, [targetS]).points[0]!.meanS;
+    // 3 ms off, with 6 ms of excess delay: one queued reply.
+    const spike: Measurement = { tS: newest.tS + 64, offsetS: newest.offsetS + 3e-3, delayS: 0.026 };
+    const after = createResidualArForecaster().forecast([...history, spike], [targetS]).points[0]!.meanS;
+    expect(Math.abs(after - before)).toBeLessThan(100e-6);
+  });
+
   test('answers from a handful of samples and refuses an empty history with the typed error', () => {
     const few: Measurement[] = [0, 1, 2].map((i) => ({ tS: T0 + i * 2, offsetS: 1e-3, delayS: 0.02 }));
     const f = createResidualArForecaster().forecast(few, [T0 + 10]);

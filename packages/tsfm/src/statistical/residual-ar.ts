@@ -235,15 +235,21 @@ function residualsOf(rows: readonly (readonly number[])[], ys: readonly number[]
  * The residuals as an AR(1) process in time: their lag-one correlation between
  * successive rounds gives a correlation time; the newest round's mean residual is the
  * state that decays. No memory (τ = 0) when successive rounds do not correlate.
+ *
+ * A round's mean residual is the state plus that round's measurement noise, so the
+ * newest one is shrunk towards zero by how much of it the state explains (its
+ * variance against the round's noise), and a round far off the others (a delay spike
+ * the line rejected) is neither state nor evidence: one such reply carried forward
+ * would be served as a millisecond swing for minutes.
  */
 function residualMemory(ts: readonly number[], residuals: readonly number[], w: readonly number[]): { tauS: number; lastS: number } {
-  // One value per round: the weighted mean residual of the samples taken together.
-  const rounds: { tS: number; r: number }[] = [];
+  // One value per round: the weighted mean residual of the samples taken together, and its noise variance.
+  const all: { tS: number; r: number; noiseS2: number }[] = [];
   let sumW = 0;
   let sumR = 0;
   let startS = ts[0] ?? 0;
   const flush = (): void => {
-    if (sumW > 0) rounds.push({ tS: startS, r: sumR / sumW });
+    if (sumW > 0) all.push({ tS: startS, r: sumR / sumW, noiseS2: 1 / sumW });
     sumW = 0;
     sumR = 0;
   };
@@ -257,13 +263,17 @@ function residualMemory(ts: readonly number[], residuals: readonly number[], w: 
     sumR += wi * (residuals[i] ?? 0);
   });
   flush();
-  if (rounds.length < MIN_SAMPLES) return { tauS: 0, lastS: 0 };
+  const centre = median(all.map((x) => x.r));
+  const limit = REJECT_SIGMAS * madSigma(all.map((x) => x.r));
+  const rounds = all.filter((x) => !(Math.abs(x.r - centre) > limit));
+  const newest = all[all.length - 1];
+  if (rounds.length < MIN_SAMPLES || newest === undefined || rounds[rounds.length - 1] !== newest) return { tauS: 0, lastS: 0 };
   let num = 0;
   let den = 0;
   let gap = 0;
   for (let i = 1; i < rounds.length; i++) {
-    const a = rounds[i - 1] as { tS: number; r: number };
-    const b = rounds[i] as { tS: number; r: number };
+    const a = rounds[i - 1] as (typeof rounds)[number];
+    const b = rounds[i] as (typeof rounds)[number];
     num += a.r * b.r;
     den += a.r * a.r;
     gap += b.tS - a.tS;
@@ -271,5 +281,9 @@ function residualMemory(ts: readonly number[], residuals: readonly number[], w: 
   const rho = den > 0 ? num / den : 0;
   if (!(rho > 0.05 && rho < 0.999)) return { tauS: 0, lastS: 0 };
   const meanGapS = gap / (rounds.length - 1);
-  return { tauS: -meanGapS / Math.log(rho), lastS: (rounds[rounds.length - 1] as { r: number }).r };
+  const totalS2 = rounds.reduce((acc, x) => acc + x.r * x.r, 0) / rounds.length;
+  const noiseS2 = rounds.reduce((acc, x) => acc + x.noiseS2, 0) / rounds.length;
+  const stateS2 = Math.max(totalS2 - noiseS2, 0);
+  const gain = stateS2 > 0 ? stateS2 / (stateS2 + newest.noiseS2) : 0;
+  return { tauS: -meanGapS / Math.log(rho), lastS: gain * newest.r };
 }
