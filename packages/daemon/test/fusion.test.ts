@@ -269,6 +269,24 @@ describe('calibrated inverse-variance fusion', () => {
     expect(fused?.weights.model).toBeGreaterThan(0);
   });
 
+  test('a predictor in line keeps its place while it ties the baseline, and loses it once clearly worse', () => {
+    // Same error as the fit: the paired test cannot tell them apart.
+    const tie = calibrated({ linear: 200e-6, model: 200e-6 }, 64, 5).assess('linear');
+    const vs = tie?.predictors.model?.vsBaseline;
+    expect(Math.abs(vs?.meanS2 ?? Infinity)).toBeLessThan(DEFAULT_RULES.betterSigmas * (vs?.seS2 ?? 0));
+    const list = predictions({ linear: 0.01, model: 0.02 });
+    const newcomer = fusePredictions(list, tie, DEFAULT_RULES);
+    expect(newcomer?.weights.model).toBe(0);
+    expect(newcomer?.excluded.model).toMatch(/not better than linear/);
+    const incumbent = fusePredictions(list, tie, { ...DEFAULT_RULES, incumbents: new Set(['model']) });
+    expect(incumbent?.weights.model).toBeGreaterThan(0.3);
+    expect(incumbent?.weights.linear).toBeGreaterThan(0.3);
+    // Three times the fit's error: out, in line or not.
+    const worse = calibrated({ linear: 100e-6, model: 300e-6 }, 64, 5).assess('linear');
+    const dropped = fusePredictions(list, worse, { ...DEFAULT_RULES, incumbents: new Set(['model']) });
+    expect(dropped?.weights).toEqual({ linear: 1, model: 0 });
+  });
+
   test('when the baseline breaks (the clock stepped), the predictors still in line take over', () => {
     const calibrator = calibrated({ linear: 50e-6, hold_last: 500e-6 }, 40);
     for (let k = 0; k < 2; k++)

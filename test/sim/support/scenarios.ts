@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ScenarioReport } from 'chronotickd';
 
@@ -29,6 +31,25 @@ function runOne(scenario: string, seed: number, extraArgs: readonly string[]): P
       else resolve(JSON.parse(stdout) as ScenarioReport);
     });
   });
+}
+
+/**
+ * The same runs with fusion serving the linear fit alone (`fusion.method: linear`):
+ * the baseline a forecast must beat, in the same worlds.
+ */
+export async function runSeedsLinearAlone(
+  scenario: string,
+  seeds: readonly number[],
+  extraArgs: readonly string[] = [],
+): Promise<ScenarioReport[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-linear-alone-'));
+  const config = path.join(dir, 'linear.yaml');
+  fs.writeFileSync(config, 'fusion:\n  method: linear\n');
+  try {
+    return await runSeeds(scenario, seeds, [...extraArgs, '--config', config]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The seeds every scenario runs over. */

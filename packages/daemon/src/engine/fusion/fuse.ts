@@ -41,6 +41,16 @@ export interface FusionRules {
    * although the paired test on single measurements has not yet seen it.
    */
   winning?: ReadonlySet<string>;
+  /**
+   * Predictors that had weight in the last fusion. One that earned its place keeps it
+   * for as long as it is no worse than the baseline on the record, not only while it
+   * is significantly better: a forecast and the fit that run even for a while (a
+   * cycle's turn, where the fit's lag passes through zero) share the weight, and the
+   * forecast is still in line when the fit falls behind again instead of having to
+   * earn it anew. A predictor that only ties the baseline drops out as soon as chance
+   * tips the record against it.
+   */
+  incumbents?: ReadonlySet<string>;
 }
 
 export const DEFAULT_RULES: FusionRules = { maxSigmaS: 0.05, betterSigmas: 2, baseline: 'linear' };
@@ -50,7 +60,8 @@ export const DEFAULT_RULES: FusionRules = { maxSigmaS: 0.05, betterSigmas: 2, ba
  * error about the true offset; weights are w = 1/σ². Only predictors that earned it get
  * weight: the baseline (the linear fit every model must beat) always, any other only
  * after beating the baseline by `betterSigmas` standard errors on the same recent
- * measurements, a paired comparison in which the measurement noise cancels; and any
+ * measurements, a paired comparison in which the measurement noise cancels (or winning
+ * on the served record), and then for as long as it is no worse on that record; and any
  * of them (the baseline too) significantly worse than the best steps aside. A predictor
  * whose newest errors are far outside its record is out until it recovers; when that
  * is the baseline (the clock stepped and the fit has not followed yet), every predictor
@@ -94,12 +105,7 @@ export function fusePredictions(
       excluded[p.predictor] = `σ ${Math.sqrt(mseS2).toExponential(2)} s over the threshold`;
     } else if (r.broken) {
       excluded[p.predictor] = 'newest errors far outside its record';
-    } else if (
-      p.predictor !== rules.baseline &&
-      !baselineBroken &&
-      !beatsBaseline(r.vsBaseline, rules.betterSigmas) &&
-      rules.winning?.has(p.predictor) !== true
-    ) {
+    } else if (p.predictor !== rules.baseline && !baselineBroken && !earnedItsPlace(p.predictor, r.vsBaseline, rules)) {
       excluded[p.predictor] = `not better than ${rules.baseline} on recent measurements`;
     } else {
       kept.push({ predictor: p.predictor, meanS: p.meanS, w: 1 / mseS2 });
@@ -155,6 +161,9 @@ export function staleSigmaS(ageS: number, scheduleS: number, maxDriftPpm: number
   return maxDriftPpm * 1e-6 * Math.max(0, ageS - 2 * scheduleS);
 }
 
-function beatsBaseline(vs: Paired | null, sigmas: number): boolean {
-  return vs !== null && vs.meanS2 < -sigmas * vs.seS2;
+/** In line beside the baseline: proven better, winning on the served record, or in already and no worse. */
+function earnedItsPlace(predictor: string, vs: Paired | null, rules: FusionRules): boolean {
+  if (vs !== null && vs.meanS2 < -rules.betterSigmas * vs.seS2) return true;
+  if (rules.winning?.has(predictor) === true) return true;
+  return rules.incumbents?.has(predictor) === true && vs !== null && !(vs.meanS2 > rules.betterSigmas * vs.seS2);
 }
