@@ -175,12 +175,14 @@ export class Predictors {
   fuse(base: Correction, nowS: number, winning: ReadonlySet<string> = new Set()): Correction {
     if (!this.settings.fusionEnabled) return this.bestSingle(base, nowS);
     if (this.settings.fusionMethod === 'linear') return this.linearAlone(base);
-    // Only the models keep a place they earned (fuse.ts, `incumbents`): their lead over
-    // the fit comes and goes with what they model (a temperature cycle). The Kalman
-    // filter and the newest measurement are the fit's siblings, whose lead is chance;
-    // kept in, they were served through whole outages (ntp_outage_30min seed 1: free-
-    // running p95 211 µs against the fit's 43).
-    const incumbents = new Set(MODEL_ROLES.filter((role) => (this.lastWeights[role] ?? 0) > 0));
+    // Only the short-term model keeps a place it earned (fuse.ts, `incumbents`): its lead
+    // over the fit comes and goes with what it follows (a temperature cycle's turn). The
+    // others' leads are chance, and kept in they cost: the Kalman filter carried through
+    // an outage (ntp_outage_30min seed 1: free-running p95 211 µs against the fit's 43),
+    // the long-term model a wider σ and a noisier answer (ares11-2h MAE 2.34 ms against
+    // 2.25; poll_sparse seed 2's [earliest, latest] held 0.959 against 0.976).
+    const shortTerm: ModelRole = 'short_term';
+    const incumbents = new Set((this.lastWeights[shortTerm] ?? 0) > 0 ? [shortTerm] : []);
     const rules: FusionRules = {
       ...DEFAULT_RULES,
       ...this.settings.rules,
