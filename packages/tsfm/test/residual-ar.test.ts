@@ -124,6 +124,31 @@ describe('residual_ar: the online model of this host clock', () => {
     expect(Math.abs(after - before)).toBeLessThan(100e-6);
   });
 
+  test('keeps its fit between rounds, and refits when any sample of the window changes', () => {
+    const { history } = thermalClock({ n: 180, intervalS: 64, noiseS: 20e-6, seed: 5, withTemperature: true });
+    const lastS = history[history.length - 1]!.tS;
+    const kept = createResidualArForecaster();
+    // Forecasts at new instants from the same measurements (the daemon's runs between
+    // two NTP rounds) answer as a forecaster that never saw the history before.
+    for (const aheadS of [16, 32, 48]) {
+      const targets = [lastS + aheadS, lastS + aheadS + 600];
+      expect(kept.forecast(history, targets)).toEqual(createResidualArForecaster().forecast(history, targets));
+    }
+    // A changed offset, a changed temperature, a lost sample, or a shuffled copy: each
+    // answered as a fresh fit of that history would be.
+    const targets = [lastS + 64];
+    const offsetMoved = history.map((m, i) => (i === 40 ? { ...m, offsetS: m.offsetS + 200e-6 } : m));
+    const warmer = history.map((m, i) => (i === 90 ? { ...m, covariates: { temperature_c: 60 } } : m));
+    const lost = history.filter((_, i) => i !== 100);
+    const shuffled = [...history].reverse();
+    for (const changed of [offsetMoved, warmer, lost, shuffled, history]) {
+      const fresh = createResidualArForecaster().forecast(changed, targets);
+      expect(kept.forecast(changed, targets)).toEqual(fresh);
+    }
+    expect(kept.forecast(offsetMoved, targets)).not.toEqual(kept.forecast(history, targets));
+    expect(kept.forecast(warmer, targets)).not.toEqual(kept.forecast(history, targets));
+  });
+
   test('answers from a handful of samples and refuses an empty history with the typed error', () => {
     const few: Measurement[] = [0, 1, 2].map((i) => ({ tS: T0 + i * 2, offsetS: 1e-3, delayS: 0.02 }));
     const f = createResidualArForecaster().forecast(few, [T0 + 10]);

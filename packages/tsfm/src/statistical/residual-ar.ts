@@ -5,6 +5,7 @@ import { quadraticForm, weightedLeastSquares } from './least-squares';
 import { fitLinearDrift, predictLinearDrift } from './linear';
 import { periodicPart } from './periodic';
 import { madSigma, median, sampleSigmasS } from './robust';
+import { WindowMemo } from './window-memo';
 
 /** Options of {@link createResidualArForecaster}; every field has a default. */
 export interface ResidualArOptions {
@@ -67,6 +68,9 @@ export function createResidualArForecaster(options: ResidualArOptions = {}): Syn
   if (!(maxSamples >= MIN_SAMPLES) || !(maxAgeS > 0) || !(minSigmaS > 0)) {
     throw new TsfmError('TSFM_BAD_OPTIONS', `residual_ar: maxSamples ≥ ${MIN_SAMPLES}, maxAgeS > 0 and minSigmaS > 0 are required`);
   }
+  // The fit of the window last asked about: runs between two NTP rounds ask about new
+  // instants from the same measurements, and only the evaluation depends on the instants.
+  const memo = new WindowMemo<FittedClock>(covariate);
   return {
     name: 'residual_ar',
     mode: 'sync',
@@ -76,18 +80,23 @@ export function createResidualArForecaster(options: ResidualArOptions = {}): Syn
       const sorted = timeOrdered(history);
       const newestS = (sorted[sorted.length - 1] as Measurement).tS;
       const window = sorted.slice(-maxSamples).filter((m) => m.tS >= newestS - maxAgeS);
-      return forecastWindow(window, newestS, targetTimesS, covariate, minSigmaS);
+      const fitted = memo.get(window, () => fitWindow(window, newestS, covariate, minSigmaS));
+      return {
+        model: 'residual_ar',
+        points: targetTimesS.map((tS) => ({ tS, ...fitted.at(tS) })),
+        drift: { ...fitted.drift },
+      };
     },
   };
 }
 
-function forecastWindow(
-  window: readonly Measurement[],
-  newestS: number,
-  targetTimesS: readonly number[],
-  covariate: string,
-  minSigmaS: number,
-): Forecast {
+/** What a window's fit forecasts: the offset and its σ at a host instant, and the drift now. */
+interface FittedClock {
+  at: (tS: number) => { meanS: number; sigmaS: number };
+  drift: { rateSPerS: number; sigmaSPerS: number };
+}
+
+function fitWindow(window: readonly Measurement[], newestS: number, covariate: string, minSigmaS: number): FittedClock {
   const thermal = thermalPart(window, newestS, covariate, minSigmaS);
   const lessThermal = thermal === null ? window : window.map((m, i) => ({ ...m, offsetS: m.offsetS - (thermal.pastS[i] ?? 0) }));
   // A swing that repeats (where no temperature explained it), kept only if it forecasts.
@@ -106,7 +115,7 @@ function forecastWindow(
     localWindow.map((m) => m.offsetS - local.offsetS - local.driftSPerS * (m.tS - local.refTimeS)),
     sampleSigmasS(localWindow, minSigmaS).map((s) => 1 / (s * s)),
   );
-  const points = targetTimesS.map((tS) => {
+  const at = (tS: number): { meanS: number; sigmaS: number } => {
     const dtS = tS - newestS;
     const line = predictLinearDrift(local, tS);
     const decay = ar.tauS > 0 ? Math.exp(-Math.max(dtS, 0) / ar.tauS) : 0;
@@ -116,11 +125,11 @@ function forecastWindow(
     // The line's own σ (offset, drift and scatter), not reduced by the AR term: the
     // residuals' correlation is measured on few rounds and a wander's turn is not in it.
     const sigmaS = Math.sqrt(Math.max(line.sigmaS ** 2, minSigmaS ** 2) + th.varS2 + cycle.varS2);
-    return { tS, meanS, sigmaS };
-  });
+    return { meanS, sigmaS };
+  };
   const rate = local.driftSPerS + (thermal?.rateSPerS ?? 0) + (periodic?.rateSPerS ?? 0);
   const rateSigma = Math.hypot(local.driftSigmaSPerS, thermal?.rateSigmaSPerS ?? 0, periodic?.rateSigmaSPerS ?? 0);
-  return { model: 'residual_ar', points, drift: { rateSPerS: rate, sigmaSPerS: rateSigma } };
+  return { at, drift: { rateSPerS: rate, sigmaSPerS: rateSigma } };
 }
 
 /** The linear fit's window: the daemon's (64), so without a temperature this is the linear fit plus AR. */
