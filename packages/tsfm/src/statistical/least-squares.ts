@@ -17,50 +17,89 @@ export function weightedLeastSquares(
   ridge = 1e-12,
 ): LeastSquaresFit {
   const p = x[0]?.length ?? 0;
-  const a = Array.from({ length: p }, () => new Array<number>(p).fill(0));
-  const b = new Array<number>(p).fill(0);
-  x.forEach((row, i) => {
+  return weightedLeastSquaresOf(x.length, p, (i, row) => row.set(x[i] as readonly number[]), y, w, ridge);
+}
+
+/**
+ * The same fit with sample i's `p` columns written by `fill(i, row)` into one scratch
+ * row, and the normal equations accumulated in typed arrays: residual_ar solves a dozen
+ * of these per refit, and an array per sample and boxed partial sums were most of
+ * what it allocated.
+ */
+export function weightedLeastSquaresOf(
+  n: number,
+  p: number,
+  fill: (i: number, row: Float64Array) => void,
+  y: readonly number[],
+  w: readonly number[],
+  ridge = 1e-12,
+): LeastSquaresFit {
+  // a[j·p + k], k ≤ j: the lower triangle of XᵀWX; b = XᵀWy.
+  const a = new Float64Array(p * p);
+  const b = new Float64Array(p);
+  const row = new Float64Array(p);
+  for (let i = 0; i < n; i++) {
+    fill(i, row);
     const wi = w[i] ?? 0;
     const yi = y[i] ?? 0;
     for (let j = 0; j < p; j++) {
-      const xj = (row[j] ?? 0) * wi;
-      b[j] = (b[j] ?? 0) + xj * yi;
-      const aj = a[j] as number[];
-      for (let k = 0; k <= j; k++) aj[k] = (aj[k] ?? 0) + xj * (row[k] ?? 0);
+      const xj = (row[j] as number) * wi;
+      b[j] = (b[j] as number) + xj * yi;
+      for (let k = 0; k <= j; k++) a[j * p + k] = (a[j * p + k] as number) + xj * (row[k] as number);
     }
-  });
-  for (let j = 0; j < p; j++) {
-    const aj = a[j] as number[];
-    // Ridge relative to the column's own scale, so no unit choice decides what is negligible.
-    aj[j] = (aj[j] ?? 0) * (1 + ridge) + 1e-300;
-    for (let k = 0; k < j; k++) (a[k] as number[])[j] = aj[k] ?? 0;
   }
-  const inv = invertSymmetric(a);
-  const coef = inv.map((row) => row.reduce((acc, v, k) => acc + v * (b[k] ?? 0), 0));
-  return { coef, cov: inv };
+  for (let j = 0; j < p; j++) {
+    // Ridge relative to the column's own scale, so no unit choice decides what is negligible.
+    a[j * p + j] = (a[j * p + j] as number) * (1 + ridge) + 1e-300;
+    for (let k = 0; k < j; k++) a[k * p + j] = a[j * p + k] as number;
+  }
+  const inv = invertSymmetric(a, p);
+  const coef: number[] = [];
+  for (let j = 0; j < p; j++) {
+    let acc = 0;
+    for (let k = 0; k < p; k++) acc += (inv[j * p + k] as number) * (b[k] as number);
+    coef.push(acc);
+  }
+  const cov: number[][] = [];
+  for (let j = 0; j < p; j++) cov.push(Array.from(inv.subarray(j * p, (j + 1) * p)));
+  return { coef, cov };
 }
 
-/** Inverse of a small symmetric positive-definite matrix (Gauss–Jordan with partial pivoting). */
-function invertSymmetric(m: number[][]): number[][] {
-  const n = m.length;
-  const a = m.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
+/**
+ * Inverse of a small symmetric positive-definite n×n matrix, row-major (Gauss–Jordan
+ * with partial pivoting on the matrix beside the identity).
+ */
+function invertSymmetric(m: Float64Array, n: number): Float64Array {
+  const width = 2 * n;
+  const a = new Float64Array(n * width);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) a[i * width + j] = m[i * n + j] as number;
+    a[i * width + n + i] = 1;
+  }
+  const swapRows = (r: number, s: number): void => {
+    for (let k = 0; k < width; k++) {
+      const t = a[r * width + k] as number;
+      a[r * width + k] = a[s * width + k] as number;
+      a[s * width + k] = t;
+    }
+  };
   for (let c = 0; c < n; c++) {
     let pivot = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(a[r]?.[c] ?? 0) > Math.abs(a[pivot]?.[c] ?? 0)) pivot = r;
-    [a[c], a[pivot]] = [a[pivot] as number[], a[c] as number[]];
-    const row = a[c] as number[];
-    const d = row[c] ?? 0;
+    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * width + c] as number) > Math.abs(a[pivot * width + c] as number)) pivot = r;
+    if (pivot !== c) swapRows(c, pivot);
+    const d = a[c * width + c] as number;
     if (d === 0) continue;
-    for (let k = 0; k < 2 * n; k++) row[k] = (row[k] ?? 0) / d;
+    for (let k = 0; k < width; k++) a[c * width + k] = (a[c * width + k] as number) / d;
     for (let r = 0; r < n; r++) {
       if (r === c) continue;
-      const other = a[r] as number[];
-      const f = other[c] ?? 0;
+      const f = a[r * width + c] as number;
       if (f === 0) continue;
-      for (let k = 0; k < 2 * n; k++) other[k] = (other[k] ?? 0) - f * (row[k] ?? 0);
+      for (let k = 0; k < width; k++) a[r * width + k] = (a[r * width + k] as number) - f * (a[c * width + k] as number);
     }
   }
-  return a.map((row) => row.slice(n));
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) inv[i * n + j] = a[i * width + n + j] as number;
+  return inv;
 }
 
 /** x·C·x for a coefficient covariance C. */

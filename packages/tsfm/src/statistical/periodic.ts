@@ -1,4 +1,4 @@
-import { weightedLeastSquares, quadraticForm } from './least-squares';
+import { quadraticForm, weightedLeastSquaresOf, type LeastSquaresFit } from './least-squares';
 import { madSigma, median } from './robust';
 
 /**
@@ -66,15 +66,17 @@ export function periodicPart(ts: readonly number[], ys: readonly number[], w: re
   const periodS = bestPeriodS(older.ts, older.ys, older.w, minPeriodS, maxPeriodS, olderSpanS);
   if (periodS === null) return null;
   // The test: forecast the held-out newest quarter from the older samples alone.
-  const withCycle = weightedLeastSquares(rowsOf(older.ts, periodS, spanS), older.ys, older.w);
-  const errCycle = heldOutError(ts, ys, kept, split, (t) => dot(rowOf(t, periodS, spanS), withCycle.coef));
+  const cycleColumns = columnsOf(periodS, spanS);
+  const withCycle = fitColumns(cycleColumns, older.ts, older.ys, older.w);
+  const errCycle = heldOutError(ts, ys, kept, split, (t) => valueAt(cycleColumns, withCycle.coef, t));
   // Against the better of two lines: over the older part, and over its newest half,
   // which follows a frequency that moved (a random walk's bend fits a sinusoid too).
   const half = Math.floor(split / 2);
+  const lineColumns = columnsOf(null, spanS);
   const errLine = Math.min(
     ...[0, half].map((from) => {
-      const line = weightedLeastSquares(rowsOf(older.ts.slice(from), null, spanS), older.ys.slice(from), older.w.slice(from));
-      return heldOutError(ts, ys, kept, split, (t) => dot(rowOf(t, null, spanS), line.coef));
+      const line = fitColumns(lineColumns, older.ts.slice(from), older.ys.slice(from), older.w.slice(from));
+      return heldOutError(ts, ys, kept, split, (t) => valueAt(lineColumns, line.coef, t));
     }),
   );
   if (!(errCycle < REQUIRED_GAIN * errLine)) return null;
@@ -83,9 +85,9 @@ export function periodicPart(ts: readonly number[], ys: readonly number[], w: re
 
 /** The line and the cycle over the whole window: the part the forecast carries. */
 function fitWhole(ts: readonly number[], ys: readonly number[], w: readonly number[], periodS: number, spanS: number): PeriodicPart {
-  const rows = rowsOf(ts, periodS, spanS);
-  const fit = weightedLeastSquares(rows, ys, w);
-  const residuals = rows.map((row, i) => (ys[i] ?? 0) - dot(row, fit.coef));
+  const columns = columnsOf(periodS, spanS);
+  const fit = fitColumns(columns, ts, ys, w);
+  const residuals = ts.map((t, i) => (ys[i] ?? 0) - valueAt(columns, fit.coef, t));
   const used = w.filter((wi) => wi > 0).length;
   const phi2 = residuals.reduce((acc, r, i) => acc + (w[i] ?? 0) * r * r, 0) / Math.max(used - 4, 1);
   const a = fit.coef[2] ?? 0;
@@ -111,20 +113,50 @@ function fitWhole(ts: readonly number[], ys: readonly number[], w: readonly numb
   };
 }
 
-/** Columns: 1, t/span, and with a period its sine and cosine. */
-function rowOf(t: number, periodS: number | null, spanS: number): number[] {
-  if (periodS === null) return [1, t / spanS];
-  const phase = (2 * Math.PI * t) / periodS;
-  return [1, t / spanS, Math.sin(phase), Math.cos(phase)];
+/**
+ * The fitted model's columns at time t: 1, t/span, and with a period its sine and
+ * cosine. Written into a caller's row, so fits and predictions make no array per sample.
+ */
+interface Columns {
+  count: number;
+  fill: (t: number, row: Float64Array) => void;
+  /** Scratch row for {@link valueAt}. */
+  row: Float64Array;
 }
 
-function rowsOf(ts: readonly number[], periodS: number | null, spanS: number): number[][] {
-  return ts.map((t) => rowOf(t, periodS, spanS));
+function columnsOf(periodS: number | null, spanS: number): Columns {
+  if (periodS === null) {
+    return {
+      count: 2,
+      row: new Float64Array(2),
+      fill: (t, row) => {
+        row[0] = 1;
+        row[1] = t / spanS;
+      },
+    };
+  }
+  return {
+    count: 4,
+    row: new Float64Array(4),
+    fill: (t, row) => {
+      const phase = (2 * Math.PI * t) / periodS;
+      row[0] = 1;
+      row[1] = t / spanS;
+      row[2] = Math.sin(phase);
+      row[3] = Math.cos(phase);
+    },
+  };
 }
 
-function dot(a: readonly number[], b: readonly number[]): number {
+function fitColumns(columns: Columns, ts: readonly number[], ys: readonly number[], w: readonly number[]): LeastSquaresFit {
+  return weightedLeastSquaresOf(ts.length, columns.count, (i, row) => columns.fill(ts[i] ?? 0, row), ys, w);
+}
+
+/** The fitted model at t: its columns there dotted with the coefficients. */
+function valueAt(columns: Columns, coef: readonly number[], t: number): number {
+  columns.fill(t, columns.row);
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] ?? 0) * (b[i] ?? 0);
+  for (let j = 0; j < columns.count; j++) s += (columns.row[j] as number) * (coef[j] ?? 0);
   return s;
 }
 
@@ -149,8 +181,9 @@ function heldOutError(
 /** The weights with spikes (far off a line through the window) set to 0. */
 function keptWeights(ts: readonly number[], ys: readonly number[], w: readonly number[]): number[] {
   const spanS = Math.max((ts[ts.length - 1] ?? 0) - (ts[0] ?? 0), 1);
-  const line = weightedLeastSquares(rowsOf(ts, null, spanS), ys, w);
-  const residuals = ts.map((t, i) => (ys[i] ?? 0) - dot(rowOf(t, null, spanS), line.coef));
+  const columns = columnsOf(null, spanS);
+  const line = fitColumns(columns, ts, ys, w);
+  const residuals = ts.map((t, i) => (ys[i] ?? 0) - valueAt(columns, line.coef, t));
   const centre = median(residuals);
   const limit = REJECT_SIGMAS * madSigma(residuals);
   return w.map((wi, i) => (limit > 0 && Math.abs((residuals[i] ?? 0) - centre) > limit ? 0 : wi));
@@ -181,8 +214,9 @@ function bestPeriodS(
   maxPeriodS: number,
   spanS: number,
 ): number | null {
-  const line = weightedLeastSquares(rowsOf(ts, null, spanS), ys, w);
-  const r = ts.map((t, i) => (ys[i] ?? 0) - dot(rowOf(t, null, spanS), line.coef));
+  const columns = columnsOf(null, spanS);
+  const line = fitColumns(columns, ts, ys, w);
+  const r = ts.map((t, i) => (ys[i] ?? 0) - valueAt(columns, line.coef, t));
   const stepHz = 1 / (4 * spanS);
   const coarse = scanPowers(ts, r, w, 1 / maxPeriodS, stepHz, Math.floor((1 / minPeriodS - 1 / maxPeriodS) / stepHz) + 1);
   const k = argMax(coarse);

@@ -96,12 +96,19 @@ export function noiseFromDifferences(history: readonly Measurement[], fallbackS:
 export function sampleSigmasS(window: readonly Measurement[], minSigmaS: number): number[] {
   let minDelayS = Infinity;
   for (const m of window) if (m.delayS !== null && m.uncertaintyS === undefined) minDelayS = Math.min(minDelayS, m.delayS);
-  const excessS = window.map((m) => (m.uncertaintyS === undefined && m.delayS !== null ? (m.delayS - minDelayS) / 2 : undefined));
-  const known = excessS.filter((e): e is number => e !== undefined);
-  const floorS = Math.max(minSigmaS, median(known));
+  // Excess delays in a typed array, NaN where unknown: every fit of every round calls this.
+  const excessS = new Float64Array(window.length);
+  const known = new Float64Array(window.length);
+  let knownCount = 0;
+  window.forEach((m, i) => {
+    const e = m.uncertaintyS === undefined && m.delayS !== null ? (m.delayS - minDelayS) / 2 : NaN;
+    excessS[i] = e;
+    if (!Number.isNaN(e)) known[knownCount++] = e;
+  });
+  const floorS = Math.max(minSigmaS, medianInPlace(known, knownCount));
   return window.map((m, i) => {
     if (m.uncertaintyS !== undefined) return Math.max(minSigmaS, m.uncertaintyS);
-    const e = excessS[i];
-    return e === undefined ? floorS : Math.hypot(floorS, e);
+    const e = excessS[i] as number;
+    return Number.isNaN(e) ? floorS : Math.hypot(floorS, e);
   });
 }
