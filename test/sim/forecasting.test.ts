@@ -26,9 +26,9 @@ async function servedAndLinear(scenario: string): Promise<{ served: ScenarioRepo
 describe('forecasts that earn their weight', () => {
   test('on a temperature-cycled clock the forecasts carry the weight and beat the fit by half', async () => {
     for (const { served, linear } of await servedAndLinear('temperature_wander')) {
-      // 0.36-0.51× over seeds 1-6 when set (the goal is 0.5×): the short-term
-      // models follow the cycle that the fit, looking back a window, lags behind.
-      expect(served.error_p95_s!).toBeLessThan(0.6 * linear.error_p95_s!);
+      // 0.29-0.43× over seeds 1-6 when set (the goal is 0.5×): the short-term
+      // model follows the cycle that the fit, looking back a window, lags behind.
+      expect(served.error_p95_s!).toBeLessThan(0.5 * linear.error_p95_s!);
       expect(served.weights.short_term).toBeGreaterThan(0.3);
       expect(served.coverage_interval).toBeGreaterThanOrEqual(0.96);
       expect(served.hard_bound_misses).toBe(0);

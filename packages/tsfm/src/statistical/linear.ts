@@ -11,11 +11,17 @@ interface WindowFit {
   sigmas: number[];
 }
 
-function fitWindow(window: readonly Measurement[], originS: number, minSigmaS: number, options: RobustLineOptions): WindowFit {
+function fitWindow(
+  window: readonly Measurement[],
+  originS: number,
+  minSigmaS: number,
+  options: RobustLineOptions,
+  floorQuantile?: number,
+): WindowFit {
   // Times relative to the newest sample: Unix-epoch seconds squared would lose precision.
   const ts = window.map((m) => m.tS - originS);
   const ys = window.map((m) => m.offsetS);
-  const sigmas = sampleSigmasS(window, minSigmaS);
+  const sigmas = sampleSigmasS(window, minSigmaS, floorQuantile);
   const { line, keep } = robustLine(ts, ys, sigmas, options);
   return { line, keep, residuals: residualsS(line, ts, ys), sigmas };
 }
@@ -67,6 +73,8 @@ export interface LinearFitOptions {
    * counts only as far as the window determines it.
    */
   priorDriftSigmaPpm?: number;
+  /** Quantile of the window's excess delays that floors every sample's σ. Default 0.5. */
+  sigmaFloorQuantile?: number;
 }
 
 /** A weighted linear fit of offset against time, every figure with its uncertainty. */
@@ -128,7 +136,7 @@ export function fitLinearDrift(history: readonly Measurement[], options: LinearF
   const robust = { rejectSigmas, maxRejectFraction, maxIterations: options.maxIterations ?? 5 };
   const minRunsSamples = options.minWindowSamples ?? 8;
   const stepSamples = options.stepSamples ?? 4;
-  let fit = fitWindow(window, newestS, minSigmaS, robust);
+  let fit = fitWindow(window, newestS, minSigmaS, robust, options.sigmaFloorQuantile);
   for (;;) {
     const n = window.length;
     // The newest samples all rejected on the same side: the clock stepped. The fit
@@ -141,7 +149,7 @@ export function fitLinearDrift(history: readonly Measurement[], options: LinearF
     }
     if (next === null) break;
     window = next;
-    fit = fitWindow(window, newestS, minSigmaS, robust);
+    fit = fitWindow(window, newestS, minSigmaS, robust, options.sigmaFloorQuantile);
   }
 
   const { line, keep, residuals, sigmas } = fit;

@@ -29,7 +29,7 @@ const REJECT_SIGMAS = 4;
 const ROUND_S = 1;
 
 interface Design {
-  /** Per sample: 1, t, and with a covariate its integrals. */
+  /** Per sample: 1, t, and with a covariate its integrals and t² (the frequency's slow change). */
   rows: number[][];
   /** The same columns for a future time: extrapolates the integrals at the newest covariate value. */
   at: (dtS: number) => number[];
@@ -44,12 +44,14 @@ interface Design {
  * every forecast (microseconds; no training, nothing to ship), in two stages.
  *
  * 1. When the measurements carry a temperature: over the long window, the offset as a
- *    line plus the integrals of the temperature's deviation and of its square, by
- *    robust weighted least squares. A quartz crystal's frequency follows its
- *    temperature (linearly near the turnover, with a parabola about it) and the offset
- *    integrates the frequency, so this separates what the temperature did from the rest.
+ *    line plus the integrals of the temperature's deviation and of its square (and a
+ *    t² for the frequency's own slow change), by robust weighted least squares. A
+ *    quartz crystal's frequency follows its temperature (linearly near the turnover,
+ *    with a parabola about it) and the offset integrates the frequency, so this
+ *    separates what the temperature did from the rest.
  * 2. What is left goes through the daemon's own linear fit (delay-weighted, its window
- *    sized by the runs test), and the fit's residuals are taken as an AR(1) process in
+ *    sized by the runs test: 64 samples at most without a temperature, the whole long
+ *    window with one), and the fit's residuals are taken as an AR(1) process in
  *    time: the newest round's residual decays over their measured correlation time.
  *
  * Between the two, a swing that repeats on its own period (an air conditioner's cycle)
@@ -98,22 +100,31 @@ interface FittedClock {
 
 function fitWindow(window: readonly Measurement[], newestS: number, covariate: string, minSigmaS: number): FittedClock {
   const thermal = thermalPart(window, newestS, covariate, minSigmaS);
+  // With a temperature the whole window is one model, and its quiet exchanges carry it.
+  const floorQuantile = thermal === null ? MEDIAN : THERMAL_FLOOR_QUANTILE;
+  const sigmasOf = (ms: readonly Measurement[]): number[] => sampleSigmasS(ms, minSigmaS, floorQuantile);
   const lessThermal = thermal === null ? window : window.map((m, i) => ({ ...m, offsetS: m.offsetS - (thermal.pastS[i] ?? 0) }));
   // A swing that repeats (where no temperature explained it), kept only if it forecasts.
   const periodic = periodicPart(
     lessThermal.map((m) => m.tS - newestS),
     lessThermal.map((m) => m.offsetS),
-    sampleSigmasS(lessThermal, minSigmaS).map((s) => 1 / (s * s)),
+    sigmasOf(lessThermal).map((s) => 1 / (s * s)),
   );
   // The clock less what the temperature and the cycle explain: what is left wanders
-  // slowly, and the daemon's own linear fit (its window sized by the runs test) follows it best.
+  // slowly, and the daemon's own linear fit (its window sized by the runs test) follows
+  // it best. Less the temperature and the frequency's slow change, the whole window
+  // is one line until the runs test finds otherwise: 64 samples would refit the
+  // offset from a sixth of the exchanges, and the noise of that was most of the error.
   const adjusted = periodic === null ? lessThermal : lessThermal.map((m, i) => ({ ...m, offsetS: m.offsetS - (periodic.pastS[i] ?? 0) }));
-  const local = fitLinearDrift(adjusted, { maxSamples: LOCAL_WINDOW });
+  const local = fitLinearDrift(adjusted, {
+    maxSamples: thermal === null ? LOCAL_WINDOW : adjusted.length,
+    sigmaFloorQuantile: floorQuantile,
+  });
   const localWindow = adjusted.slice(-(local.used + local.rejected));
   const ar = residualMemory(
     localWindow.map((m) => m.tS - newestS),
     localWindow.map((m) => m.offsetS - local.offsetS - local.driftSPerS * (m.tS - local.refTimeS)),
-    sampleSigmasS(localWindow, minSigmaS).map((s) => 1 / (s * s)),
+    sigmasOf(localWindow).map((s) => 1 / (s * s)),
   );
   const at = (tS: number): { meanS: number; sigmaS: number } => {
     const dtS = tS - newestS;
@@ -134,6 +145,17 @@ function fitWindow(window: readonly Measurement[], newestS: number, covariate: s
 
 /** The linear fit's window: the daemon's (64), so without a temperature this is the linear fit plus AR. */
 const LOCAL_WINDOW = 64;
+/** sampleSigmasS's default floor: the median excess delay, half the exchanges alike. */
+const MEDIAN = 0.5;
+/**
+ * With a temperature, the floor of every sample's σ is the excess delay of the quietest
+ * tenth of the window (38 of 384 exchanges), not the median: an exchange's error scales
+ * with its excess delay (temperature_wander: |error| p50 66 µs below 0.5 ms of excess,
+ * 368 µs at 1–2 ms), and a fit over the long window has enough quiet ones that no
+ * single lucky packet rules it. Offline on seeds 1–3: one-round-ahead p95 95/288/139 µs
+ * against 149/335/183 with the median floor.
+ */
+const THERMAL_FLOOR_QUANTILE = 0.1;
 
 interface ThermalPart {
   /** What the temperature contributed to each sample's offset, seconds (relative to the newest sample). */
@@ -148,6 +170,13 @@ interface ThermalPart {
  * The temperature's share of the offset over the long window: a line plus the integrals
  * of the temperature's deviation and its square, fitted together (the line takes the
  * steady drift so the integrals do not), robust to spikes. Null without a temperature.
+ *
+ * A t² column takes the frequency's slow change over the window (a random walk's
+ * wander is a trend over a few hours), which the integrals would otherwise absorb. It
+ * is taken out of the past with the temperature's share, zero and flat at the newest
+ * sample, so the line fitted next finds the frequency now; ahead it adds nothing: a
+ * wandering frequency is best forecast as it is now. Without it, temperature_wander
+ * seed 2 (the most wander) at a 64 s poll forecast p95 288 µs, with it 141.
  */
 function thermalPart(window: readonly Measurement[], newestS: number, covariate: string, minSigmaS: number): ThermalPart | null {
   const ts = window.map((m) => m.tS - newestS);
@@ -155,7 +184,7 @@ function thermalPart(window: readonly Measurement[], newestS: number, covariate:
   const spanS = Math.max((ts[ts.length - 1] ?? 0) - (ts[0] ?? 0), 1);
   const design = buildDesign(window, ts, spanS, covariate);
   if (design.covariateSd === 0) return null;
-  let w = sampleSigmasS(window, minSigmaS).map((s) => 1 / (s * s));
+  let w = sampleSigmasS(window, minSigmaS, THERMAL_FLOOR_QUANTILE).map((s) => 1 / (s * s));
   let fit = weightedLeastSquares(design.rows, ys, w);
   let residuals = residualsOf(design.rows, ys, fit.coef);
   // One round of rejection against a robust scale: spikes must not bend the fit.
@@ -174,7 +203,10 @@ function thermalPart(window: readonly Measurement[], newestS: number, covariate:
   const last = design.rows[design.rows.length - 1] ?? [];
   const lastThermal = [last[2] ?? 0, last[3] ?? 0];
   const thermalOf = (x: readonly number[]): number => (k[0] ?? 0) * (x[0] ?? 0) + (k[1] ?? 0) * (x[1] ?? 0);
-  const pastS = design.rows.map((row) => thermalOf([(row[2] ?? 0) - (lastThermal[0] ?? 0), (row[3] ?? 0) - (lastThermal[1] ?? 0)]));
+  const curv = fit.coef[4] ?? 0;
+  const pastS = design.rows.map(
+    (row) => thermalOf([(row[2] ?? 0) - (lastThermal[0] ?? 0), (row[3] ?? 0) - (lastThermal[1] ?? 0)]) + curv * (row[4] ?? 0),
+  );
   const slope = [design.slope[2] ?? 0, design.slope[3] ?? 0];
   return {
     pastS,
@@ -226,7 +258,7 @@ function buildDesign(window: readonly Measurement[], ts: readonly number[], span
   const lastI1 = i1[n] ?? 0;
   const lastI2 = i2[n] ?? 0;
   return {
-    rows: ts.map((t, i) => [1, t / spanS, i1[i] ?? 0, i2[i] ?? 0]),
+    rows: ts.map((t, i) => [1, t / spanS, i1[i] ?? 0, i2[i] ?? 0, (t / spanS) ** 2]),
     at: (dtS) => {
       const d = Math.max(dtS, 0) / spanS;
       return [1, dtS / spanS, lastI1 + lastDev * d, lastI2 + (lastDev * lastDev - 1) * d];

@@ -26,6 +26,11 @@ export function medianInPlace(a: Float64Array, n: number): number {
   return (lo + hi) / 2;
 }
 
+/** The value at `q` (0..1) of the first `n` values of `a`, the lower one between two; reorders them (0 for none). */
+export function lowerQuantileInPlace(a: Float64Array, n: number, q: number): number {
+  return n === 0 ? 0 : selectKth(a, n, Math.floor(q * (n - 1)));
+}
+
 /** Hoare's quickselect over a[0..n): reorders so that a[k] is the k-th smallest, and returns it. */
 function selectKth(a: Float64Array, n: number, k: number): number {
   let left = 0;
@@ -89,11 +94,11 @@ export function noiseFromDifferences(history: readonly Measurement[], fallbackS:
  * is. Otherwise the round-trip delay bounds the error: an exchange's offset error is
  * half its path asymmetry, and queueing in either direction shows as delay above the
  * window's minimum, so half the excess delay is the scale of that sample's error. The
- * floor is the median of those excesses, so the best half of the exchanges count about
- * equally and no single lucky packet dominates the fit. Samples without either get the
- * floor (all equal when nothing is known: an ordinary least-squares fit).
+ * floor is the median of those excesses (or their `floorQuantile`), so the best half of
+ * the exchanges count about equally and no single lucky packet dominates the fit. Samples
+ * without either get the floor (all equal when nothing is known: an ordinary least-squares fit).
  */
-export function sampleSigmasS(window: readonly Measurement[], minSigmaS: number): number[] {
+export function sampleSigmasS(window: readonly Measurement[], minSigmaS: number, floorQuantile = 0.5): number[] {
   let minDelayS = Infinity;
   for (const m of window) if (m.delayS !== null && m.uncertaintyS === undefined) minDelayS = Math.min(minDelayS, m.delayS);
   // Excess delays in a typed array, NaN where unknown: every fit of every round calls this.
@@ -105,7 +110,10 @@ export function sampleSigmasS(window: readonly Measurement[], minSigmaS: number)
     excessS[i] = e;
     if (!Number.isNaN(e)) known[knownCount++] = e;
   });
-  const floorS = Math.max(minSigmaS, medianInPlace(known, knownCount));
+  const floorS = Math.max(
+    minSigmaS,
+    floorQuantile === 0.5 ? medianInPlace(known, knownCount) : lowerQuantileInPlace(known, knownCount, floorQuantile),
+  );
   return window.map((m, i) => {
     if (m.uncertaintyS !== undefined) return Math.max(minSigmaS, m.uncertaintyS);
     const e = excessS[i] as number;
