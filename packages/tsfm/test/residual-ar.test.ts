@@ -105,6 +105,25 @@ describe('residual_ar: the online model of this host clock', () => {
     );
   });
 
+  test('with a temperature and a dense poll, the window still spans two hours of it', () => {
+    // Three servers every 16 s: 384 samples would be 34 minutes of a 2 h cycle.
+    const { history: clean, truthAt } = thermalClock({ n: 2700, intervalS: 16 / 3, noiseS: 0, seed: 7, withTemperature: true });
+    const rng = new SeededRandom(7);
+    const history = clean.map((m): Measurement => {
+      const out = rng.exponential(1e-3);
+      const back = rng.exponential(1e-3);
+      return { tS: m.tS, offsetS: truthAt(m.tS) + (out - back) / 2, delayS: 0.02 + out + back, covariates: m.covariates ?? {} };
+    });
+    const model = score(createResidualArForecaster(), history, truthAt, 1700, [20, 40, 60]);
+    const linear = score(createLinearForecaster(), history, truthAt, 1700, [20, 40, 60]);
+    // 19 µs against the fit's 81; 48 µs from the newest 384 samples alone.
+    expect(model.maeS).toBeLessThan(linear.maeS * 0.4);
+    expect(model.coverage).toBeGreaterThan(0.9);
+    console.log(
+      `temperature, dense poll: residual_ar MAE ${(model.maeS * 1e6).toFixed(0)} µs, coverage ${model.coverage.toFixed(2)}; linear ${(linear.maeS * 1e6).toFixed(0)} µs, ${linear.coverage.toFixed(2)}`,
+    );
+  });
+
   test('without a covariate it sees the cycle itself (periodic part) and still beats the linear fit', () => {
     const { history, truthAt } = thermalClock({ n: 400, intervalS: 64, noiseS: 100e-6, seed: 4, withTemperature: false });
     const model = score(createResidualArForecaster(), history, truthAt, 150);
