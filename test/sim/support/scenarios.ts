@@ -33,23 +33,34 @@ function runOne(scenario: string, seed: number, extraArgs: readonly string[]): P
   });
 }
 
-/**
- * The same runs with fusion serving the linear fit alone (`fusion.method: linear`):
- * the baseline a forecast must beat, in the same worlds.
- */
-export async function runSeedsLinearAlone(
+/** The same runs with the daemon configured by `yaml` (a config file's text). */
+export async function runSeedsWithConfig(
   scenario: string,
   seeds: readonly number[],
+  yaml: string,
   extraArgs: readonly string[] = [],
 ): Promise<ScenarioReport[]> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-linear-alone-'));
-  const config = path.join(dir, 'linear.yaml');
-  fs.writeFileSync(config, 'fusion:\n  method: linear\n');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-sim-config-'));
+  const config = path.join(dir, 'config.yaml');
+  fs.writeFileSync(config, yaml);
   try {
     return await runSeeds(scenario, seeds, [...extraArgs, '--config', config]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The same runs with fusion serving the linear fit alone (`fusion.method: linear`):
+ * the baseline a forecast must beat, in the same worlds (configured by `yaml` besides).
+ */
+export function runSeedsLinearAlone(
+  scenario: string,
+  seeds: readonly number[],
+  extraArgs: readonly string[] = [],
+  yaml = '',
+): Promise<ScenarioReport[]> {
+  return runSeedsWithConfig(scenario, seeds, `${yaml}fusion:\n  method: linear\n`, extraArgs);
 }
 
 /** The seeds every scenario runs over. */
