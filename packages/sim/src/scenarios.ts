@@ -26,6 +26,7 @@ export const SIM_SCENARIOS = [
   'kod_and_silent',
   'local_server',
   'hvac_cycle_outage',
+  'temperature_outage',
 ] as const;
 
 export type SimScenarioName = (typeof SIM_SCENARIOS)[number];
@@ -116,6 +117,15 @@ const honest = (): SimServerParams => ({ kind: 'honest', stratum: 2, rootDelayS:
 /** A quartz oscillator as a small server or laptop has: 12 ppm slow, slow wander. */
 const QUARTZ: SimHostClockParams = { initialOffsetS: 0.0123, driftPpm: 12, wanderPpmPerSqrtHour: 0.05, whiteFmSPerSqrtS: 2e-8 };
 
+/** A crystal whose frequency follows a 2 h temperature cycle the host reads, plus random-walk wander. */
+const TEMPERATURE_WANDER: SimHostClockParams = {
+  initialOffsetS: -0.004,
+  driftPpm: -8,
+  wanderPpmPerSqrtHour: 0.1,
+  whiteFmSPerSqrtS: 2e-8,
+  temperature: { meanC: 35, amplitudeC: 4, periodS: 2 * HOUR_S, ppmPerC: 0.35, quadraticPpmPerC2: -0.035, noiseC: 0.5 },
+};
+
 const three = (kinds: SimServerParams[] = [honest(), honest(), honest()], path: () => SimPathParams = internet): SimServerEntry[] =>
   kinds.map((server, i) => ({ name: `sim-${'abc'[i] ?? i}.example:123`, server, path: path() }));
 
@@ -134,13 +144,7 @@ const RECIPES: Record<SimScenarioName, Recipe> = {
   temperature_wander: {
     description: 'Frequency follows a 2 h temperature cycle (±4 °C, 0.35 ppm/°C, quadratic turnover, noise) plus random-walk wander.',
     hours: 8,
-    host: {
-      initialOffsetS: -0.004,
-      driftPpm: -8,
-      wanderPpmPerSqrtHour: 0.1,
-      whiteFmSPerSqrtS: 2e-8,
-      temperature: { meanC: 35, amplitudeC: 4, periodS: 2 * HOUR_S, ppmPerC: 0.35, quadraticPpmPerC2: -0.035, noiseC: 0.5 },
-    },
+    host: TEMPERATURE_WANDER,
   },
   vm_fast_drift: {
     description: "A virtual machine's clock: 150 ppm with strong wander, on a noisier virtual network (3 ms queueing, 5% spikes, 2% loss).",
@@ -227,6 +231,13 @@ const RECIPES: Record<SimScenarioName, Recipe> = {
         local: true,
       })),
     polling: { warmUpS: 120, warmUpIntervalS: 4, intervalS: 16, minPollS: 4 },
+  },
+  temperature_outage: {
+    description:
+      "temperature_wander's clock, and every path down for 30 minutes after three hours: holdover on a clock whose frequency follows a temperature the host still reads.",
+    hours: 6,
+    host: TEMPERATURE_WANDER,
+    servers: () => three(undefined, () => internet({ outages: [{ atS: 3 * HOUR_S, durationS: 1800 }] })),
   },
 };
 

@@ -42,19 +42,31 @@ export interface Forecast {
 }
 
 /**
+ * What the host read at host instant `tS` beside the measurements: covariates (a
+ * temperature) keep coming while the servers are silent, and a model that reads them
+ * can follow the clock through a holdover.
+ */
+export interface CovariateReading {
+  tS: number;
+  covariates: Readonly<Record<string, number>>;
+}
+
+/**
  * A forecaster that answers synchronously. The statistical models are of this kind, so
  * the daemon and the replay harness can call them in a tight loop without awaiting.
  *
  * Contract: `history` holds measurements only (never earlier forecasts: predictions are
  * not evidence), all taken strictly before the instants asked for; it need not be
  * sorted. Throws {@link TsfmError} `TSFM_INSUFFICIENT_HISTORY` when it is empty.
+ * `readings`, when given, are what the host read after the newest measurement, oldest
+ * first, up to now; a model may ignore them.
  */
 export interface SyncForecaster {
   readonly name: string;
   readonly mode: 'sync';
   /** Newest measurements the forecaster reads at most (a time-ordered history); absent: unstated. */
   readonly historySamples?: number;
-  forecast(history: readonly Measurement[], targetTimesS: readonly number[]): Forecast;
+  forecast(history: readonly Measurement[], targetTimesS: readonly number[], readings?: readonly CovariateReading[]): Forecast;
 }
 
 /**
@@ -64,7 +76,7 @@ export interface SyncForecaster {
 export interface AsyncForecaster {
   readonly name: string;
   readonly mode: 'async';
-  forecast(history: readonly Measurement[], targetTimesS: readonly number[]): Promise<Forecast>;
+  forecast(history: readonly Measurement[], targetTimesS: readonly number[], readings?: readonly CovariateReading[]): Promise<Forecast>;
 }
 
 /**
@@ -78,8 +90,9 @@ export async function runForecast(
   forecaster: Forecaster,
   history: readonly Measurement[],
   targetTimesS: readonly number[],
+  readings?: readonly CovariateReading[],
 ): Promise<Forecast> {
-  return forecaster.forecast(history, targetTimesS);
+  return forecaster.forecast(history, targetTimesS, readings);
 }
 
 /** Throw the typed error forecasters share when they are given nothing to learn from. */

@@ -22,6 +22,7 @@ export {
   type Forecast,
   type Forecaster,
   type ForecastPoint,
+  type CovariateReading,
   type Quantile,
   type SyncForecaster,
 } from './forecaster';

@@ -17,6 +17,7 @@ const HOUR = 3600;
 function thermalClock(opts: { n: number; intervalS: number; noiseS: number; seed: number; withTemperature: boolean }): {
   history: Measurement[];
   truthAt: (tS: number) => number;
+  temperatureAt: (tS: number) => number;
 } {
   const ppmPerC = 0.35e-6;
   const amplitudeC = 4;
@@ -36,7 +37,7 @@ function thermalClock(opts: { n: number; intervalS: number; noiseS: number; seed
     if (opts.withTemperature) m.covariates = { temperature_c: tempAt(tS - T0) };
     history.push(m);
   }
-  return { history, truthAt };
+  return { history, truthAt, temperatureAt: (tS) => tempAt(tS - T0) };
 }
 
 /** Mean |error| and coverage of ±1.96σ of a forecaster's predictions `aheadS` past the history (64 s..10 min), from many origins. */
@@ -122,6 +123,38 @@ describe('residual_ar: the online model of this host clock', () => {
     console.log(
       `temperature, dense poll: residual_ar MAE ${(model.maeS * 1e6).toFixed(0)} µs, coverage ${model.coverage.toFixed(2)}; linear ${(linear.maeS * 1e6).toFixed(0)} µs, ${linear.coverage.toFixed(2)}`,
     );
+  });
+
+  test('through an outage it follows the temperature the host still reads', () => {
+    const {
+      history: all,
+      truthAt,
+      temperatureAt,
+    } = thermalClock({ n: 400, intervalS: 64, noiseS: 100e-6, seed: 8, withTemperature: true });
+    const model = createResidualArForecaster();
+    let worstWith = 0;
+    let worstWithout = 0;
+    for (const end of [260, 290, 320, 350]) {
+      const history = all.slice(0, end);
+      const lastS = history[history.length - 1]!.tS;
+      // 30 minutes of silent servers, the temperature read every 16 s meanwhile.
+      const readings = Array.from({ length: 112 }, (_, i) => {
+        const tS = lastS + 16 * (i + 1);
+        return { tS, covariates: { temperature_c: temperatureAt(tS) } };
+      });
+      const targetS = lastS + 1800;
+      const withReadings = model.forecast(history, [targetS], readings).points[0]!;
+      const without = model.forecast(history, [targetS]).points[0]!;
+      worstWith = Math.max(worstWith, Math.abs(withReadings.meanS - truthAt(targetS)));
+      worstWithout = Math.max(worstWithout, Math.abs(without.meanS - truthAt(targetS)));
+      // Beyond the last reading only the fit's own uncertainty is left: σ narrower too.
+      expect(withReadings.sigmaS).toBeLessThan(without.sigmaS);
+    }
+    console.log(
+      `30 min outage: residual_ar worst |error| ${(worstWith * 1e6).toFixed(0)} µs with the readings, ${(worstWithout * 1e6).toFixed(0)} µs holding the last temperature`,
+    );
+    expect(worstWith).toBeLessThan(0.2 * worstWithout);
+    expect(worstWith).toBeLessThan(60e-6);
   });
 
   test('without a covariate it sees the cycle itself (periodic part) and still beats the linear fit', () => {

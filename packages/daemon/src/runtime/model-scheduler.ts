@@ -1,5 +1,12 @@
 import type { Config } from '@chronotick/config';
-import { createModelRegistry, runForecast, type Forecast, type Forecaster, type ForecasterRegistry } from '@chronotick/tsfm';
+import {
+  createModelRegistry,
+  runForecast,
+  type Forecast,
+  type Forecaster,
+  type ForecasterRegistry,
+  type CovariateReading,
+} from '@chronotick/tsfm';
 import type { Logger } from '../log';
 import { MODEL_ROLES, type ModelRole } from '../engine/predictors';
 import type { ModelInput } from '../engine/time-pipeline';
@@ -9,6 +16,8 @@ import { every, type RuntimeTimers } from './timers';
 const FORECAST_POINTS = 9;
 /** A model needs at least this many measurements to forecast from. */
 const MIN_HISTORY = 8;
+/** Covariate readings kept: 4.5 hours of silent servers at a 16 s inference interval. */
+const MAX_READINGS = 1024;
 
 /** One model role's slot: what runs there, and how it fares. */
 export interface ModelSlot {
@@ -29,6 +38,12 @@ export interface ModelSchedulerDeps {
   nowS: () => number;
   /** What the models read: the pipeline's measurements and generation. */
   input: () => ModelInput;
+  /**
+   * What the host reads now (its covariates), beside the measurements. Read at every
+   * inference and kept, the readings since the newest measurement go to the models: one
+   * that reads a temperature follows it past the newest measurement, through an outage.
+   */
+  readCovariates?: () => CovariateReading;
   /** A forecast is ready: feed it to the pipeline; false when it was made from a discarded history. */
   onForecast: (role: ModelRole, forecast: Forecast, madeAtS: number, generation: number) => boolean;
   registry?: ForecasterRegistry;
@@ -45,6 +60,8 @@ export class ModelScheduler {
   private readonly registry: ForecasterRegistry;
   private readonly busy = new Set<ModelRole>();
   private readonly cancels: (() => void)[] = [];
+  /** Covariates read at the inferences, oldest first. */
+  private readings: CovariateReading[] = [];
   private stopped = false;
 
   constructor(private readonly deps: ModelSchedulerDeps) {
@@ -135,7 +152,7 @@ export class ModelScheduler {
       const nowS = this.deps.nowS();
       const horizonS = this.horizonS(slot);
       const targets = Array.from({ length: FORECAST_POINTS }, (_, i) => nowS + (horizonS * i) / (FORECAST_POINTS - 1));
-      const forecast = await runForecast(slot.forecaster, history, targets);
+      const forecast = await runForecast(slot.forecaster, history, targets, this.readingsSince(history));
       if (this.stopped || !this.deps.onForecast(slot.role, forecast, nowS, generation)) return;
       slot.lastInferenceS = nowS;
       slot.problem = null;
@@ -145,6 +162,22 @@ export class ModelScheduler {
     } finally {
       this.busy.delete(slot.role);
     }
+  }
+
+  /**
+   * Takes a covariate reading (one per second at most: both models may run at once) and
+   * returns those newer than the history's newest measurement.
+   */
+  private readingsSince(history: readonly { tS: number }[]): CovariateReading[] | undefined {
+    const read = this.deps.readCovariates;
+    if (read === undefined) return undefined;
+    const reading = read();
+    const last = this.readings[this.readings.length - 1];
+    if (last === undefined || reading.tS - last.tS >= 1) this.readings.push(reading);
+    if (this.readings.length > MAX_READINGS) this.readings = this.readings.slice(-MAX_READINGS);
+    let newestS = -Infinity;
+    for (const m of history) newestS = Math.max(newestS, m.tS);
+    return this.readings.filter((r) => r.tS > newestS);
   }
 
   private horizonS(slot: ModelSlot): number {

@@ -69,6 +69,7 @@ export class TimeRuntime {
       timers,
       nowS: () => clock.now().realtimeS,
       input: () => this.pipeline.modelInput(),
+      readCovariates: () => ({ tS: clock.now().realtimeS, covariates: deps.covariates() }),
       onForecast: (role, forecast, madeAtS, generation) =>
         this.pipeline.onForecast(role, forecast, madeAtS, generation, clock.now().realtimeS),
       ...(deps.registry ? { registry: deps.registry } : {}),
