@@ -287,6 +287,24 @@ describe('calibrated inverse-variance fusion', () => {
     expect(dropped?.weights).toEqual({ linear: 1, model: 0 });
   });
 
+  test('while every server is silent, the models in line carry the answer alone', () => {
+    // The fit and a model that tie on the record: both in line while measurements come.
+    const tie = calibrated({ linear: 100e-6, model: 100e-6, kalman: 100e-6 }, 64, 5).assess('linear');
+    const list = predictions({ linear: 0.01, model: 0.02, kalman: 0.03 });
+    const rules = { ...DEFAULT_RULES, incumbents: new Set(['model', 'kalman']) };
+    expect(fusePredictions(list, tie, rules)?.weights.linear).toBeGreaterThan(0.2);
+    const holdover = fusePredictions(list, tie, { ...rules, holdoverForecasters: new Set(['model']) });
+    expect(holdover?.weights).toEqual({ linear: 0, model: 1, kalman: 0 });
+    expect(holdover?.meanS).toBe(0.02);
+    expect(holdover?.excluded.linear).toMatch(/every server is silent/);
+    // No model in line: the fits carry on as before.
+    const noModel = fusePredictions(predictions({ linear: 0.01, kalman: 0.03 }), tie, {
+      ...rules,
+      holdoverForecasters: new Set(['model']),
+    });
+    expect(noModel?.weights.linear).toBeGreaterThan(0.2);
+  });
+
   test('when the baseline breaks (the clock stepped), the predictors still in line take over', () => {
     const calibrator = calibrated({ linear: 50e-6, hold_last: 500e-6 }, 40);
     for (let k = 0; k < 2; k++)

@@ -51,6 +51,13 @@ export interface FusionRules {
    * tips the record against it.
    */
   incumbents?: ReadonlySet<string>;
+  /**
+   * Every server is silent (the clock runs free): if any of these predictors is in
+   * line, they alone carry the answer. They are the models, which forecast the clock's
+   * motion (a temperature the host still reads, a cycle); the fits only carry their
+   * last line on, and their record, earned a poll ahead, says nothing of half an hour.
+   */
+  holdoverForecasters?: ReadonlySet<string>;
 }
 
 export const DEFAULT_RULES: FusionRules = { maxSigmaS: 0.05, betterSigmas: 2, baseline: 'linear' };
@@ -112,6 +119,14 @@ export function fusePredictions(
     }
   }
   if (kept.length === 0) return null;
+  if (rules.holdoverForecasters && kept.some((c) => rules.holdoverForecasters?.has(c.predictor) === true)) {
+    for (let i = kept.length - 1; i >= 0; i--) {
+      const c = kept[i] as (typeof kept)[number];
+      if (rules.holdoverForecasters.has(c.predictor)) continue;
+      excluded[c.predictor] = 'every server is silent: the models in line forecast';
+      kept.splice(i, 1);
+    }
+  }
   // Sources that share their errors do not average them away: one clearly worse than
   // the best of the others would only pull the mean its way. So among those in line,
   // any significantly worse than the best (paired, as above) steps aside.
