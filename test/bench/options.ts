@@ -4,6 +4,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Section ids to run; empty means all. */
   only: string[];
+  /** chrony-live's phases to run (drift, wander); empty means all. */
+  chronyPhases: string[];
   sizes: BenchSizes;
 }
 
@@ -51,27 +53,31 @@ const QUICK: BenchSizes = {
   startupSpawns: 2,
 };
 
-export const USAGE = `usage: npm run bench -- [--quick] [--json] [--only SECTION[,SECTION...]]
+export const USAGE = `usage: npm run bench -- [--quick] [--json] [--only SECTION[,SECTION...]] [--chrony-phase PHASE[,PHASE]]
 
-  --quick   a ~20 s run with fewer samples (default: the full run, about 10 min; the
-            live run against the NTP reference takes 6 of them)
+  --quick   a few minutes' run with fewer samples (default: the full run, about 85 min;
+            the live comparison with chronyd takes 75 of them)
   --json    print one JSON object on stdout instead of the table
   --only    run only these section ids (see the table's first column)
+  --chrony-phase  chrony-live runs only these phases (drift, wander): 15 and 60
+            minutes of the full section's 75
 `;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   let json = false;
   let quick = false;
   let only: string[] = [];
+  let chronyPhases: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--json') json = true;
     else if (arg === '--quick') quick = true;
     else if (arg === '--only') only = (argv[++i] ?? '').split(',').filter((s) => s !== '');
+    else if (arg === '--chrony-phase') chronyPhases = (argv[++i] ?? '').split(',').filter((s) => s !== '');
     else if (arg === '--help' || arg === '-h') throw new UsageError('');
     else throw new UsageError(`unknown option: ${arg}`);
   }
-  return { json, quick, only, sizes: quick ? QUICK : FULL };
+  return { json, quick, only, chronyPhases, sizes: quick ? QUICK : FULL };
 }
 
 export class UsageError extends Error {

@@ -76,7 +76,11 @@ export const chronyLive: Section = {
     const trackS = quick ? 60 : 600;
     const outageS = quick ? 90 : 600;
     const figures: Figure[] = [];
-    for (const phase of PHASES) {
+    const wanted = ctx.options.chronyPhases;
+    const unknown = wanted.filter((k) => !PHASES.some((p) => p.key === k));
+    if (unknown.length > 0)
+      throw new Error(`unknown chrony-live phase ${unknown.join(', ')}; known: ${PHASES.map((p) => p.key).join(', ')}`);
+    for (const phase of PHASES.filter((p) => wanted.length === 0 || wanted.includes(p.key))) {
       const settleS = quick ? 60 : phase.settleS;
       ctx.progress(
         `chrony live, ${phase.label}: ${settleS} s settling, ${trackS} s tracking${phase.outage ? `, ${outageS} s outage` : ''}`,
