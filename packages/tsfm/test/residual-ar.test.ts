@@ -40,6 +40,19 @@ function thermalClock(opts: { n: number; intervalS: number; noiseS: number; seed
   return { history, truthAt, temperatureAt: (tS) => tempAt(tS - T0) };
 }
 
+/**
+ * The same instants measured over paths with 1 ms of exponential queueing each way: an
+ * exchange's error is half the difference of its two delays, and shows in its excess delay.
+ */
+function overQueueingPaths(clean: readonly Measurement[], truthAt: (tS: number) => number, seed: number): Measurement[] {
+  const rng = new SeededRandom(seed);
+  return clean.map((m): Measurement => {
+    const out = rng.exponential(1e-3);
+    const back = rng.exponential(1e-3);
+    return { tS: m.tS, offsetS: truthAt(m.tS) + (out - back) / 2, delayS: 0.02 + out + back, covariates: m.covariates ?? {} };
+  });
+}
+
 /** Mean |error| and coverage of ±1.96σ of a forecaster's predictions `aheadS` past the history (64 s..10 min), from many origins. */
 function score(
   forecaster: ReturnType<typeof createResidualArForecaster>,
@@ -87,12 +100,7 @@ describe('residual_ar: the online model of this host clock', () => {
     const rampPerS2 = 0.1e-6 / HOUR;
     const { history: clean, truthAt: thermalAt } = thermalClock({ n: 1200, intervalS: 64 / 3, noiseS: 0, seed: 6, withTemperature: true });
     const truthAt = (tS: number): number => thermalAt(tS) + 0.5 * rampPerS2 * (tS - T0) ** 2;
-    const rng = new SeededRandom(6);
-    const history = clean.map((m): Measurement => {
-      const out = rng.exponential(1e-3);
-      const back = rng.exponential(1e-3);
-      return { tS: m.tS, offsetS: truthAt(m.tS) + (out - back) / 2, delayS: 0.02 + out + back, covariates: m.covariates ?? {} };
-    });
+    const history = overQueueingPaths(clean, truthAt, 6);
     // Until the next round: beyond it, holding the newest temperature costs far more.
     const model = score(createResidualArForecaster(), history, truthAt, 600, [20, 40, 60]);
     const linear = score(createLinearForecaster(), history, truthAt, 600, [20, 40, 60]);
@@ -109,12 +117,7 @@ describe('residual_ar: the online model of this host clock', () => {
   test('with a temperature and a dense poll, the window still spans two hours of it', () => {
     // Three servers every 16 s: 384 samples would be 34 minutes of a 2 h cycle.
     const { history: clean, truthAt } = thermalClock({ n: 2700, intervalS: 16 / 3, noiseS: 0, seed: 7, withTemperature: true });
-    const rng = new SeededRandom(7);
-    const history = clean.map((m): Measurement => {
-      const out = rng.exponential(1e-3);
-      const back = rng.exponential(1e-3);
-      return { tS: m.tS, offsetS: truthAt(m.tS) + (out - back) / 2, delayS: 0.02 + out + back, covariates: m.covariates ?? {} };
-    });
+    const history = overQueueingPaths(clean, truthAt, 7);
     const model = score(createResidualArForecaster(), history, truthAt, 1700, [20, 40, 60]);
     const linear = score(createLinearForecaster(), history, truthAt, 1700, [20, 40, 60]);
     // 19 µs against the fit's 81; 48 µs from the newest 384 samples alone.
