@@ -11,6 +11,7 @@ import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { SystemHostClock, decodePacket, encodePacket, unixToNtp, type LeapIndicator, type NtpTimestamp } from '@chronotick/ntp';
 import { SeededRandom } from '@chronotick/tsfm';
+import { FRONT_REPLY_HEADER_BYTES, FRONT_REQUEST_HEADER_BYTES, startKernelFront, type KernelFront } from './kernel-front';
 import { offsetModel, type OffsetModelParams } from './offset-model';
 
 let sharedClock: (() => number) | undefined;
@@ -40,7 +41,20 @@ export interface ReferenceOptions extends OffsetModelParams {
   rootDelayS?: number;
   rootDispersionS?: number;
   fault?: ReferenceFault;
+  /**
+   * Take T2 from the kernel and stamp T3 at sendto() through the Python front
+   * (kernel-front.ts), rather than in Node's event loop: for comparing clients that
+   * timestamp in the kernel (chronyd) with those that do not. Needs python3. The
+   * `repeat_transmit` fault repeats the reference's own stamp, not the front's.
+   */
+  kernelTimestamps?: boolean;
 }
+
+/**
+ * Sends a reply. A non-null `t3ShiftS` lets the front re-stamp T3 as host time at
+ * sending + shift; null keeps the packet's T3 (a repeated one, for the fault).
+ */
+type ReplySender = (reply: Buffer, t3ShiftS: number | null) => void;
 
 const ascii = (s: string): number => Buffer.from(s.padEnd(4, '\0'), 'ascii').readUInt32BE(0);
 const KOD: Partial<Record<ReferenceFault, string>> = { kod_rate: 'RATE', kod_deny: 'DENY', kod_rstr: 'RSTR' };
@@ -61,6 +75,7 @@ export class NtpReference {
     readonly port: number,
     private readonly clock: () => number,
     private readonly opts: ReferenceOptions,
+    private readonly front: KernelFront | null,
   ) {
     this.fault = opts.fault ?? 'none';
     this.random = new SeededRandom((opts.seed ?? 1) ^ 0x9e3779b9);
@@ -78,9 +93,20 @@ export class NtpReference {
         resolve();
       });
     });
-    const port = (socket.address() as AddressInfo).port;
-    const ref = new NtpReference(socket, host, port, opts.clock ?? sharedRealtimeClock(), opts);
-    socket.on('message', (msg, rinfo) => ref.onRequest(msg, rinfo));
+    const ownPort = (socket.address() as AddressInfo).port;
+    const clock = opts.clock ?? sharedRealtimeClock();
+    if (!opts.kernelTimestamps) {
+      const ref = new NtpReference(socket, host, ownPort, clock, opts, null);
+      socket.on('message', (msg, rinfo) => ref.onRequest(msg, rinfo));
+      return ref;
+    }
+    // The socket is the backend the front forwards to; clients query the front's port.
+    const front = await startKernelFront(host, ownPort).catch((err: unknown) => {
+      socket.close();
+      throw err;
+    });
+    const ref = new NtpReference(socket, host, front.port, clock, opts, front);
+    socket.on('message', (frame, rinfo) => ref.onFrontFrame(frame, rinfo));
     return ref;
   }
 
@@ -103,24 +129,44 @@ export class NtpReference {
   }
 
   private onRequest(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    const rxS = this.clock();
+    // T3 as stamped while encoding: the reply leaves right after.
+    this.answer(msg, this.clock(), (reply) => this.socket.send(reply, rinfo.port, rinfo.address));
+  }
+
+  /** A request the front forwarded, with its kernel receive time. */
+  private onFrontFrame(frame: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (frame.length < FRONT_REQUEST_HEADER_BYTES) return;
+    const id = frame.readUInt32BE(0);
+    // Whole µs first: a double resolves only ~0.2 µs at 1.8e9 s anyway.
+    const rxS = Number(frame.readBigInt64BE(4) / 1000n) / 1e6;
+    this.answer(frame.subarray(FRONT_REQUEST_HEADER_BYTES), rxS, (reply, t3ShiftS) => {
+      const header = Buffer.alloc(FRONT_REPLY_HEADER_BYTES);
+      header.writeUInt32BE(id, 0);
+      header.writeDoubleBE(t3ShiftS ?? NaN, 4);
+      this.socket.send(Buffer.concat([header, reply]), rinfo.port, rinfo.address);
+    });
+  }
+
+  /** Answers one request received at host time `rxS`, as the current fault says. */
+  private answer(msg: Buffer, rxS: number, send: ReplySender): void {
     this.requests += 1;
     const req = decodePacket(msg);
     if (!req.ok || req.packet.mode !== 3 || this.fault === 'silent') return;
-    const send = (buf: Buffer): void => this.socket.send(buf, rinfo.port, rinfo.address);
     if (this.fault === 'garbage') {
       const junk = Buffer.alloc(48 + Math.floor(this.random.next() * 20));
       for (let i = 0; i < junk.length; i++) junk[i] = Math.floor(this.random.next() * 256);
-      send(junk);
+      send(junk, null);
       return;
     }
     const kod = KOD[this.fault];
     const requestExtraS = this.halfNormal();
     const replyExtraS = this.halfNormal() + (this.opts.asymmetryS ?? 0);
     const receiveTs = unixToNtp(this.servedAt(rxS) + requestExtraS);
-    const txS = this.clock();
-    let transmitTs = unixToNtp(this.servedAt(txS) - replyExtraS);
-    if (this.fault === 'repeat_transmit' && this.lastTransmit) transmitTs = this.lastTransmit;
+    // T3 is stamped at sending (host time + this shift); over the milliseconds between
+    // receiving and sending, the offset model moves by nanoseconds.
+    const t3ShiftS = this.trueOffsetAt(rxS) - replyExtraS;
+    const repeat = this.fault === 'repeat_transmit' && this.lastTransmit !== null;
+    const transmitTs = repeat && this.lastTransmit ? this.lastTransmit : unixToNtp(this.clock() + t3ShiftS);
     this.lastTransmit = transmitTs;
     const origin = req.packet.transmitTs;
     const stratum = kod ? 0 : this.fault === 'stratum16' ? 16 : (this.opts.stratum ?? 1);
@@ -139,10 +185,12 @@ export class NtpReference {
       receiveTs,
       transmitTs,
     });
-    send(this.fault === 'short' ? reply.subarray(0, 40) : reply);
+    if (this.fault === 'short') send(reply.subarray(0, 40), null);
+    else send(reply, repeat ? null : t3ShiftS);
   }
 
   async close(): Promise<void> {
+    await this.front?.close();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 }

@@ -17,7 +17,7 @@ export interface ReferenceProcess {
 }
 
 export async function startReferenceProcess(
-  params: OffsetModelParams & { jitterS?: number; asymmetryS?: number; host?: '127.0.0.1' | '::1' },
+  params: OffsetModelParams & { jitterS?: number; asymmetryS?: number; host?: '127.0.0.1' | '::1'; kernelTimestamps?: boolean },
 ): Promise<ReferenceProcess> {
   const entry = path.resolve(__dirname, '..', 'bin', 'ntp-reference.js');
   const args = [entry, '--host', params.host ?? '127.0.0.1'];
@@ -33,6 +33,7 @@ export async function startReferenceProcess(
   flag('jitter', params.jitterS);
   flag('asymmetry', params.asymmetryS);
   flag('seed', params.seed);
+  if (params.kernelTimestamps) args.push('--kernel-timestamps');
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const hello = await new Promise<{ server: string; origin_s: number }>((resolve, reject) => {

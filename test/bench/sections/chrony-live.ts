@@ -85,7 +85,10 @@ export const chronyLive: Section = {
       ctx.progress(
         `chrony live, ${phase.label}: ${settleS} s settling, ${trackS} s tracking${phase.outage ? `, ${outageS} s outage` : ''}`,
       );
-      const ref = await startReferenceProcess(phase.clock);
+      // Kernel timestamps at the reference: stamped in Node's event loop, its T2 is late by
+      // 200–500 µs on this VM, which chronyd (kernel timestamps itself) measures as
+      // a +100–250 µs offset while a Node client, as late, cancels most of it.
+      const ref = await startReferenceProcess({ ...phase.clock, kernelTimestamps: true });
       const daemons: ServerHandle[] = [];
       let chrony: ChronydClient | null = null;
       try {

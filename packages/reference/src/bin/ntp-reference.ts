@@ -20,7 +20,10 @@ Options:
   --sine-period S          Its period (default 600)
   --jitter SECONDS         σ of the extra one-way delay (default 0)
   --asymmetry SECONDS      Extra constant delay on the reply path (default 0)
-  --seed N                 PRNG seed (default 1)`;
+  --seed N                 PRNG seed (default 1)
+  --kernel-timestamps      Take T2 from the kernel and stamp T3 at sendto() through a
+                           small Python front (needs python3): no Node event-loop
+                           latency in the server's own timestamps`;
 
 function num(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -41,6 +44,7 @@ async function main(): Promise<number> {
       jitter: { type: 'string' },
       asymmetry: { type: 'string' },
       seed: { type: 'string' },
+      'kernel-timestamps': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -61,6 +65,7 @@ async function main(): Promise<number> {
     jitterS: num(values.jitter, 'jitter', 0),
     asymmetryS: num(values.asymmetry, 'asymmetry', 0),
     seed: num(values.seed, 'seed', 1),
+    kernelTimestamps: values['kernel-timestamps'],
   });
   process.stdout.write(`${JSON.stringify({ server: ref.server, port: ref.port, origin_s: ref.originS })}\n`);
   // A user-space server stamps T2 when its event loop wakes for the packet. An idle
