@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -20,9 +21,13 @@ export const FRONT_REPLY_HEADER_BYTES = 12;
 
 const SCRIPT = path.resolve(__dirname, '..', 'bin', 'kernel-stamp-front.py');
 
-/** The Python interpreter to run the front with: $CHRONOTICK_PYTHON, else python3 on the PATH. */
+/**
+ * The Python interpreter to run the front with: $CHRONOTICK_PYTHON, else Debian's own
+ * (a python3 first on the PATH may be a version manager's shim that needs a set-up
+ * home), else python3 on the PATH.
+ */
 function pythonBinary(): string {
-  return process.env['CHRONOTICK_PYTHON'] ?? 'python3';
+  return process.env['CHRONOTICK_PYTHON'] ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 }
 
 /** Starts the front on `host`, forwarding to the reference's backend socket at `backendPort`. */
