@@ -152,6 +152,21 @@ describe('online calibration', () => {
     expect(calibrator.assess('a')?.predictors.a?.scored).toBe(30);
   });
 
+  test('the record spans twenty minutes at a dense poll, 64 measurements at a sparse one, 256 at most', () => {
+    const fed = (pollS: number, servers: number, rounds: number): Calibrator => {
+      const calibrator = new Calibrator();
+      for (let k = 0; k < rounds; k++)
+        for (let s = 0; s < servers; s++) calibrator.score({ tS: k * pollS, offsetS: 0, delayS: null, server: `s${s}` }, { a: 1e-5 }, pollS);
+      return calibrator;
+    };
+    // Three servers every 16 s for an hour: the last 1200 s are 75 rounds after the newest.
+    expect(fed(16, 3, 225).scored('a')).toBe(76 * 3);
+    // Every 64 s: 64 measurements already span more than twenty minutes.
+    expect(fed(64, 3, 100).scored('a')).toBe(DEFAULT_CALIBRATION.window);
+    // Every second, twenty minutes would be 3600 measurements: the cap holds.
+    expect(fed(1, 3, 1200).scored('a')).toBe(DEFAULT_CALIBRATION.maxWindow);
+  });
+
   test('after an outage, one long round of several servers does not void the record', () => {
     const calibrator = new Calibrator();
     const round = (tS: number, leadS: number): void => {

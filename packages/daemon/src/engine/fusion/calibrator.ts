@@ -10,8 +10,17 @@ import { measurementNoise, type NoisyMeasurement } from './noise';
  * excess delay, which say the most about how far a prediction was from the truth.
  */
 export interface CalibrationSettings {
-  /** Recent measurements kept. */
+  /** Recent measurements kept: at least this many, */
   window: number;
+  /**
+   * and beyond that, as many as the last `minSpanS` seconds hold, up to `maxWindow`. At
+   * a dense poll (three servers every 16 s) 64 measurements are five minutes, too few
+   * for the paired test to tell a model from the fit it beats by half: the fit kept a
+   * third of the weight while three times worse. Twenty minutes is what 64 measurements
+   * span at a 64 s poll, where the record was already long enough.
+   */
+  minSpanS: number;
+  maxWindow: number;
   /** Measurements over which the path's minimum delay is remembered (longer than the window). */
   delayMemory: number;
   /** Scored predictions a source needs before its record counts. */
@@ -30,6 +39,8 @@ export interface CalibrationSettings {
 
 export const DEFAULT_CALIBRATION: CalibrationSettings = {
   window: 64,
+  minSpanS: 1200,
+  maxWindow: 256,
   delayMemory: 1024,
   minScored: 8,
   clipSigmas: 5,
@@ -99,7 +110,7 @@ export class Calibrator {
     this.cached = null;
     const { tS, offsetS, delayS, server } = measurement;
     this.entries.push({ tS, offsetS, delayS, server, errors, leadS });
-    if (this.entries.length > this.settings.window) this.entries.shift();
+    this.entries = this.kept(this.entries);
     if (delayS !== null) {
       const list = this.delays.get(server) ?? [];
       list.push(delayS);
@@ -255,8 +266,17 @@ export class Calibrator {
     const plausible = (x: unknown): x is number => finite(x) && x >= 0;
     if (!entries.every(isEntry) || !lists.every(([, list]) => Array.isArray(list) && list.every(plausible))) return;
     this.cached = null;
-    this.entries = entries.slice(-this.settings.window);
+    this.entries = this.kept(entries);
     this.delays = new Map(lists.map(([server, list]) => [server, (list as number[]).slice(-this.settings.delayMemory)]));
+  }
+
+  /** The newest entries the record keeps: `window`, or more while they span no more than `minSpanS`, up to `maxWindow`. */
+  private kept(entries: Entry[]): Entry[] {
+    const { window, minSpanS, maxWindow } = this.settings;
+    const newestS = entries[entries.length - 1]?.tS ?? 0;
+    let from = Math.max(0, entries.length - maxWindow);
+    while (entries.length - from > window && newestS - (entries[from] as Entry).tS > minSpanS) from++;
+    return from === 0 ? entries : entries.slice(from);
   }
 
   forget(): void {
