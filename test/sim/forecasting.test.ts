@@ -48,12 +48,13 @@ describe('forecasts that earn their weight', () => {
       '',
     ].join('\n');
     for (const { served, linear } of await servedAndLinear('temperature_wander', every16s)) {
-      // 0.51-0.60× over seeds 1-6 when set: short of the 0.5×. The fit lags less
-      // at a dense poll, and the first half hour, before the model has seen the
+      // 0.45-0.55× over seeds 1-6 when set (0.51-0.60× while the calibration record was
+      // 64 measurements, five minutes here): three of six meet the 0.5×. The fit
+      // lags less at a dense poll, and the first half hour, before the model has seen the
       // temperature move, is served by the fit alone.
       // (No check of the weights at the end: at a dense poll the fit ties the model
       // where the cycle turns, and the last instant may be such a turn.)
-      expect(served.error_p95_s!).toBeLessThan(0.6 * linear.error_p95_s!);
+      expect(served.error_p95_s!).toBeLessThan(0.56 * linear.error_p95_s!);
       expect(served.coverage_interval).toBeGreaterThanOrEqual(0.96);
       expect(served.hard_bound_misses).toBe(0);
     }
