@@ -76,7 +76,9 @@ export const faithfulness: Section = {
   async run(ctx: BenchContext): Promise<Figure[]> {
     const warmUpS = 20;
     const sampleS = ctx.options.quick ? 30 : 180;
-    const ref = await startReferenceProcess({ ...CLOCK, jitterS: JITTER_S });
+    // Kernel timestamps at the reference, as in chrony-live: the twin's server has no
+    // event loop to be late in, so neither may the live one.
+    const ref = await startReferenceProcess({ ...CLOCK, jitterS: JITTER_S, kernelTimestamps: true });
     let liveRun: SampledRun;
     try {
       const dir = ctx.registry.tempDir('ct-bench-faithful-');
