@@ -156,7 +156,8 @@ describe('online calibration', () => {
     const fed = (pollS: number, servers: number, rounds: number): Calibrator => {
       const calibrator = new Calibrator();
       for (let k = 0; k < rounds; k++)
-        for (let s = 0; s < servers; s++) calibrator.score({ tS: k * pollS, offsetS: 0, delayS: null, server: `s${s}` }, { a: 1e-5 }, pollS);
+        for (let s = 0; s < servers; s++)
+          calibrator.score({ tS: k * pollS, offsetS: 0, delayS: null, server: `s${s}` }, { a: 1e-5 }, pollS);
       return calibrator;
     };
     // Three servers every 16 s for an hour: the last 1200 s are 75 rounds after the newest.
