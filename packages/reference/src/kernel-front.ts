@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { childHello } from './child-hello';
 
 /**
  * The kernel-timestamp front (bin/kernel-stamp-front.py): a small Python process that
@@ -37,18 +38,11 @@ export async function startKernelFront(host: string, backendPort: number): Promi
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.once('error', (err) =>
-      reject(new Error(`kernel timestamps need Python 3 (${python}: ${err.message}); install python3 or set CHRONOTICK_PYTHON`)),
-    );
-    child.once('exit', (code) => reject(new Error(`kernel-stamp-front exited with status ${String(code)}`)));
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const newline = out.indexOf('\n');
-      if (newline >= 0) resolve((JSON.parse(out.slice(0, newline)) as { port: number }).port);
-    });
-  });
+  const { port } = await childHello<{ port: number }>(
+    child,
+    'kernel-stamp-front',
+    (err) => new Error(`kernel timestamps need Python 3 (${python}: ${err.message}); install python3 or set CHRONOTICK_PYTHON`),
+  );
   return {
     port,
     close: async () => {

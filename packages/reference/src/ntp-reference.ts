@@ -165,8 +165,8 @@ export class NtpReference {
     // T3 is stamped at sending (host time + this shift); over the milliseconds between
     // receiving and sending, the offset model moves by nanoseconds.
     const t3ShiftS = this.trueOffsetAt(rxS) - replyExtraS;
-    const repeat = this.fault === 'repeat_transmit' && this.lastTransmit !== null;
-    const transmitTs = repeat && this.lastTransmit ? this.lastTransmit : unixToNtp(this.clock() + t3ShiftS);
+    const repeated = this.fault === 'repeat_transmit' ? this.lastTransmit : null;
+    const transmitTs = repeated ?? unixToNtp(this.clock() + t3ShiftS);
     this.lastTransmit = transmitTs;
     const origin = req.packet.transmitTs;
     const stratum = kod ? 0 : this.fault === 'stratum16' ? 16 : (this.opts.stratum ?? 1);
@@ -186,7 +186,7 @@ export class NtpReference {
       transmitTs,
     });
     if (this.fault === 'short') send(reply.subarray(0, 40), null);
-    else send(reply, repeat ? null : t3ShiftS);
+    else send(reply, repeated === null ? t3ShiftS : null);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { childHello } from './child-hello';
 import { offsetModel, type OffsetModelParams } from './offset-model';
 import type { ReferenceFault } from './ntp-reference';
 
@@ -36,15 +37,7 @@ export async function startReferenceProcess(
   if (params.kernelTimestamps) args.push('--kernel-timestamps');
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const hello = await new Promise<{ server: string; origin_s: number }>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const newline = out.indexOf('\n');
-      if (newline >= 0) resolve(JSON.parse(out.slice(0, newline)) as { server: string; origin_s: number });
-    });
-    child.once('exit', (code) => reject(new Error(`ntp-reference exited with status ${String(code)}`)));
-  });
+  const hello = await childHello<{ server: string; origin_s: number }>(child, 'ntp-reference');
   return {
     child,
     server: hello.server,

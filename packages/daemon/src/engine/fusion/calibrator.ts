@@ -10,16 +10,17 @@ import { measurementNoise, type NoisyMeasurement } from './noise';
  * excess delay, which say the most about how far a prediction was from the truth.
  */
 export interface CalibrationSettings {
-  /** Recent measurements kept: at least this many, */
+  /** Recent measurements kept: at least this many (more under `minSpanS`). */
   window: number;
   /**
-   * and beyond that, as many as the last `minSpanS` seconds hold, up to `maxWindow`. At
+   * Beyond `window`, as many as the last `minSpanS` seconds hold, up to `maxWindow`. At
    * a dense poll (three servers every 16 s) 64 measurements are five minutes, too few
    * for the paired test to tell a model from the fit it beats by half: the fit kept a
    * third of the weight while three times worse. Twenty minutes is what 64 measurements
    * span at a 64 s poll, where the record was already long enough.
    */
   minSpanS: number;
+  /** The most measurements kept, however dense the poll. */
   maxWindow: number;
   /** Measurements over which the path's minimum delay is remembered (longer than the window). */
   delayMemory: number;
