@@ -16,36 +16,49 @@ export function weightedLeastSquares(
   w: readonly number[],
   ridge = 1e-12,
 ): LeastSquaresFit {
+  const n = x.length;
   const p = x[0]?.length ?? 0;
-  return weightedLeastSquaresOf(x.length, p, (i, row) => row.set(x[i] as readonly number[]), y, w, ridge);
+  const design = designScratch(n, p);
+  for (let i = 0; i < n; i++) design.set(x[i] as readonly number[], i * p);
+  return weightedLeastSquaresRows(design, n, p, y, w, ridge);
+}
+
+let design = new Float64Array(1024);
+
+/**
+ * A row-major n×p design matrix to fill for {@link weightedLeastSquaresRows}, reused
+ * from call to call (it may hold more than n×p values): residual_ar solves a dozen fits
+ * per refit, and a matrix or a call per sample each time was much of what it allocated.
+ */
+export function designScratch(n: number, p: number): Float64Array {
+  if (design.length < n * p) design = new Float64Array(n * p);
+  return design;
 }
 
 /**
- * The same fit with sample i's `p` columns written by `fill(i, row)` into one scratch
- * row, and the normal equations accumulated in typed arrays: residual_ar solves a dozen
- * of these per refit, and an array per sample and boxed partial sums were most of
- * what it allocated.
+ * The same fit with sample i's `p` columns at x[i·p .. i·p + p) (a {@link designScratch}),
+ * the normal equations accumulated in scratch reused from call to call.
  */
-export function weightedLeastSquaresOf(
+export function weightedLeastSquaresRows(
+  x: Float64Array,
   n: number,
   p: number,
-  fill: (i: number, row: Float64Array) => void,
   y: readonly number[],
   w: readonly number[],
   ridge = 1e-12,
 ): LeastSquaresFit {
+  const { a, b } = scratchFor(p);
   // a[j·p + k], k ≤ j: the lower triangle of XᵀWX; b = XᵀWy.
-  const a = new Float64Array(p * p);
-  const b = new Float64Array(p);
-  const row = new Float64Array(p);
+  a.fill(0, 0, p * p);
+  b.fill(0, 0, p);
   for (let i = 0; i < n; i++) {
-    fill(i, row);
     const wi = w[i] ?? 0;
     const yi = y[i] ?? 0;
+    const at = i * p;
     for (let j = 0; j < p; j++) {
-      const xj = (row[j] as number) * wi;
+      const xj = (x[at + j] as number) * wi;
       b[j] = (b[j] as number) + xj * yi;
-      for (let k = 0; k <= j; k++) a[j * p + k] = (a[j * p + k] as number) + xj * (row[k] as number);
+      for (let k = 0; k <= j; k++) a[j * p + k] = (a[j * p + k] as number) + xj * (x[at + k] as number);
     }
   }
   for (let j = 0; j < p; j++) {
@@ -54,24 +67,53 @@ export function weightedLeastSquaresOf(
     for (let k = 0; k < j; k++) a[k * p + j] = a[j * p + k] as number;
   }
   const inv = invertSymmetric(a, p);
-  const coef: number[] = [];
+  const coef = new Array<number>(p);
+  const cov = new Array<number[]>(p);
   for (let j = 0; j < p; j++) {
     let acc = 0;
-    for (let k = 0; k < p; k++) acc += (inv[j * p + k] as number) * (b[k] as number);
-    coef.push(acc);
+    const covRow = new Array<number>(p);
+    for (let k = 0; k < p; k++) {
+      acc += (inv[j * p + k] as number) * (b[k] as number);
+      covRow[k] = inv[j * p + k] as number;
+    }
+    coef[j] = acc;
+    cov[j] = covRow;
   }
-  const cov: number[][] = [];
-  for (let j = 0; j < p; j++) cov.push(Array.from(inv.subarray(j * p, (j + 1) * p)));
   return { coef, cov };
+}
+
+/** Scratch of the normal equations, grown to the widest fit asked for (single-threaded, never re-entered). */
+let scratch = {
+  p: 0,
+  a: new Float64Array(0),
+  b: new Float64Array(0),
+  row: new Float64Array(0),
+  work: new Float64Array(0),
+  inv: new Float64Array(0),
+};
+
+function scratchFor(p: number): typeof scratch {
+  if (scratch.p < p) {
+    scratch = {
+      p,
+      a: new Float64Array(p * p),
+      b: new Float64Array(p),
+      row: new Float64Array(p),
+      work: new Float64Array(2 * p * p),
+      inv: new Float64Array(p * p),
+    };
+  }
+  return scratch;
 }
 
 /**
  * Inverse of a small symmetric positive-definite n×n matrix, row-major (Gauss–Jordan
- * with partial pivoting on the matrix beside the identity).
+ * with partial pivoting on the matrix beside the identity), into the scratch's `inv`.
  */
 function invertSymmetric(m: Float64Array, n: number): Float64Array {
   const width = 2 * n;
-  const a = new Float64Array(n * width);
+  const { work: a, inv } = scratch;
+  a.fill(0, 0, n * width);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) a[i * width + j] = m[i * n + j] as number;
     a[i * width + n + i] = 1;
@@ -97,7 +139,6 @@ function invertSymmetric(m: Float64Array, n: number): Float64Array {
       for (let k = 0; k < width; k++) a[r * width + k] = (a[r * width + k] as number) - f * (a[c * width + k] as number);
     }
   }
-  const inv = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) inv[i * n + j] = a[i * width + n + j] as number;
   return inv;
 }

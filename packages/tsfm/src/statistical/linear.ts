@@ -6,22 +6,26 @@ import { residualsS, robustLine, tooFewRuns, type RobustLineOptions, type Weight
 
 interface WindowFit {
   line: WeightedLine;
-  keep: boolean[];
-  residuals: number[];
-  sigmas: number[];
+  /** 1 for a sample the line rests on, 0 for one rejected as an outlier. */
+  keep: Uint8Array;
+  residuals: Float64Array;
+  sigmas: Float64Array;
 }
 
 function fitWindow(
   window: readonly Measurement[],
+  offsetsS: readonly number[],
   originS: number,
   minSigmaS: number,
   options: RobustLineOptions,
   floorQuantile?: number,
 ): WindowFit {
   // Times relative to the newest sample: Unix-epoch seconds squared would lose precision.
-  const ts = window.map((m) => m.tS - originS);
-  const ys = window.map((m) => m.offsetS);
-  const sigmas = sampleSigmasS(window, minSigmaS, floorQuantile);
+  const n = window.length;
+  const ts = new Float64Array(n);
+  for (let i = 0; i < n; i++) ts[i] = (window[i] as Measurement).tS - originS;
+  const ys = Float64Array.from(offsetsS);
+  const sigmas = Float64Array.from(sampleSigmasS(window, minSigmaS, floorQuantile));
   const { line, keep } = robustLine(ts, ys, sigmas, options);
   return { line, keep, residuals: residualsS(line, ts, ys), sigmas };
 }
@@ -29,7 +33,7 @@ function fitWindow(
 /** How many of the newest samples were rejected, all on the same side of the line. */
 function trailingRejectedRun(fit: WindowFit): number {
   let run = 0;
-  for (let i = fit.keep.length - 1; i >= 0 && !fit.keep[i]; i--) {
+  for (let i = fit.keep.length - 1; i >= 0 && fit.keep[i] === 0; i--) {
     const r = fit.residuals[i] ?? 0;
     if (run > 0 && Math.sign(r) !== Math.sign(fit.residuals[i + 1] ?? 0)) break;
     run++;
@@ -37,9 +41,9 @@ function trailingRejectedRun(fit: WindowFit): number {
   return run;
 }
 
-function quantileOfAbs(values: readonly number[], level: number): number {
+function quantileOfAbs(values: Float64Array, level: number): number {
   if (values.length === 0) return 0;
-  const s = values.map(Math.abs).sort((a, b) => a - b);
+  const s = Float64Array.from(values, Math.abs).sort();
   const at = level * (s.length - 1);
   const lo = Math.floor(at);
   return (s[lo] ?? 0) + ((s[Math.min(lo + 1, s.length - 1)] ?? 0) - (s[lo] ?? 0)) * (at - lo);
@@ -121,6 +125,24 @@ export interface LinearDriftFit {
  */
 export function fitLinearDrift(history: readonly Measurement[], options: LinearFitOptions = {}): LinearDriftFit {
   requireHistory('linear', history);
+  const sorted = timeOrdered(history);
+  return fitLinearDriftOf(
+    sorted,
+    sorted.map((m) => m.offsetS),
+    options,
+  );
+}
+
+/**
+ * {@link fitLinearDrift} of a time-ordered, non-empty window whose offsets are
+ * `offsetsS` in place of the measurements' own: for a model that fits what is left of
+ * the offsets after its own terms, without copying every measurement to say so.
+ */
+export function fitLinearDriftOf(
+  sorted: readonly Measurement[],
+  offsetsS: readonly number[],
+  options: LinearFitOptions = {},
+): LinearDriftFit {
   const maxSamples = options.maxSamples ?? 64;
   const rejectSigmas = options.rejectSigmas ?? 3.5;
   const maxRejectFraction = options.maxRejectFraction ?? 0.4;
@@ -129,27 +151,31 @@ export function fitLinearDrift(history: readonly Measurement[], options: LinearF
   if (!(maxSamples >= 1) || !(rejectSigmas > 0) || !(maxRejectFraction >= 0 && maxRejectFraction < 1)) {
     throw new TsfmError('TSFM_BAD_OPTIONS', 'linear fit: maxSamples ≥ 1, rejectSigmas > 0 and 0 ≤ maxRejectFraction < 1 are required');
   }
-  const sorted = timeOrdered(history);
   const newestS = sorted[sorted.length - 1]?.tS ?? 0;
   const minTimeS = newestS - (options.maxAgeS ?? Infinity);
-  let window = sorted.slice(-maxSamples).filter((m) => m.tS >= minTimeS);
+  // The newest maxSamples no older than maxAgeS: a suffix of the ordered window.
+  let start = Math.max(sorted.length - Math.trunc(maxSamples), 0);
+  while (start < sorted.length - 1 && (sorted[start] as Measurement).tS < minTimeS) start++;
+  let window = sorted.slice(start);
+  let offsets = offsetsS.slice(start);
   const robust = { rejectSigmas, maxRejectFraction, maxIterations: options.maxIterations ?? 5 };
   const minRunsSamples = options.minWindowSamples ?? 8;
   const stepSamples = options.stepSamples ?? 4;
-  let fit = fitWindow(window, newestS, minSigmaS, robust, options.sigmaFloorQuantile);
+  let fit = fitWindow(window, offsets, newestS, minSigmaS, robust, options.sigmaFloorQuantile);
   for (;;) {
     const n = window.length;
     // The newest samples all rejected on the same side: the clock stepped. The fit
     // restarts at the step rather than waiting for the new level to become the majority.
     const run = trailingRejectedRun(fit);
-    let next: Measurement[] | null = null;
-    if (run >= stepSamples && run < n) next = window.slice(-run);
-    else if (n > minRunsSamples && tooFewRuns(fit.residuals.filter((_, i) => fit.keep[i]))) {
-      next = window.slice(-Math.max(minRunsSamples, Math.floor(n * 0.75)));
+    let keepNewest = 0;
+    if (run >= stepSamples && run < n) keepNewest = run;
+    else if (n > minRunsSamples && tooFewRuns(fit.residuals, fit.keep)) {
+      keepNewest = Math.max(minRunsSamples, Math.floor(n * 0.75));
     }
-    if (next === null) break;
-    window = next;
-    fit = fitWindow(window, newestS, minSigmaS, robust, options.sigmaFloorQuantile);
+    if (keepNewest === 0) break;
+    window = window.slice(-keepNewest);
+    offsets = offsets.slice(-keepNewest);
+    fit = fitWindow(window, offsets, newestS, minSigmaS, robust, options.sigmaFloorQuantile);
   }
 
   const { line, keep, residuals, sigmas } = fit;
@@ -158,7 +184,7 @@ export function fitLinearDrift(history: readonly Measurement[], options: LinearF
     chi2 = 0,
     sumSq = 0;
   residuals.forEach((r, i) => {
-    if (!keep[i]) return;
+    if (keep[i] === 0) return;
     used++;
     chi2 += (r * r) / (sigmas[i] ?? 1) ** 2;
     sumSq += r * r;

@@ -1,4 +1,4 @@
-import { quadraticForm, weightedLeastSquaresOf, type LeastSquaresFit } from './least-squares';
+import { designScratch, quadraticForm, weightedLeastSquaresRows, type LeastSquaresFit } from './least-squares';
 import { madSigma, median } from './robust';
 
 /**
@@ -66,18 +66,13 @@ export function periodicPart(ts: readonly number[], ys: readonly number[], w: re
   const periodS = bestPeriodS(older.ts, older.ys, older.w, minPeriodS, maxPeriodS, olderSpanS);
   if (periodS === null) return null;
   // The test: forecast the held-out newest quarter from the older samples alone.
-  const cycleColumns = columnsOf(periodS, spanS);
-  const withCycle = fitColumns(cycleColumns, older.ts, older.ys, older.w);
-  const errCycle = heldOutError(ts, ys, kept, split, (t) => valueAt(cycleColumns, withCycle.coef, t));
+  const errCycle = heldOutError(ts, ys, kept, split, fitModel(periodS, spanS, older.ts, older.ys, older.w));
   // Against the better of two lines: over the older part, and over its newest half,
   // which follows a frequency that moved (a random walk's bend fits a sinusoid too).
   const half = Math.floor(split / 2);
-  const lineColumns = columnsOf(null, spanS);
   const errLine = Math.min(
-    ...[0, half].map((from) => {
-      const line = fitColumns(lineColumns, older.ts.slice(from), older.ys.slice(from), older.w.slice(from));
-      return heldOutError(ts, ys, kept, split, (t) => valueAt(lineColumns, line.coef, t));
-    }),
+    heldOutError(ts, ys, kept, split, fitModel(0, spanS, older.ts, older.ys, older.w)),
+    heldOutError(ts, ys, kept, split, fitModel(0, spanS, older.ts.slice(half), older.ys.slice(half), older.w.slice(half))),
   );
   if (!(errCycle < REQUIRED_GAIN * errLine)) return null;
   return fitWhole(ts, ys, kept, periodS, spanS);
@@ -85,9 +80,8 @@ export function periodicPart(ts: readonly number[], ys: readonly number[], w: re
 
 /** The line and the cycle over the whole window: the part the forecast carries. */
 function fitWhole(ts: readonly number[], ys: readonly number[], w: readonly number[], periodS: number, spanS: number): PeriodicPart {
-  const columns = columnsOf(periodS, spanS);
-  const fit = fitColumns(columns, ts, ys, w);
-  const residuals = ts.map((t, i) => (ys[i] ?? 0) - valueAt(columns, fit.coef, t));
+  const fit = fitModel(periodS, spanS, ts, ys, w);
+  const residuals = residualsOf(fit, ts, ys);
   const used = w.filter((wi) => wi > 0).length;
   const phi2 = residuals.reduce((acc, r, i) => acc + (w[i] ?? 0) * r * r, 0) / Math.max(used - 4, 1);
   const a = fit.coef[2] ?? 0;
@@ -114,65 +108,71 @@ function fitWhole(ts: readonly number[], ys: readonly number[], w: readonly numb
 }
 
 /**
- * The fitted model's columns at time t: 1, t/span, and with a period its sine and
- * cosine. Written into a caller's row, so fits and predictions make no array per sample.
+ * The fitted model's columns at time t: 1, t/span, and with a period (≠ 0) its sine and
+ * cosine, written into a caller's row. Plain functions rather than closures per model, and
+ * indices rather than times across calls that V8 may not inline: a time passed to such a
+ * call is a boxed number, one per sample per fit, and those were much of what a refit allocated.
  */
-interface Columns {
-  count: number;
-  fill: (t: number, row: Float64Array) => void;
-  /** Scratch row for {@link valueAt}. */
-  row: Float64Array;
+function fillRow(periodS: number, spanS: number, t: number, row: Float64Array): void {
+  row[0] = 1;
+  row[1] = t / spanS;
+  if (periodS === 0) return;
+  const phase = (2 * Math.PI * t) / periodS;
+  row[2] = Math.sin(phase);
+  row[3] = Math.cos(phase);
 }
 
-function columnsOf(periodS: number | null, spanS: number): Columns {
-  if (periodS === null) {
-    return {
-      count: 2,
-      row: new Float64Array(2),
-      fill: (t, row) => {
-        row[0] = 1;
-        row[1] = t / spanS;
-      },
-    };
-  }
-  return {
-    count: 4,
-    row: new Float64Array(4),
-    fill: (t, row) => {
-      const phase = (2 * Math.PI * t) / periodS;
-      row[0] = 1;
-      row[1] = t / spanS;
-      row[2] = Math.sin(phase);
-      row[3] = Math.cos(phase);
-    },
-  };
+/** One sample's columns, scratch for the functions below (never re-entered). */
+const valueRow = new Float64Array(4);
+
+/** A line (period 0) or a line and a cycle, fitted: its columns' coefficients. */
+interface ModelFit {
+  periodS: number;
+  spanS: number;
+  coef: readonly number[];
 }
 
-function fitColumns(columns: Columns, ts: readonly number[], ys: readonly number[], w: readonly number[]): LeastSquaresFit {
-  return weightedLeastSquaresOf(ts.length, columns.count, (i, row) => columns.fill(ts[i] ?? 0, row), ys, w);
-}
-
-/** The fitted model at t: its columns there dotted with the coefficients. */
-function valueAt(columns: Columns, coef: readonly number[], t: number): number {
-  columns.fill(t, columns.row);
-  let s = 0;
-  for (let j = 0; j < columns.count; j++) s += (columns.row[j] as number) * (coef[j] ?? 0);
-  return s;
-}
-
-/** Weighted mean squared error of `predict` over samples split..n−1. */
-function heldOutError(
+function fitModel(
+  periodS: number,
+  spanS: number,
   ts: readonly number[],
   ys: readonly number[],
   w: readonly number[],
-  split: number,
-  predict: (t: number) => number,
-): number {
+): ModelFit & LeastSquaresFit {
+  const n = ts.length;
+  const p = periodS === 0 ? 2 : 4;
+  const x = designScratch(n, p);
+  for (let i = 0; i < n; i++) {
+    fillRow(periodS, spanS, ts[i] ?? 0, valueRow);
+    for (let j = 0; j < p; j++) x[i * p + j] = valueRow[j] as number;
+  }
+  const fit = weightedLeastSquaresRows(x, n, p, ys, w);
+  return { periodS, spanS, coef: fit.coef, cov: fit.cov };
+}
+
+/** The fitted model at t: its columns there dotted with the coefficients. */
+function valueAt(model: ModelFit, t: number): number {
+  fillRow(model.periodS, model.spanS, t, valueRow);
+  const count = model.periodS === 0 ? 2 : 4;
+  let s = 0;
+  for (let j = 0; j < count; j++) s += (valueRow[j] as number) * (model.coef[j] ?? 0);
+  return s;
+}
+
+/** ys less the model at each t. */
+function residualsOf(model: ModelFit, ts: readonly number[], ys: readonly number[]): number[] {
+  const out = new Array<number>(ts.length);
+  for (let i = 0; i < ts.length; i++) out[i] = (ys[i] ?? 0) - valueAt(model, ts[i] ?? 0);
+  return out;
+}
+
+/** Weighted mean squared error of a model's forecast over samples split..n−1. */
+function heldOutError(ts: readonly number[], ys: readonly number[], w: readonly number[], split: number, model: ModelFit): number {
   let sum = 0;
   let sumW = 0;
   for (let i = split; i < ts.length; i++) {
     const wi = w[i] ?? 0;
-    sum += wi * ((ys[i] ?? 0) - predict(ts[i] ?? 0)) ** 2;
+    sum += wi * ((ys[i] ?? 0) - valueAt(model, ts[i] ?? 0)) ** 2;
     sumW += wi;
   }
   return sumW > 0 ? sum / sumW : Infinity;
@@ -181,9 +181,7 @@ function heldOutError(
 /** The weights with spikes (far off a line through the window) set to 0. */
 function keptWeights(ts: readonly number[], ys: readonly number[], w: readonly number[]): number[] {
   const spanS = Math.max((ts[ts.length - 1] ?? 0) - (ts[0] ?? 0), 1);
-  const columns = columnsOf(null, spanS);
-  const line = fitColumns(columns, ts, ys, w);
-  const residuals = ts.map((t, i) => (ys[i] ?? 0) - valueAt(columns, line.coef, t));
+  const residuals = residualsOf(fitModel(0, spanS, ts, ys, w), ts, ys);
   const centre = median(residuals);
   const limit = REJECT_SIGMAS * madSigma(residuals);
   return w.map((wi, i) => (limit > 0 && Math.abs((residuals[i] ?? 0) - centre) > limit ? 0 : wi));
@@ -214,9 +212,7 @@ function bestPeriodS(
   maxPeriodS: number,
   spanS: number,
 ): number | null {
-  const columns = columnsOf(null, spanS);
-  const line = fitColumns(columns, ts, ys, w);
-  const r = ts.map((t, i) => (ys[i] ?? 0) - valueAt(columns, line.coef, t));
+  const r = residualsOf(fitModel(0, spanS, ts, ys, w), ts, ys);
   const stepHz = 1 / (4 * spanS);
   const coarse = scanPowers(ts, r, w, 1 / maxPeriodS, stepHz, Math.floor((1 / minPeriodS - 1 / maxPeriodS) / stepHz) + 1);
   const k = argMax(coarse);
@@ -235,7 +231,7 @@ function bestPeriodS(
 /** Points per coarse step in the refining scan: the period to well under a degree of phase over the window. */
 const FINE_STEPS = 32;
 
-function argMax(values: readonly number[]): number {
+function argMax(values: Float64Array): number {
   let k = 0;
   for (let j = 1; j < values.length; j++) if ((values[j] ?? 0) > (values[k] ?? 0)) k = j;
   return k;
@@ -247,27 +243,29 @@ function argMax(values: readonly number[]): number {
  * runs on typed arrays of the samples that carry weight, and carries each sample's sine
  * and cosine from one frequency to the next by a rotation instead of computing them afresh.
  */
-function scanPowers(ts: readonly number[], r: readonly number[], w: readonly number[], f0: number, df: number, count: number): number[] {
-  const used: number[] = [];
-  for (let i = 0; i < ts.length; i++) if ((w[i] ?? 0) !== 0) used.push(i);
-  const n = used.length;
-  const s = new Float64Array(n);
-  const c = new Float64Array(n);
-  const rs = new Float64Array(n);
-  const rc = new Float64Array(n);
-  const wt = new Float64Array(n);
-  const wr = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const i = used[k] as number;
+function scanPowers(
+  ts: readonly number[],
+  r: readonly number[],
+  w: readonly number[],
+  f0: number,
+  df: number,
+  count: number,
+): Float64Array {
+  const { s, c, rs, rc, wt, wr } = scanScratchFor(ts.length);
+  let n = 0;
+  for (let i = 0; i < ts.length; i++) {
+    const wi = w[i] ?? 0;
+    if (wi === 0) continue;
     const t = ts[i] ?? 0;
-    s[k] = Math.sin(2 * Math.PI * f0 * t);
-    c[k] = Math.cos(2 * Math.PI * f0 * t);
-    rs[k] = Math.sin(2 * Math.PI * df * t);
-    rc[k] = Math.cos(2 * Math.PI * df * t);
-    wt[k] = w[i] ?? 0;
-    wr[k] = (w[i] ?? 0) * (r[i] ?? 0);
+    s[n] = Math.sin(2 * Math.PI * f0 * t);
+    c[n] = Math.cos(2 * Math.PI * f0 * t);
+    rs[n] = Math.sin(2 * Math.PI * df * t);
+    rc[n] = Math.cos(2 * Math.PI * df * t);
+    wt[n] = wi;
+    wr[n] = wi * (r[i] ?? 0);
+    n++;
   }
-  const out: number[] = [];
+  const out = new Float64Array(count);
   for (let j = 0; j < count; j++) {
     let ss = 0;
     let cc = 0;
@@ -287,9 +285,28 @@ function scanPowers(ts: readonly number[], r: readonly number[], w: readonly num
       s[k] = sk * (rc[k] as number) + ck * (rs[k] as number);
       c[k] = ck * (rc[k] as number) - sk * (rs[k] as number);
     }
-    out.push(explained(ss, cc, sc, sr, cr));
+    out[j] = explained(ss, cc, sc, sr, cr);
   }
   return out;
+}
+
+/** Per-sample columns of the scan, grown to the longest window seen (single-threaded, never re-entered). */
+let scanScratch = {
+  n: 0,
+  s: new Float64Array(0),
+  c: new Float64Array(0),
+  rs: new Float64Array(0),
+  rc: new Float64Array(0),
+  wt: new Float64Array(0),
+  wr: new Float64Array(0),
+};
+
+function scanScratchFor(n: number): typeof scanScratch {
+  if (scanScratch.n < n) {
+    const column = (): Float64Array<ArrayBuffer> => new Float64Array(n);
+    scanScratch = { n, s: column(), c: column(), rs: column(), rc: column(), wt: column(), wr: column() };
+  }
+  return scanScratch;
 }
 
 /** Weighted variance a sinusoid explains, from its 2×2 normal equations: bᵀA⁻¹b. */

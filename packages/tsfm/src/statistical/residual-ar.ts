@@ -1,7 +1,7 @@
 import { requireHistory, type Forecast, type CovariateReading, type SyncForecaster } from '../forecaster';
 import { TsfmError } from '../errors';
 import { timeOrdered, type Measurement } from '../measurement';
-import { fitLinearDrift, predictLinearDrift } from './linear';
+import { fitLinearDriftOf, predictLinearDrift } from './linear';
 import { periodicPart } from './periodic';
 import { madSigma, median, sampleSigmasS } from './robust';
 import { THERMAL_FLOOR_QUANTILE, fitWindowOf, thermalPart } from './thermal';
@@ -93,29 +93,32 @@ function fitWindow(window: readonly Measurement[], newestS: number, covariate: s
   const thermal = thermalPart(window, newestS, covariate, minSigmaS);
   // With a temperature the whole window is one model, and its quiet exchanges carry it.
   const floorQuantile = thermal === null ? MEDIAN : THERMAL_FLOOR_QUANTILE;
-  const sigmasOf = (ms: readonly Measurement[]): number[] => sampleSigmasS(ms, minSigmaS, floorQuantile);
-  const lessThermal = thermal === null ? window : window.map((m, i) => ({ ...m, offsetS: m.offsetS - (thermal.pastS[i] ?? 0) }));
+  // Each sample's σ follows from its delay alone, so one set serves every stage below.
+  const sigmas = sampleSigmasS(window, minSigmaS, floorQuantile);
+  const ts = window.map((m) => m.tS - newestS);
+  const lessThermal = thermal === null ? window.map((m) => m.offsetS) : window.map((m, i) => m.offsetS - (thermal.pastS[i] ?? 0));
   // A swing that repeats (where no temperature explained it), kept only if it forecasts.
   const periodic = periodicPart(
-    lessThermal.map((m) => m.tS - newestS),
-    lessThermal.map((m) => m.offsetS),
-    sigmasOf(lessThermal).map((s) => 1 / (s * s)),
+    ts,
+    lessThermal,
+    sigmas.map((s) => 1 / (s * s)),
   );
   // The clock less what the temperature and the cycle explain: what is left wanders
   // slowly, and the daemon's own linear fit (its window sized by the runs test) follows
   // it best. Less the temperature and the frequency's slow change, the whole window
   // is one line until the runs test finds otherwise: 64 samples would refit the
   // offset from a sixth of the exchanges, and the noise of that was most of the error.
-  const adjusted = periodic === null ? lessThermal : lessThermal.map((m, i) => ({ ...m, offsetS: m.offsetS - (periodic.pastS[i] ?? 0) }));
-  const local = fitLinearDrift(adjusted, {
-    maxSamples: thermal === null ? LOCAL_WINDOW : adjusted.length,
+  const adjusted = periodic === null ? lessThermal : lessThermal.map((y, i) => y - (periodic.pastS[i] ?? 0));
+  const local = fitLinearDriftOf(window, adjusted, {
+    maxSamples: thermal === null ? LOCAL_WINDOW : window.length,
     sigmaFloorQuantile: floorQuantile,
   });
-  const localWindow = adjusted.slice(-(local.used + local.rejected));
+  const from = window.length - (local.used + local.rejected);
+  const localWindow = window.slice(from);
   const ar = residualMemory(
-    localWindow.map((m) => m.tS - newestS),
-    localWindow.map((m) => m.offsetS - local.offsetS - local.driftSPerS * (m.tS - local.refTimeS)),
-    sigmasOf(localWindow).map((s) => 1 / (s * s)),
+    ts.slice(from),
+    adjusted.slice(from).map((y, i) => y - local.offsetS - local.driftSPerS * ((localWindow[i] as Measurement).tS - local.refTimeS)),
+    sampleSigmasS(localWindow, minSigmaS, floorQuantile).map((s) => 1 / (s * s)),
   );
   const at = (tS: number, readings?: readonly CovariateReading[]): { meanS: number; sigmaS: number } => {
     const dtS = tS - newestS;

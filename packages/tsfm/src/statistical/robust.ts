@@ -31,6 +31,11 @@ export function lowerQuantileInPlace(a: Float64Array, n: number, q: number): num
   return n === 0 ? 0 : selectKth(a, n, Math.floor(q * (n - 1)));
 }
 
+/** The k-th smallest (from 0) of the first `n` values of `a`, reordering them. */
+export function kthSmallestInPlace(a: Float64Array, n: number, k: number): number {
+  return selectKth(a, n, k);
+}
+
 /** Hoare's quickselect over a[0..n): reorders so that a[k] is the k-th smallest, and returns it. */
 function selectKth(a: Float64Array, n: number, k: number): number {
   let left = 0;
@@ -99,24 +104,43 @@ export function noiseFromDifferences(history: readonly Measurement[], fallbackS:
  * without either get the floor (all equal when nothing is known: an ordinary least-squares fit).
  */
 export function sampleSigmasS(window: readonly Measurement[], minSigmaS: number, floorQuantile = 0.5): number[] {
+  const n = window.length;
   let minDelayS = Infinity;
-  for (const m of window) if (m.delayS !== null && m.uncertaintyS === undefined) minDelayS = Math.min(minDelayS, m.delayS);
+  for (let i = 0; i < n; i++) {
+    const m = window[i] as Measurement;
+    if (m.delayS !== null && m.uncertaintyS === undefined) minDelayS = Math.min(minDelayS, m.delayS);
+  }
   // Excess delays in a typed array, NaN where unknown: every fit of every round calls this.
-  const excessS = new Float64Array(window.length);
-  const known = new Float64Array(window.length);
+  const excessS = new Float64Array(n);
+  const known = new Float64Array(n);
   let knownCount = 0;
-  window.forEach((m, i) => {
+  for (let i = 0; i < n; i++) {
+    const m = window[i] as Measurement;
     const e = m.uncertaintyS === undefined && m.delayS !== null ? (m.delayS - minDelayS) / 2 : NaN;
     excessS[i] = e;
     if (!Number.isNaN(e)) known[knownCount++] = e;
-  });
+  }
   const floorS = Math.max(
     minSigmaS,
     floorQuantile === 0.5 ? medianInPlace(known, knownCount) : lowerQuantileInPlace(known, knownCount, floorQuantile),
   );
-  return window.map((m, i) => {
-    if (m.uncertaintyS !== undefined) return Math.max(minSigmaS, m.uncertaintyS);
+  const sigmas = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const stated = (window[i] as Measurement).uncertaintyS;
     const e = excessS[i] as number;
-    return Number.isNaN(e) ? floorS : Math.hypot(floorS, e);
-  });
+    sigmas[i] = stated !== undefined ? Math.max(minSigmaS, stated) : Number.isNaN(e) ? floorS : hypotOf(floorS, e);
+  }
+  return sigmas;
+}
+
+/**
+ * √(a² + b²) for a, b ≥ 0, rounded exactly as Math.hypot rounds it (scaled by the
+ * larger), without its variadic builtin call: once per sample of every fit.
+ */
+function hypotOf(a: number, b: number): number {
+  const max = a > b ? a : b;
+  if (max === 0) return 0;
+  const ra = a / max;
+  const rb = b / max;
+  return Math.sqrt(ra * ra + rb * rb) * max;
 }
