@@ -43,8 +43,8 @@ export function weightedLeastSquaresRows(
   x: Float64Array,
   n: number,
   p: number,
-  y: readonly number[],
-  w: readonly number[],
+  y: ArrayLike<number>,
+  w: ArrayLike<number>,
   ridge = 1e-12,
 ): LeastSquaresFit {
   const { a, b } = scratchFor(p);

@@ -14,7 +14,7 @@ interface WindowFit {
 
 function fitWindow(
   window: readonly Measurement[],
-  offsetsS: readonly number[],
+  offsetsS: Float64Array,
   originS: number,
   minSigmaS: number,
   options: RobustLineOptions,
@@ -24,10 +24,9 @@ function fitWindow(
   const n = window.length;
   const ts = new Float64Array(n);
   for (let i = 0; i < n; i++) ts[i] = (window[i] as Measurement).tS - originS;
-  const ys = Float64Array.from(offsetsS);
   const sigmas = Float64Array.from(sampleSigmasS(window, minSigmaS, floorQuantile));
-  const { line, keep } = robustLine(ts, ys, sigmas, options);
-  return { line, keep, residuals: residualsS(line, ts, ys), sigmas };
+  const { line, keep } = robustLine(ts, offsetsS, sigmas, options);
+  return { line, keep, residuals: residualsS(line, ts, offsetsS), sigmas };
 }
 
 /** How many of the newest samples were rejected, all on the same side of the line. */
@@ -128,7 +127,7 @@ export function fitLinearDrift(history: readonly Measurement[], options: LinearF
   const sorted = timeOrdered(history);
   return fitLinearDriftOf(
     sorted,
-    sorted.map((m) => m.offsetS),
+    Float64Array.from(sorted, (m) => m.offsetS),
     options,
   );
 }
@@ -138,11 +137,7 @@ export function fitLinearDrift(history: readonly Measurement[], options: LinearF
  * `offsetsS` in place of the measurements' own: for a model that fits what is left of
  * the offsets after its own terms, without copying every measurement to say so.
  */
-export function fitLinearDriftOf(
-  sorted: readonly Measurement[],
-  offsetsS: readonly number[],
-  options: LinearFitOptions = {},
-): LinearDriftFit {
+export function fitLinearDriftOf(sorted: readonly Measurement[], offsetsS: Float64Array, options: LinearFitOptions = {}): LinearDriftFit {
   const maxSamples = options.maxSamples ?? 64;
   const rejectSigmas = options.rejectSigmas ?? 3.5;
   const maxRejectFraction = options.maxRejectFraction ?? 0.4;
@@ -157,7 +152,7 @@ export function fitLinearDriftOf(
   let start = Math.max(sorted.length - Math.trunc(maxSamples), 0);
   while (start < sorted.length - 1 && (sorted[start] as Measurement).tS < minTimeS) start++;
   let window = sorted.slice(start);
-  let offsets = offsetsS.slice(start);
+  let offsets = offsetsS.subarray(start);
   const robust = { rejectSigmas, maxRejectFraction, maxIterations: options.maxIterations ?? 5 };
   const minRunsSamples = options.minWindowSamples ?? 8;
   const stepSamples = options.stepSamples ?? 4;
@@ -174,7 +169,7 @@ export function fitLinearDriftOf(
     }
     if (keepNewest === 0) break;
     window = window.slice(-keepNewest);
-    offsets = offsets.slice(-keepNewest);
+    offsets = offsets.subarray(offsets.length - keepNewest);
     fit = fitWindow(window, offsets, newestS, minSigmaS, robust, options.sigmaFloorQuantile);
   }
 

@@ -1,5 +1,5 @@
 import { designScratch, quadraticForm, weightedLeastSquaresRows, type LeastSquaresFit } from './least-squares';
-import { madSigma, median } from './robust';
+import { MAD_TO_SIGMA, medianInPlace } from './robust';
 
 /**
  * A cycle in the clock's offset that repeats: an air conditioner's compressor, a
@@ -48,22 +48,28 @@ const REJECT_SIGMAS = 4;
  * the best candidate is refitted with the line by weighted least squares on the whole
  * window for the forecast.
  */
-export function periodicPart(ts: readonly number[], ys: readonly number[], w: readonly number[]): PeriodicPart | null {
-  const n = ts.length;
+export function periodicPart(timesS: ArrayLike<number>, offsetsS: ArrayLike<number>, weights: ArrayLike<number>): PeriodicPart | null {
+  const n = timesS.length;
   if (n < MIN_ROUNDS) return null;
-  const spanS = (ts[n - 1] ?? 0) - (ts[0] ?? 0);
-  const gapS = medianGapS(ts);
+  // One typed copy of each column; every step below reads views of these and writes
+  // into one scratch column, so a search allocates a handful of arrays, not dozens.
+  const ts = Float64Array.from(timesS);
+  const ys = Float64Array.from(offsetsS);
+  const w = Float64Array.from(weights);
+  const scratch = new Float64Array(n);
+  const spanS = (ts[n - 1] as number) - (ts[0] as number);
+  const gapS = medianGapS(ts, scratch);
   if (!(spanS > 0) || gapS === null) return null;
-  const split = ts.findIndex((t) => t >= (ts[n - 1] ?? 0) - HOLDOUT_SHARE * spanS);
+  const split = ts.findIndex((t) => t >= (ts[n - 1] as number) - HOLDOUT_SHARE * spanS);
   if (split < MIN_ROUNDS) return null;
-  const olderSpanS = (ts[split - 1] ?? 0) - (ts[0] ?? 0);
+  const olderSpanS = (ts[split - 1] as number) - (ts[0] as number);
   const minPeriodS = Math.max(MIN_PERIOD_S, MIN_PERIOD_GAPS * gapS);
   const maxPeriodS = olderSpanS / MIN_CYCLES_SEEN;
   if (!(maxPeriodS > minPeriodS)) return null;
 
-  const kept = keptWeights(ts, ys, w);
-  const older = { ts: ts.slice(0, split), ys: ys.slice(0, split), w: kept.slice(0, split) };
-  const periodS = bestPeriodS(older.ts, older.ys, older.w, minPeriodS, maxPeriodS, olderSpanS);
+  const kept = keptWeights(ts, ys, w, scratch);
+  const older = { ts: ts.subarray(0, split), ys: ys.subarray(0, split), w: kept.subarray(0, split) };
+  const periodS = bestPeriodS(older.ts, older.ys, older.w, minPeriodS, maxPeriodS, olderSpanS, scratch);
   if (periodS === null) return null;
   // The test: forecast the held-out newest quarter from the older samples alone.
   const errCycle = heldOutError(ts, ys, kept, split, fitModel(periodS, spanS, older.ts, older.ys, older.w));
@@ -72,18 +78,32 @@ export function periodicPart(ts: readonly number[], ys: readonly number[], w: re
   const half = Math.floor(split / 2);
   const errLine = Math.min(
     heldOutError(ts, ys, kept, split, fitModel(0, spanS, older.ts, older.ys, older.w)),
-    heldOutError(ts, ys, kept, split, fitModel(0, spanS, older.ts.slice(half), older.ys.slice(half), older.w.slice(half))),
+    heldOutError(ts, ys, kept, split, fitModel(0, spanS, older.ts.subarray(half), older.ys.subarray(half), older.w.subarray(half))),
   );
   if (!(errCycle < REQUIRED_GAIN * errLine)) return null;
-  return fitWhole(ts, ys, kept, periodS, spanS);
+  return fitWhole(ts, ys, kept, periodS, spanS, scratch);
 }
 
 /** The line and the cycle over the whole window: the part the forecast carries. */
-function fitWhole(ts: readonly number[], ys: readonly number[], w: readonly number[], periodS: number, spanS: number): PeriodicPart {
+function fitWhole(
+  ts: Float64Array,
+  ys: Float64Array,
+  w: Float64Array,
+  periodS: number,
+  spanS: number,
+  scratch: Float64Array,
+): PeriodicPart {
   const fit = fitModel(periodS, spanS, ts, ys, w);
-  const residuals = residualsOf(fit, ts, ys);
-  const used = w.filter((wi) => wi > 0).length;
-  const phi2 = residuals.reduce((acc, r, i) => acc + (w[i] ?? 0) * r * r, 0) / Math.max(used - 4, 1);
+  const residuals = residualsInto(fit, ts, ys, scratch);
+  let used = 0;
+  let sumWR2 = 0;
+  for (let i = 0; i < ts.length; i++) {
+    const wi = w[i] as number;
+    if (wi > 0) used++;
+    const r = residuals[i] as number;
+    sumWR2 = sumWR2 + wi * r * r;
+  }
+  const phi2 = sumWR2 / Math.max(used - 4, 1);
   const a = fit.coef[2] ?? 0;
   const b = fit.coef[3] ?? 0;
   const omega = (2 * Math.PI) / periodS;
@@ -97,7 +117,7 @@ function fitWhole(ts: readonly number[], ys: readonly number[], w: readonly numb
   return {
     periodS,
     amplitudeS: Math.hypot(a, b),
-    pastS: ts.map((t) => cycle(t) - now),
+    pastS: Array.from(ts, (t) => cycle(t) - now),
     at: (dtS) => {
       const inc = [Math.sin(omega * dtS), Math.cos(omega * dtS) - 1];
       return { meanS: cycle(dtS) - now, varS2: Math.max(quadraticForm(cov, inc) * phi2, 0) };
@@ -132,18 +152,12 @@ interface ModelFit {
   coef: readonly number[];
 }
 
-function fitModel(
-  periodS: number,
-  spanS: number,
-  ts: readonly number[],
-  ys: readonly number[],
-  w: readonly number[],
-): ModelFit & LeastSquaresFit {
+function fitModel(periodS: number, spanS: number, ts: Float64Array, ys: Float64Array, w: Float64Array): ModelFit & LeastSquaresFit {
   const n = ts.length;
   const p = periodS === 0 ? 2 : 4;
   const x = designScratch(n, p);
   for (let i = 0; i < n; i++) {
-    fillRow(periodS, spanS, ts[i] ?? 0, valueRow);
+    fillRow(periodS, spanS, ts[i] as number, valueRow);
     for (let j = 0; j < p; j++) x[i * p + j] = valueRow[j] as number;
   }
   const fit = weightedLeastSquaresRows(x, n, p, ys, w);
@@ -159,42 +173,46 @@ function valueAt(model: ModelFit, t: number): number {
   return s;
 }
 
-/** ys less the model at each t. */
-function residualsOf(model: ModelFit, ts: readonly number[], ys: readonly number[]): number[] {
-  const out = new Array<number>(ts.length);
-  for (let i = 0; i < ts.length; i++) out[i] = (ys[i] ?? 0) - valueAt(model, ts[i] ?? 0);
-  return out;
+/** ys less the model at each t, written into `out` (as long as ts at least); returns the view of it they fill. */
+function residualsInto(model: ModelFit, ts: Float64Array, ys: Float64Array, out: Float64Array): Float64Array {
+  for (let i = 0; i < ts.length; i++) out[i] = (ys[i] as number) - valueAt(model, ts[i] as number);
+  return out.subarray(0, ts.length);
 }
 
 /** Weighted mean squared error of a model's forecast over samples split..n−1. */
-function heldOutError(ts: readonly number[], ys: readonly number[], w: readonly number[], split: number, model: ModelFit): number {
+function heldOutError(ts: Float64Array, ys: Float64Array, w: Float64Array, split: number, model: ModelFit): number {
   let sum = 0;
   let sumW = 0;
   for (let i = split; i < ts.length; i++) {
-    const wi = w[i] ?? 0;
-    sum += wi * ((ys[i] ?? 0) - valueAt(model, ts[i] ?? 0)) ** 2;
+    const wi = w[i] as number;
+    sum += wi * ((ys[i] as number) - valueAt(model, ts[i] as number)) ** 2;
     sumW += wi;
   }
   return sumW > 0 ? sum / sumW : Infinity;
 }
 
 /** The weights with spikes (far off a line through the window) set to 0. */
-function keptWeights(ts: readonly number[], ys: readonly number[], w: readonly number[]): number[] {
-  const spanS = Math.max((ts[ts.length - 1] ?? 0) - (ts[0] ?? 0), 1);
-  const residuals = residualsOf(fitModel(0, spanS, ts, ys, w), ts, ys);
-  const centre = median(residuals);
-  const limit = REJECT_SIGMAS * madSigma(residuals);
-  return w.map((wi, i) => (limit > 0 && Math.abs((residuals[i] ?? 0) - centre) > limit ? 0 : wi));
+function keptWeights(ts: Float64Array, ys: Float64Array, w: Float64Array, scratch: Float64Array): Float64Array {
+  const n = ts.length;
+  const spanS = Math.max((ts[n - 1] as number) - (ts[0] as number), 1);
+  const residuals = Float64Array.from(residualsInto(fitModel(0, spanS, ts, ys, w), ts, ys, scratch));
+  // The median residual, then the robust σ of the residuals about it (as madSigma).
+  const centre = medianInPlace(scratch, n);
+  for (let i = 0; i < n; i++) scratch[i] = Math.abs((residuals[i] as number) - centre);
+  const limit = REJECT_SIGMAS * (MAD_TO_SIGMA * medianInPlace(scratch, n));
+  const kept = new Float64Array(n);
+  for (let i = 0; i < n; i++) kept[i] = limit > 0 && Math.abs((residuals[i] as number) - centre) > limit ? 0 : (w[i] as number);
+  return kept;
 }
 
 /** Median time between successive samples more than a second apart (one per round). */
-function medianGapS(ts: readonly number[]): number | null {
-  const gaps: number[] = [];
+function medianGapS(ts: Float64Array, scratch: Float64Array): number | null {
+  let count = 0;
   for (let i = 1; i < ts.length; i++) {
-    const g = (ts[i] ?? 0) - (ts[i - 1] ?? 0);
-    if (g > 1) gaps.push(g);
+    const g = (ts[i] as number) - (ts[i - 1] as number);
+    if (g > 1) scratch[count++] = g;
   }
-  return gaps.length === 0 ? null : median(gaps);
+  return count === 0 ? null : medianInPlace(scratch, count);
 }
 
 /**
@@ -205,14 +223,15 @@ function medianGapS(ts: readonly number[]): number | null {
  * turns the phase by the window's end. Null when the residuals are flat.
  */
 function bestPeriodS(
-  ts: readonly number[],
-  ys: readonly number[],
-  w: readonly number[],
+  ts: Float64Array,
+  ys: Float64Array,
+  w: Float64Array,
   minPeriodS: number,
   maxPeriodS: number,
   spanS: number,
+  scratch: Float64Array,
 ): number | null {
-  const r = residualsOf(fitModel(0, spanS, ts, ys, w), ts, ys);
+  const r = residualsInto(fitModel(0, spanS, ts, ys, w), ts, ys, scratch);
   const stepHz = 1 / (4 * spanS);
   const coarse = scanPowers(ts, r, w, 1 / maxPeriodS, stepHz, Math.floor((1 / minPeriodS - 1 / maxPeriodS) / stepHz) + 1);
   const k = argMax(coarse);
@@ -243,26 +262,19 @@ function argMax(values: Float64Array): number {
  * runs on typed arrays of the samples that carry weight, and carries each sample's sine
  * and cosine from one frequency to the next by a rotation instead of computing them afresh.
  */
-function scanPowers(
-  ts: readonly number[],
-  r: readonly number[],
-  w: readonly number[],
-  f0: number,
-  df: number,
-  count: number,
-): Float64Array {
+function scanPowers(ts: Float64Array, r: Float64Array, w: Float64Array, f0: number, df: number, count: number): Float64Array {
   const { s, c, rs, rc, wt, wr } = scanScratchFor(ts.length);
   let n = 0;
   for (let i = 0; i < ts.length; i++) {
-    const wi = w[i] ?? 0;
+    const wi = w[i] as number;
     if (wi === 0) continue;
-    const t = ts[i] ?? 0;
+    const t = ts[i] as number;
     s[n] = Math.sin(2 * Math.PI * f0 * t);
     c[n] = Math.cos(2 * Math.PI * f0 * t);
     rs[n] = Math.sin(2 * Math.PI * df * t);
     rc[n] = Math.cos(2 * Math.PI * df * t);
     wt[n] = wi;
-    wr[n] = wi * (r[i] ?? 0);
+    wr[n] = wi * (r[i] as number);
     n++;
   }
   const out = new Float64Array(count);

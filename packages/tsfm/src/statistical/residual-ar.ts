@@ -3,7 +3,7 @@ import { TsfmError } from '../errors';
 import { timeOrdered, type Measurement } from '../measurement';
 import { fitLinearDriftOf, predictLinearDrift } from './linear';
 import { periodicPart } from './periodic';
-import { madSigma, median, sampleSigmasS } from './robust';
+import { MAD_TO_SIGMA, medianInPlace, sampleSigmasS } from './robust';
 import { THERMAL_FLOOR_QUANTILE, fitWindowOf, thermalPart } from './thermal';
 import { WindowMemo } from './window-memo';
 
@@ -94,15 +94,20 @@ function fitWindow(window: readonly Measurement[], newestS: number, covariate: s
   // With a temperature the whole window is one model, and its quiet exchanges carry it.
   const floorQuantile = thermal === null ? MEDIAN : THERMAL_FLOOR_QUANTILE;
   // Each sample's σ follows from its delay alone, so one set serves every stage below.
+  const n = window.length;
   const sigmas = sampleSigmasS(window, minSigmaS, floorQuantile);
-  const ts = window.map((m) => m.tS - newestS);
-  const lessThermal = thermal === null ? window.map((m) => m.offsetS) : window.map((m, i) => m.offsetS - (thermal.pastS[i] ?? 0));
+  const ts = new Float64Array(n);
+  const weights = new Float64Array(n);
+  const lessThermal = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = window[i] as Measurement;
+    const s = sigmas[i] as number;
+    ts[i] = m.tS - newestS;
+    weights[i] = 1 / (s * s);
+    lessThermal[i] = thermal === null ? m.offsetS : m.offsetS - (thermal.pastS[i] ?? 0);
+  }
   // A swing that repeats (where no temperature explained it), kept only if it forecasts.
-  const periodic = periodicPart(
-    ts,
-    lessThermal,
-    sigmas.map((s) => 1 / (s * s)),
-  );
+  const periodic = periodicPart(ts, lessThermal, weights);
   // The clock less what the temperature and the cycle explain: what is left wanders
   // slowly, and the daemon's own linear fit (its window sized by the runs test) follows
   // it best. Less the temperature and the frequency's slow change, the whole window
@@ -110,16 +115,15 @@ function fitWindow(window: readonly Measurement[], newestS: number, covariate: s
   // offset from a sixth of the exchanges, and the noise of that was most of the error.
   const adjusted = periodic === null ? lessThermal : lessThermal.map((y, i) => y - (periodic.pastS[i] ?? 0));
   const local = fitLinearDriftOf(window, adjusted, {
-    maxSamples: thermal === null ? LOCAL_WINDOW : window.length,
+    maxSamples: thermal === null ? LOCAL_WINDOW : n,
     sigmaFloorQuantile: floorQuantile,
   });
-  const from = window.length - (local.used + local.rejected);
-  const localWindow = window.slice(from);
-  const ar = residualMemory(
-    ts.slice(from),
-    adjusted.slice(from).map((y, i) => y - local.offsetS - local.driftSPerS * ((localWindow[i] as Measurement).tS - local.refTimeS)),
-    sampleSigmasS(localWindow, minSigmaS, floorQuantile).map((s) => 1 / (s * s)),
-  );
+  const from = n - (local.used + local.rejected);
+  const residuals = new Float64Array(n - from);
+  for (let i = from; i < n; i++)
+    residuals[i - from] = (adjusted[i] as number) - local.offsetS - local.driftSPerS * ((window[i] as Measurement).tS - local.refTimeS);
+  const localWeights = Float64Array.from(sampleSigmasS(window.slice(from), minSigmaS, floorQuantile), (s) => 1 / (s * s));
+  const ar = residualMemory(ts.subarray(from), residuals, localWeights);
   const at = (tS: number, readings?: readonly CovariateReading[]): { meanS: number; sigmaS: number } => {
     const dtS = tS - newestS;
     const line = predictLinearDrift(local, tS);
@@ -157,48 +161,71 @@ const MEDIAN = 0.5;
  * the line rejected) is neither state nor evidence: one such reply carried forward
  * would be served as a millisecond swing for minutes.
  */
-function residualMemory(ts: readonly number[], residuals: readonly number[], w: readonly number[]): { tauS: number; lastS: number } {
+function residualMemory(ts: Float64Array, residuals: Float64Array, w: Float64Array): { tauS: number; lastS: number } {
   // One value per round: the weighted mean residual of the samples taken together, and its noise variance.
-  const all: { tS: number; r: number; noiseS2: number }[] = [];
+  const roundR = new Float64Array(ts.length);
+  const roundT = new Float64Array(ts.length);
+  const roundNoise = new Float64Array(ts.length);
+  let count = 0;
   let sumW = 0;
   let sumR = 0;
   let startS = ts[0] ?? 0;
   const flush = (): void => {
-    if (sumW > 0) all.push({ tS: startS, r: sumR / sumW, noiseS2: 1 / sumW });
+    if (sumW > 0) {
+      roundT[count] = startS;
+      roundR[count] = sumR / sumW;
+      roundNoise[count] = 1 / sumW;
+      count++;
+    }
     sumW = 0;
     sumR = 0;
   };
-  ts.forEach((t, i) => {
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i] as number;
     if (t - startS > ROUND_S) {
       flush();
       startS = t;
     }
-    const wi = w[i] ?? 0;
+    const wi = w[i] as number;
     sumW += wi;
-    sumR += wi * (residuals[i] ?? 0);
-  });
+    sumR += wi * (residuals[i] as number);
+  }
   flush();
-  const centre = median(all.map((x) => x.r));
-  const limit = REJECT_SIGMAS * madSigma(all.map((x) => x.r));
-  const rounds = all.filter((x) => !(Math.abs(x.r - centre) > limit));
-  const newest = all[all.length - 1];
-  if (rounds.length < MIN_SAMPLES || newest === undefined || rounds[rounds.length - 1] !== newest) return { tauS: 0, lastS: 0 };
+  if (count === 0) return { tauS: 0, lastS: 0 };
+  // The median round and the robust σ about it (as madSigma): rounds beyond REJECT_SIGMAS of it are left out.
+  const scratch = roundR.slice(0, count);
+  const centre = medianInPlace(scratch, count);
+  for (let k = 0; k < count; k++) scratch[k] = Math.abs((roundR[k] as number) - centre);
+  const limit = REJECT_SIGMAS * (MAD_TO_SIGMA * medianInPlace(scratch, count));
+  const newest = count - 1;
+  if (Math.abs((roundR[newest] as number) - centre) > limit) return { tauS: 0, lastS: 0 };
+  let rounds = 0;
   let num = 0;
   let den = 0;
   let gap = 0;
-  for (let i = 1; i < rounds.length; i++) {
-    const a = rounds[i - 1] as (typeof rounds)[number];
-    const b = rounds[i] as (typeof rounds)[number];
-    num += a.r * b.r;
-    den += a.r * a.r;
-    gap += b.tS - a.tS;
+  let totalS2 = 0;
+  let noiseS2 = 0;
+  let previous = -1;
+  for (let k = 0; k < count; k++) {
+    const r = roundR[k] as number;
+    if (Math.abs(r - centre) > limit) continue;
+    if (previous >= 0) {
+      const p = roundR[previous] as number;
+      num += p * r;
+      den += p * p;
+      gap += (roundT[k] as number) - (roundT[previous] as number);
+    }
+    totalS2 += r * r;
+    noiseS2 += roundNoise[k] as number;
+    previous = k;
+    rounds++;
   }
+  if (rounds < MIN_SAMPLES) return { tauS: 0, lastS: 0 };
   const rho = den > 0 ? num / den : 0;
   if (!(rho > 0.05 && rho < 0.999)) return { tauS: 0, lastS: 0 };
-  const meanGapS = gap / (rounds.length - 1);
-  const totalS2 = rounds.reduce((acc, x) => acc + x.r * x.r, 0) / rounds.length;
-  const noiseS2 = rounds.reduce((acc, x) => acc + x.noiseS2, 0) / rounds.length;
-  const stateS2 = Math.max(totalS2 - noiseS2, 0);
-  const gain = stateS2 > 0 ? stateS2 / (stateS2 + newest.noiseS2) : 0;
-  return { tauS: -meanGapS / Math.log(rho), lastS: gain * newest.r };
+  const meanGapS = gap / (rounds - 1);
+  const stateS2 = Math.max(totalS2 / rounds - noiseS2 / rounds, 0);
+  const newestR = roundR[newest] as number;
+  const gain = stateS2 > 0 ? stateS2 / (stateS2 + (roundNoise[newest] as number)) : 0;
+  return { tauS: -meanGapS / Math.log(rho), lastS: gain * newestR };
 }
