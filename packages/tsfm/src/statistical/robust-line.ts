@@ -2,9 +2,9 @@ import { MAD_TO_SIGMA, kthSmallestInPlace, medianInPlace } from './robust';
 
 // The fit-and-reject loop runs at every forecast of residual_ar and of the daemon's
 // linear fit, several times per window when the runs test shrinks it. Its columns are
-// Float64Arrays and its scratch is reused, so a round allocates nothing: boxed numbers
-// and arrays of mixed element kinds made V8 deoptimize these functions again and again,
-// and those slow stretches, not the arithmetic, were the refit's tail.
+// Float64Arrays and its scratch is reused, so a round allocates only its keep mask:
+// arrays of mixed element kinds made V8 deoptimize these functions again and again,
+// and those slow stretches and the garbage, not the arithmetic, were the refit's tail.
 
 /** A weighted straight line y = yBar + slope·(t − tBar), with the sums its errors need. */
 export interface WeightedLine {
