@@ -75,6 +75,26 @@ describe('a cycle in the offset', () => {
     }
   });
 
+  test('a two-minute cycle is found at 10 s polls, ten polls a cycle', () => {
+    const rng = new SeededRandom(7);
+    const ts: number[] = [];
+    const ys: number[] = [];
+    for (let i = 0; i < 360; i++) {
+      ts.push((i - 359) * 10);
+      ys.push(0.05 + 50e-6 * i * 10 + 200e-6 * Math.sin((2 * Math.PI * i * 10) / 120) + 50e-6 * rng.normal());
+    }
+    const part = periodicPart(
+      ts,
+      ys,
+      ts.map(() => 1 / 50e-6 ** 2),
+    );
+    expect(part).not.toBeNull();
+    expect(part!.periodS).toBeGreaterThan(120 * 0.99);
+    expect(part!.periodS).toBeLessThan(120 * 1.01);
+    expect(part!.amplitudeS).toBeGreaterThan(200e-6 * 0.9);
+    expect(part!.amplitudeS).toBeLessThan(200e-6 * 1.1);
+  });
+
   test('is not looked for before the older part of the window holds more than one cycle', () => {
     // 60 samples of 16 s: 16 min, the older three quarters 12 min, under 1.25 swings of 15 min.
     expect(partOf(clock('cycle', 1, 60).history)).toBeNull();
