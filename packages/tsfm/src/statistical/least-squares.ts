@@ -87,7 +87,6 @@ let scratch = {
   p: 0,
   a: new Float64Array(0),
   b: new Float64Array(0),
-  row: new Float64Array(0),
   work: new Float64Array(0),
   inv: new Float64Array(0),
 };
@@ -98,7 +97,6 @@ function scratchFor(p: number): typeof scratch {
       p,
       a: new Float64Array(p * p),
       b: new Float64Array(p),
-      row: new Float64Array(p),
       work: new Float64Array(2 * p * p),
       inv: new Float64Array(p * p),
     };
