@@ -48,8 +48,8 @@ const REJECT_SIGMAS = 4;
  * or a slow turn, which a sinusoid also fits in hindsight, fails that test, so the part
  * is absent (null) unless the clock really repeats.
  *
- * `ts` are times relative to the newest sample (≤ 0), `ys` the offsets, `w` the
- * samples' weights (1/σ²). The search is a Lomb–Scargle scan of the line's residuals
+ * `timesS` are times relative to the newest sample (≤ 0), `offsetsS` the offsets,
+ * `weights` the samples' weights (1/σ²). The search is a Lomb–Scargle scan of the line's residuals
  * over periods from MIN_PERIOD_S (or ten gaps) to what the older part holds 1.25 times;
  * the best candidate is refitted with the line by weighted least squares on the whole
  * window for the forecast.
@@ -135,9 +135,9 @@ function fitWhole(
 
 /**
  * The fitted model's columns at time t: 1, t/span, and with a period (≠ 0) its sine and
- * cosine, written into a caller's row. Plain functions rather than closures per model, and
- * indices rather than times across calls that V8 may not inline: a time passed to such a
- * call is a boxed number, one per sample per fit, and those were much of what a refit allocated.
+ * cosine, written into a caller's row. A plain function rather than a closure per model:
+ * a time passed to a call V8 does not inline is a boxed number, one per sample per fit,
+ * and those were much of what a refit allocated.
  */
 function fillRow(periodS: number, spanS: number, t: number, row: Float64Array): void {
   row[0] = 1;

@@ -122,6 +122,7 @@ function fitWindow(window: readonly Measurement[], newestS: number, covariate: s
   const residuals = new Float64Array(n - from);
   for (let i = from; i < n; i++)
     residuals[i - from] = (adjusted[i] as number) - local.offsetS - local.driftSPerS * ((window[i] as Measurement).tS - local.refTimeS);
+  // The fit's own window weighs its samples by its own quietest exchanges, as the fit did.
   const localWeights = Float64Array.from(sampleSigmasS(window.slice(from), minSigmaS, floorQuantile), (s) => 1 / (s * s));
   const ar = residualMemory(ts.subarray(from), residuals, localWeights);
   const at = (tS: number, readings?: readonly CovariateReading[]): { meanS: number; sigmaS: number } => {
