@@ -23,6 +23,7 @@ export function weightedLeastSquares(
   return weightedLeastSquaresRows(design, n, p, y, w, ridge);
 }
 
+/** Backing of {@link designScratch}: one fit at a time fills it (single-threaded, never re-entered). */
 let design = new Float64Array(1024);
 
 /**

@@ -44,7 +44,10 @@ export function weightedLine(ts: Float64Array, ys: Float64Array, ws: Float64Arra
   return { tBarS, yBarS, slope: sTT > 0 ? sTY / sTT : 0, sumW, sTT };
 }
 
-/** Scratch for the pairwise slopes, grown to the largest window seen (2016 at 64 samples, 19 900 at 200). */
+/**
+ * Scratch for the pairwise slopes, grown to the largest window seen (2016 at 64 samples,
+ * 19 900 at 200); one fit at a time uses it (single-threaded, never re-entered).
+ */
 let slopeScratch = new Float64Array(2016);
 
 /**
