@@ -15,6 +15,16 @@ const MIN_SAMPLES = 6;
 const MIN_COVARIATE_SHARE = 0.8;
 /** Residuals further than this many robust σ out are dropped from the refit. */
 const REJECT_SIGMAS = 4;
+/**
+ * A fit that says the frequency moves more than this per degree is fitting noise, and
+ * the temperature is left out of it. Quartz moves well under 1 ppm/°C near its
+ * turnover and a few at the ends of its range (the simulator's crystal 0.35, and its
+ * fits find 0.25–0.39 once the temperature has moved). In the first minutes the
+ * temperature has moved less than its sensor's noise: at a 16 s poll,
+ * temperature_wander seed 4, fits of 46–92 samples said −8.6 to −20 ppm/°C and
+ * forecast 16 s ahead up to 2.4 s off, where the line alone was 140–500 µs off.
+ */
+const MAX_PPM_PER_C = 5;
 
 /**
  * With a temperature, the floor of every sample's σ is the excess delay of the quietest
@@ -120,6 +130,7 @@ export function thermalPart(window: readonly Measurement[], newestS: number, cov
   fit = weightedLeastSquares(design.rows, ys, w);
   residuals = residualsOf(design.rows, ys, fit.coef);
   const kept = w.filter((wi) => wi > 0).length;
+  if (steepestPpmPerC(fit.coef, design, spanS) > MAX_PPM_PER_C) return null;
   const phi2 = residuals.reduce((acc, r, i) => acc + (w[i] ?? 0) * r * r, 0) / Math.max(kept - fit.coef.length, 1);
   const k1 = fit.coef[2] ?? 0;
   const k2 = fit.coef[3] ?? 0;
@@ -165,6 +176,17 @@ export function thermalPart(window: readonly Measurement[], newestS: number, cov
   };
 }
 
+/**
+ * The steepest frequency slope the fit claims inside the window's temperature range,
+ * ppm/°C: d(rate)/dT of k1·dev + k2·(dev² − 1) at the range's ends.
+ */
+function steepestPpmPerC(coef: readonly number[], design: TemperatureDesign, spanS: number): number {
+  const k1 = coef[2] ?? 0;
+  const k2 = coef[3] ?? 0;
+  const perC = (dev: number): number => Math.abs(k1 + 2 * k2 * dev) / (spanS * design.sdT) / 1e-6;
+  return Math.max(perC(design.minDev), perC(design.maxDev));
+}
+
 /** A temperature in the design's units. */
 interface Deviation {
   /** Seconds after the newest sample. */
@@ -200,6 +222,11 @@ interface TemperatureDesign {
   rows: number[][];
   devOf: (temperatureC: number) => number;
   lastDev: number;
+  /** The window's temperature spread, °C: one unit of dev. */
+  sdT: number;
+  /** The window's lowest and highest dev. */
+  minDev: number;
+  maxDev: number;
 }
 
 /**
@@ -239,6 +266,9 @@ function temperatureDesign(
     rows: ts.map((t, i) => [1, t / spanS, i1[i] ?? 0, i2[i] ?? 0, (t / spanS) ** 2]),
     devOf,
     lastDev,
+    sdT,
+    minDev: Math.min(...dev),
+    maxDev: Math.max(...dev),
   };
 }
 
