@@ -96,10 +96,11 @@ describe('long replays never diverge (predictions are never evidence)', () => {
     ],
   ] as const)('%s: the largest error of every model stays within a few times its MAE', async (_label, load, statFactor, onnxFactor) => {
     const result = await evaluateSeries(load(), DEFAULT_CONFIG);
-    for (const name of ['linear', 'kalman']) expect(result.methods[name]!.max_s!).toBeLessThan(statFactor * result.methods[name]!.mae_s!);
     // Against the larger of its own MAE and the linear fit's: a model that got better on
-    // average (residual_ar's cycle halved its MAE here) is not thereby diverging.
+    // average is not thereby diverging (residual_ar's cycle halved its MAE here; the
+    // Kalman filter's, 175 µs against the fit's 614, puts its worst, 846 µs, at 4.8×).
     const scaleOf = (name: string): number => Math.max(result.methods[name]!.mae_s!, result.methods['linear']!.mae_s!);
+    for (const name of ['linear', 'kalman']) expect(result.methods[name]!.max_s!).toBeLessThan(statFactor * scaleOf(name));
     for (const name of MODELS) expect(result.methods[name]!.max_s!).toBeLessThan(onnxFactor * scaleOf(name));
     // Diverging models (the original fed forecasts back as data) reach errors of seconds.
     for (const name of ['linear', 'kalman', ...MODELS]) expect(result.methods[name]!.max_s!).toBeLessThan(0.02);

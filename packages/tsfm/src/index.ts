@@ -34,7 +34,14 @@ export {
   type LinearFitOptions,
   type LinearPredictOptions,
 } from './statistical/linear';
-export { KalmanDriftFilter, createKalmanForecaster, kalmanSampleSigmasS, type KalmanOptions, type KalmanState } from './statistical/kalman';
+export {
+  DRIFT_WANDER_CANDIDATES,
+  KalmanDriftFilter,
+  createKalmanForecaster,
+  kalmanSampleSigmasS,
+  type KalmanOptions,
+  type KalmanState,
+} from './statistical/kalman';
 export { periodicPart, type PeriodicPart } from './statistical/periodic';
 export { createResidualArForecaster, type ResidualArOptions } from './statistical/residual-ar';
 export { weightedLeastSquares, type LeastSquaresFit } from './statistical/least-squares';

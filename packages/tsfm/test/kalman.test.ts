@@ -1,4 +1,13 @@
-import { KalmanDriftFilter, createKalmanForecaster, simulate, simulateScenario, type Measurement } from '../src';
+import {
+  DRIFT_WANDER_CANDIDATES,
+  KalmanDriftFilter,
+  createKalmanForecaster,
+  kalmanSampleSigmasS,
+  simulate,
+  simulateScenario,
+  type Measurement,
+} from '../src';
+import { walkForward } from './helpers';
 
 describe('Kalman drift filter', () => {
   test.each([
@@ -69,5 +78,39 @@ describe('Kalman drift filter', () => {
     expect(Number.isFinite(f.points[0]!.sigmaS)).toBe(true);
     expect(() => createKalmanForecaster().forecast([], [1])).toThrow(expect.objectContaining({ code: 'TSFM_INSUFFICIENT_HISTORY' }));
     expect(() => new KalmanDriftFilter().predict(1)).toThrow(expect.objectContaining({ code: 'TSFM_INSUFFICIENT_HISTORY' }));
+  });
+
+  test('sample sigmas: d/√12 of the excess delay over a floor at its 10th percentile; stated ones as they are', () => {
+    // Excess delays 0, 0.1 … 1.9 ms over a 20 ms path; the 10th percentile (lower) is 0.1 ms.
+    const window: Measurement[] = Array.from({ length: 20 }, (_, i) => ({ tS: i * 64, offsetS: 0, delayS: 0.02 + i * 1e-4 }));
+    window.push({ tS: 20 * 64, offsetS: 0, delayS: 0.05, uncertaintyS: 3e-4 });
+    const sigmas = kalmanSampleSigmasS(window);
+    const floorS = 1e-4 / Math.sqrt(12);
+    expect(sigmas[0]).toBeCloseTo(floorS, 12);
+    expect(sigmas[19]).toBeCloseTo(Math.hypot(floorS, 1.9e-3 / Math.sqrt(12)), 12);
+    expect(sigmas[20]).toBe(3e-4);
+    // A stated floor replaces the measured one.
+    expect(kalmanSampleSigmasS(window, 5e-5)[0]).toBeCloseTo(5e-5, 12);
+  });
+
+  test('sample sigmas without delays: all the noise of successive differences', () => {
+    const window: Measurement[] = Array.from({ length: 40 }, (_, i) => ({ tS: i * 64, offsetS: i % 2 ? 2e-4 : -2e-4, delayS: null }));
+    const sigmas = kalmanSampleSigmasS(window);
+    expect(new Set(sigmas).size).toBe(1);
+    expect(sigmas[0]).toBeGreaterThan(1e-4);
+  });
+
+  // The clocks' wander spans 20× (0.05 ppm/√h quartz, 1 ppm/√h VM, a temperature cycle of
+  // ±1.5 ppm); no one fixed wander serves all three, the likelihood's pick is never near
+  // the worst and within 2× of the best (on these: quartz 76–107 µs, best 56–62, worst
+  // 193–208; VM 250–365, best 237–323, worst 477–700; cycles 205–226, best 198–234, worst 901–1552).
+  test.each(['quartz_drift', 'vm_fast_drift', 'temperature_cycles'])('%s: the drift wander its own record makes most likely', (name) => {
+    for (const seed of [1, 2, 3]) {
+      const series = simulateScenario(name, { seed, durationS: 6 * 3600 }).measurements.slice(0, 400);
+      const chosen = walkForward(createKalmanForecaster(), series, 20).rmseS;
+      const fixed = DRIFT_WANDER_CANDIDATES.map((q) => walkForward(createKalmanForecaster({ driftWanderPerS: q }), series, 20).rmseS);
+      expect(chosen).toBeLessThan(0.6 * Math.max(...fixed));
+      expect(chosen).toBeLessThan(2 * Math.min(...fixed));
+    }
   });
 });

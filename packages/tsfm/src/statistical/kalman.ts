@@ -1,13 +1,17 @@
 import { Z95, requireHistory, type Forecast, type SyncForecaster } from '../forecaster';
 import { TsfmError } from '../errors';
 import { PPM, timeOrdered, type Measurement } from '../measurement';
-import { median, noiseFromDifferences, sampleSigmasS } from './robust';
+import { lowerQuantileInPlace, median, noiseFromDifferences } from './robust';
 
 /** Tuning of {@link KalmanDriftFilter}; every field has a default. */
 export interface KalmanOptions {
-  /** Diffusion of the offset itself (white frequency noise), s²/s. Default 1e-11 (0.1 ms over 1000 s). */
+  /** Diffusion of the offset itself (white frequency noise), s²/s. Default 1e-13 (10 µs over 1000 s). */
   offsetWanderS2PerS?: number;
-  /** Diffusion of the drift (random-walk frequency), (s/s)²/s. Default 1e-16 (0.3 ppm over 1000 s): enough to follow temperature cycles, little enough not to chase noise. */
+  /**
+   * Diffusion of the drift (random-walk frequency), (s/s)²/s. Default: the forecaster picks,
+   * window by window, whichever of {@link DRIFT_WANDER_CANDIDATES} the window's own
+   * innovations make most likely; the bare filter takes 1e-16 (0.3 ppm over 1000 s).
+   */
   driftWanderPerS?: number;
   /** Drift sigma before any data, ppm. Default 50 (ClockBound's max drift). */
   initialDriftSigmaPpm?: number;
@@ -40,7 +44,17 @@ export interface KalmanUpdate {
   accepted: boolean;
   /** Innovation over its predicted sigma; null for the first measurement. */
   normalizedInnovation: number | null;
+  /** The innovation's predicted variance (prior offset variance + measurement variance), s²; null for the first. */
+  innovationVarianceS2: number | null;
 }
+
+/**
+ * Drift wander the forecaster chooses among, (s/s)²/s: random-walk frequency of 0.1, 0.33,
+ * 1 and 3.3 ppm per √hour — a quiet crystal, a server-room one, a laptop's, a VM's.
+ * Too little and the filter lags a wandering clock; too much and it chases queueing
+ * noise: a 0.1 ppm/√h clock served through the 1 ppm/√h filter is ~1.5× worse at p95.
+ */
+export const DRIFT_WANDER_CANDIDATES = [3e-18, 3e-17, 3e-16, 3e-15] as const;
 
 /**
  * A two-state Kalman filter on [offset, drift]: the offset integrates the drift, both
@@ -59,7 +73,7 @@ export class KalmanDriftFilter {
   private consecutiveRejects = 0;
 
   constructor(options: KalmanOptions = {}) {
-    this.qOffset = options.offsetWanderS2PerS ?? 1e-11;
+    this.qOffset = options.offsetWanderS2PerS ?? 1e-13;
     this.qDrift = options.driftWanderPerS ?? 1e-16;
     this.gate = options.gateSigmas ?? 4;
     this.maxRejects = options.maxConsecutiveRejects ?? 3;
@@ -113,7 +127,7 @@ export class KalmanDriftFilter {
         accepted: 1,
         rejected: 0,
       };
-      return { accepted: true, normalizedInnovation: null };
+      return { accepted: true, normalizedInnovation: null, innovationVarianceS2: null };
     }
     const prior = this.predict(m.tS);
     const [[p00, p01], [, p11]] = prior.covariance;
@@ -124,7 +138,7 @@ export class KalmanDriftFilter {
       if (this.consecutiveRejects < this.maxRejects) {
         this.consecutiveRejects++;
         this.state = { ...prior, rejected: prior.rejected + 1 };
-        return { accepted: false, normalizedInnovation };
+        return { accepted: false, normalizedInnovation, innovationVarianceS2: s };
       }
       // The data have disagreed with the model for several samples running: the clock
       // stepped. Re-anchor the offset on this sample, keep the drift, reset the offset's certainty.
@@ -138,7 +152,7 @@ export class KalmanDriftFilter {
         ],
         accepted: prior.accepted + 1,
       };
-      return { accepted: true, normalizedInnovation };
+      return { accepted: true, normalizedInnovation, innovationVarianceS2: s };
     }
     this.consecutiveRejects = 0;
     const k0 = p00 / s;
@@ -155,21 +169,79 @@ export class KalmanDriftFilter {
       accepted: prior.accepted + 1,
       rejected: prior.rejected,
     };
-    return { accepted: true, normalizedInnovation };
+    return { accepted: true, normalizedInnovation, innovationVarianceS2: s };
   }
 }
 
 /**
- * Absolute one-sigma noise of each sample: a stated uncertainty as is; otherwise the
- * delay-based relative sigmas of {@link sampleSigmasS}, scaled so that their median
- * equals the noise measured from successive differences (or `measurementSigmaS`).
+ * Absolute one-sigma noise of each sample. A stated uncertainty is used as is. Otherwise
+ * the delay bounds it: queueing shows as delay above the window's minimum, and when it
+ * splits at random between the two directions the offset error of an exchange whose
+ * excess delay is d lies evenly within ±d/2, a sigma of d/√12. The floor, for the luckiest
+ * exchanges, is that sigma at the window's 10th percentile of excess delay (or
+ * `measurementSigmaS`), so a handful of lucky packets cannot pin the filter. Without
+ * delays, every sample gets the noise measured from successive differences.
+ *
+ * (The linear fit weighs with a median floor instead, which throws away most of what the
+ * best exchanges know; on simulated internet paths this scale's Kalman filter serves
+ * half the linear fit's p95 error.)
  */
 export function kalmanSampleSigmasS(window: readonly Measurement[], measurementSigmaS?: number): number[] {
-  const relative = sampleSigmasS(window, 1e-9);
-  const baseS = measurementSigmaS ?? noiseFromDifferences(window, 1e-3);
-  const unknown = relative.filter((_, i) => window[i]?.uncertaintyS === undefined);
-  const scale = baseS / (median(unknown) || 1);
-  return relative.map((s, i) => (window[i]?.uncertaintyS === undefined ? s * scale : s));
+  let minDelayS = Infinity;
+  for (const m of window) if (m.delayS !== null && m.uncertaintyS === undefined) minDelayS = Math.min(minDelayS, m.delayS);
+  const excessS = new Float64Array(window.length);
+  let n = 0;
+  for (const m of window) if (m.delayS !== null && m.uncertaintyS === undefined) excessS[n++] = m.delayS - minDelayS;
+  const differencesS = n < window.length ? noiseFromDifferences(window, 1e-3) : 0;
+  const floorS = Math.max(measurementSigmaS ?? lowerQuantileInPlace(excessS, n, 0.1) / SQRT12, MIN_SIGMA_S);
+  return window.map((m) => {
+    if (m.uncertaintyS !== undefined) return Math.max(m.uncertaintyS, MIN_SIGMA_S);
+    if (m.delayS === null) return Math.max(differencesS, floorS);
+    return Math.hypot(floorS, (m.delayS - minDelayS) / SQRT12);
+  });
+}
+
+const SQRT12 = Math.sqrt(12);
+/** No sample is believed to better than a microsecond: host timestamps are not better. */
+const MIN_SIGMA_S = 1e-6;
+/** Innovations before this many samples mostly measure the unknown initial drift. */
+const SETTLE_SAMPLES = 8;
+/** A squared normalized innovation counts at most this much toward a wander's likelihood: one spike must not choose it. */
+const MAX_Z2 = 16;
+
+interface Replay {
+  filter: KalmanDriftFilter;
+  logLikelihood: number;
+  /** |innovation| / predicted sigma of each sample after the first few. */
+  ratios: number[];
+}
+
+function replay(window: readonly Measurement[], sigmas: readonly number[], options: KalmanOptions): Replay {
+  const filter = new KalmanDriftFilter(options);
+  const ratios: number[] = [];
+  let logLikelihood = 0;
+  window.forEach((m, i) => {
+    const u = filter.update(m, sigmas[i] ?? 1e-3);
+    if (u.normalizedInnovation === null || u.innovationVarianceS2 === null) return;
+    if (i >= 3) ratios.push(Math.abs(u.normalizedInnovation));
+    if (i >= SETTLE_SAMPLES) logLikelihood -= 0.5 * (Math.log(u.innovationVarianceS2) + Math.min(u.normalizedInnovation ** 2, MAX_Z2));
+  });
+  return { filter, logLikelihood, ratios };
+}
+
+/**
+ * The window replayed with the given drift wander, or, without one, with each of
+ * {@link DRIFT_WANDER_CANDIDATES}, keeping the replay whose innovations were most likely:
+ * the clock's own record says how fast its frequency wanders.
+ */
+function bestReplay(window: readonly Measurement[], sigmas: readonly number[], options: KalmanOptions): Replay {
+  if (options.driftWanderPerS !== undefined) return replay(window, sigmas, options);
+  let best: Replay | undefined;
+  for (const driftWanderPerS of DRIFT_WANDER_CANDIDATES) {
+    const r = replay(window, sigmas, { ...options, driftWanderPerS });
+    if (best === undefined || r.logLikelihood > best.logLikelihood) best = r;
+  }
+  return best as Replay;
 }
 
 function quantile(values: readonly number[], level: number): number {
@@ -189,13 +261,7 @@ export function createKalmanForecaster(options: KalmanOptions = {}): SyncForecas
       requireHistory('kalman', history);
       const window = timeOrdered(history).slice(-(options.maxSamples ?? 256));
       const sigmas = kalmanSampleSigmasS(window, options.measurementSigmaS);
-      const filter = new KalmanDriftFilter(options);
-      const ratios: number[] = [];
-      window.forEach((m, i) => {
-        const z = filter.update(m, sigmas[i] ?? 1e-3).normalizedInnovation;
-        // The first few innovations mostly measure the unknown initial drift.
-        if (z !== null && i >= 3) ratios.push(Math.abs(z));
-      });
+      const { filter, ratios } = bestReplay(window, sigmas, options);
       // Calibrate σ on the filter's own record: when more than 5% of past innovations
       // fell outside ±1.96 predicted sigmas (heavy tails, a mixture of paths), widen the
       // forecast until its nominal 95% interval would have covered 95% of them.
