@@ -108,9 +108,25 @@ process.on('SIGTERM', stop);
 
 console.log(`reference ${ref.server}: +50 ms, +50 ppm, 0.5 ms wobble over 5 min, 0.2 ms jitter; warm-up ${warmupS} s`);
 console.log(`daemon log: ${logFile}\n`);
+// The table starts once the daemon answers: on a busy machine loading its models can
+// take seconds, and a "waiting" line would break the table.
+const readyBy = Date.now() + 30_000;
+for (;;) {
+  try {
+    await client.request('get_daemon_status');
+    break;
+  } catch (err) {
+    if (Date.now() > readyBy || daemon.exitCode !== null) {
+      console.error(`chronotickd did not answer within 30 s (${err.message}); its log: ${logFile}`);
+      daemon.kill('SIGTERM');
+      await ref.close();
+      process.exit(1);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 console.log(HEADER);
 const started = Date.now();
-await new Promise((r) => setTimeout(r, 500));
 while (!stopping && (Date.now() - started) / 1000 < durationS) {
   try {
     const time = await client.request('get_time', { include_stats: true });
