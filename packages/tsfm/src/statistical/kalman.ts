@@ -69,7 +69,17 @@ export class KalmanDriftFilter {
   private readonly gate: number;
   private readonly maxRejects: number;
   private readonly initialDriftVar: number;
-  private state: KalmanState | null = null;
+  // The state as plain numbers: the forecaster replays a window through several filters
+  // every round, and an object per update was most of that cost.
+  private started = false;
+  private tS = 0;
+  private offsetS = 0;
+  private driftSPerS = 0;
+  private p00 = 0;
+  private p01 = 0;
+  private p11 = 0;
+  private accepted = 0;
+  private rejected = 0;
   private consecutiveRejects = 0;
 
   constructor(options: KalmanOptions = {}) {
@@ -85,26 +95,38 @@ export class KalmanDriftFilter {
 
   /** The current estimate, or null before the first measurement. */
   current(): KalmanState | null {
-    return this.state === null ? null : { ...this.state, covariance: [[...this.state.covariance[0]], [...this.state.covariance[1]]] };
+    if (!this.started) return null;
+    return {
+      tS: this.tS,
+      offsetS: this.offsetS,
+      driftSPerS: this.driftSPerS,
+      covariance: [
+        [this.p00, this.p01],
+        [this.p01, this.p11],
+      ],
+      accepted: this.accepted,
+      rejected: this.rejected,
+    };
   }
 
   /** Propagate the state to `tS` without a measurement (holdover); the covariance grows. */
   predict(tS: number): KalmanState {
-    const s = this.state;
-    if (s === null)
+    if (!this.started)
       throw new TsfmError('TSFM_INSUFFICIENT_HISTORY', 'kalman: no measurement yet', 'feed a measurement with update() first');
     // Never run the model backwards: a target before the estimate gets the estimate itself.
-    const dt = Math.max(0, tS - s.tS);
-    const [[p00, p01], [, p11]] = s.covariance;
+    const dt = Math.max(0, tS - this.tS);
     const q = this.qDrift;
+    const p01 = this.p01 + dt * this.p11 + (q * dt * dt) / 2;
     return {
-      ...s,
-      tS: Math.max(tS, s.tS),
-      offsetS: s.offsetS + s.driftSPerS * dt,
+      tS: Math.max(tS, this.tS),
+      offsetS: this.offsetS + this.driftSPerS * dt,
+      driftSPerS: this.driftSPerS,
       covariance: [
-        [p00 + 2 * dt * p01 + dt * dt * p11 + this.qOffset * dt + (q * dt ** 3) / 3, p01 + dt * p11 + (q * dt * dt) / 2],
-        [p01 + dt * p11 + (q * dt * dt) / 2, p11 + q * dt],
+        [this.p00 + 2 * dt * this.p01 + dt * dt * this.p11 + this.qOffset * dt + (q * dt ** 3) / 3, p01],
+        [p01, this.p11 + q * dt],
       ],
+      accepted: this.accepted,
+      rejected: this.rejected,
     };
   }
 
@@ -115,60 +137,57 @@ export class KalmanDriftFilter {
    */
   update(m: Measurement, sigmaS: number): KalmanUpdate {
     const r = Math.max(sigmaS, 1e-9) ** 2;
-    if (this.state === null) {
-      this.state = {
-        tS: m.tS,
-        offsetS: m.offsetS,
-        driftSPerS: 0,
-        covariance: [
-          [r, 0],
-          [0, this.initialDriftVar],
-        ],
-        accepted: 1,
-        rejected: 0,
-      };
+    if (!this.started) {
+      this.started = true;
+      this.tS = m.tS;
+      this.offsetS = m.offsetS;
+      this.driftSPerS = 0;
+      this.p00 = r;
+      this.p01 = 0;
+      this.p11 = this.initialDriftVar;
+      this.accepted = 1;
+      this.rejected = 0;
       return { accepted: true, normalizedInnovation: null, innovationVarianceS2: null };
     }
-    const prior = this.predict(m.tS);
-    const [[p00, p01], [, p11]] = prior.covariance;
-    const innovation = m.offsetS - prior.offsetS;
+    // The prior: the state carried to the measurement (as predict() does, in place).
+    const dt = Math.max(0, m.tS - this.tS);
+    const q = this.qDrift;
+    const p00 = this.p00 + 2 * dt * this.p01 + dt * dt * this.p11 + this.qOffset * dt + (q * dt ** 3) / 3;
+    const p01 = this.p01 + dt * this.p11 + (q * dt * dt) / 2;
+    const p11 = this.p11 + q * dt;
+    this.tS = Math.max(m.tS, this.tS);
+    this.offsetS += this.driftSPerS * dt;
+    this.p00 = p00;
+    this.p01 = p01;
+    this.p11 = p11;
+    const innovation = m.offsetS - this.offsetS;
     const s = p00 + r;
     const normalizedInnovation = innovation / Math.sqrt(s);
     if (Math.abs(innovation) > this.gate * Math.sqrt(s)) {
       if (this.consecutiveRejects < this.maxRejects) {
         this.consecutiveRejects++;
-        this.state = { ...prior, rejected: prior.rejected + 1 };
+        this.rejected++;
         return { accepted: false, normalizedInnovation, innovationVarianceS2: s };
       }
       // The data have disagreed with the model for several samples running: the clock
       // stepped. Re-anchor the offset on this sample, keep the drift, reset the offset's certainty.
       this.consecutiveRejects = 0;
-      this.state = {
-        ...prior,
-        offsetS: m.offsetS,
-        covariance: [
-          [r, 0],
-          [0, p11],
-        ],
-        accepted: prior.accepted + 1,
-      };
+      this.offsetS = m.offsetS;
+      this.p00 = r;
+      this.p01 = 0;
+      this.accepted++;
       return { accepted: true, normalizedInnovation, innovationVarianceS2: s };
     }
     this.consecutiveRejects = 0;
     const k0 = p00 / s;
     const k1 = p01 / s;
-    this.state = {
-      tS: prior.tS,
-      offsetS: prior.offsetS + k0 * innovation,
-      driftSPerS: prior.driftSPerS + k1 * innovation,
-      // Joseph-free form is enough for a 2×2 with r > 0; symmetric by construction.
-      covariance: [
-        [(1 - k0) * p00, (1 - k0) * p01],
-        [(1 - k0) * p01, p11 - k1 * p01],
-      ],
-      accepted: prior.accepted + 1,
-      rejected: prior.rejected,
-    };
+    this.offsetS += k0 * innovation;
+    this.driftSPerS += k1 * innovation;
+    // Joseph-free form is enough for a 2×2 with r > 0; symmetric by construction.
+    this.p00 = (1 - k0) * p00;
+    this.p01 = (1 - k0) * p01;
+    this.p11 = p11 - k1 * p01;
+    this.accepted++;
     return { accepted: true, normalizedInnovation, innovationVarianceS2: s };
   }
 }
