@@ -106,6 +106,21 @@ describe('fitLinearDrift', () => {
     expect(fit.driftSigmaSPerS).toBeCloseTo(50e-6, 12);
   });
 
+  test('one or two samples: a long round trip widens the assumed scatter to delay/√12', () => {
+    // A first exchange that queued 25 ms may be 12.5 ms off: the 1 ms default would claim
+    // a 99.9% interval of ±3.3 ms around it.
+    const slow = fitLinearDrift([{ tS: 1.7e9, offsetS: 0.003, delayS: 0.025 }]);
+    expect(slow.residualSigmaS).toBeCloseTo(0.025 / Math.sqrt(12), 12);
+    expect(slow.offsetSigmaS).toBeGreaterThanOrEqual(0.025 / Math.sqrt(12));
+    const two = fitLinearDrift([
+      { tS: 1.7e9, offsetS: 0.003, delayS: 0.002 },
+      { tS: 1.7e9 + 2, offsetS: 0.003, delayS: 0.025 },
+    ]);
+    expect(two.residualSigmaS).toBeCloseTo(0.025 / Math.sqrt(12), 12);
+    // A quick round trip keeps the default.
+    expect(fitLinearDrift([{ tS: 1.7e9, offsetS: 0.003, delayS: 0.0004 }]).residualSigmaS).toBe(1e-3);
+  });
+
   test('empty history and bad options are typed errors', () => {
     expect(() => fitLinearDrift([])).toThrow(expect.objectContaining({ code: 'TSFM_INSUFFICIENT_HISTORY' }));
     expect(() => fitLinearDrift(line(3, { offsetS: 0, driftPpm: 0 }), { maxSamples: 0 })).toThrow(TsfmError);

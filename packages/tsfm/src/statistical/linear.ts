@@ -118,7 +118,8 @@ export interface LinearDriftFit {
  * relative to the newest sample, so Unix-epoch timestamps lose no precision.
  *
  * Degenerate windows never produce NaN: one sample or one instant gives drift 0 with
- * the prior drift sigma; with two samples or fewer the scatter is `fallbackNoiseS`.
+ * the prior drift sigma; with two samples or fewer the scatter is `fallbackNoiseS`, or the
+ * largest delay over √12 when that is more.
  *
  * @throws TsfmError `TSFM_INSUFFICIENT_HISTORY` for an empty history.
  */
@@ -186,8 +187,13 @@ export function fitLinearDriftOf(sorted: readonly Measurement[], offsetsS: Float
   });
   const hasSlope = line.sTT > 0;
   const dof = used - (hasSlope ? 2 : 1);
-  // Below one degree of freedom the residuals say nothing about the noise: assume it.
-  const knownSigmaS = window.every((m) => m.uncertaintyS !== undefined) ? median(sigmas) : fallbackNoiseS;
+  // Below one degree of freedom the residuals say nothing about the noise: assume it,
+  // but never below what the samples' own round trips allow. With one or two samples
+  // there is no minimum delay to measure excess from, so the whole delay bounds the
+  // error (±delay/2, σ delay/√12): a first exchange that queued 25 ms can be 12 ms off.
+  const knownSigmaS = window.every((m) => m.uncertaintyS !== undefined)
+    ? median(sigmas)
+    : Math.max(fallbackNoiseS, ...window.map((m) => (m.delayS ?? 0) / Math.sqrt(12)));
   // Noise-free data would claim zero error; no sample is trusted beyond minSigmaS.
   const phi2 = Math.max(
     dof > 0 ? chi2 / dof : knownSigmaS ** 2 * (line.sumW / Math.max(used, 1)),
