@@ -56,10 +56,11 @@ test('local-server.yaml: dense polling of a close server, tight samples, synchro
   expect(text).toMatch(/measurement_interval: 16/);
   const { daemon, client } = await runPreset(text);
   try {
-    const status = await waitForStatus(client, (s) => s.clock_status === 'synchronized', 30_000);
+    // Three samples: the 3 s warm-up's polls, or (when a loaded machine started the
+    // daemon late and the warm-up caught two) the first of the preset's 16 s polls.
+    const status = await waitForStatus(client, (s) => s.clock_status === 'synchronized' && (s.ntp.servers[0]?.samples ?? 0) >= 3, 30_000);
     const server = status.ntp.servers[0];
     expect(server?.name).toBe(ref.server);
-    expect(server?.samples).toBeGreaterThanOrEqual(3);
     // A loopback reply is far inside the preset's 5 ms limit: nothing was rejected as too uncertain.
     expect(Object.keys(server?.rejects ?? {}).filter((r) => r.includes('uncertain'))).toEqual([]);
     const time = await client.request('get_time');
