@@ -52,6 +52,12 @@ export class Predictors {
   private kalmanPoint: { tS: number; meanS: number; sigmaS: number; driftSPerS: number; driftSigmaSPerS: number } | undefined;
   private newest: Measurement | undefined;
   private lastWeights: Record<string, number> = {};
+  /**
+   * The predictors in line in the last fusion. Not those with weight: when the record
+   * shows one member leading another that follows the same noise, the lagging one's
+   * share is 0, yet it stays in line (an incumbent) for when the lead turns.
+   */
+  private lastInLine = new Set<string>();
 
   constructor(
     private readonly settings: PredictorSettings,
@@ -97,6 +103,7 @@ export class Predictors {
     this.forecasts.clear();
     this.calibrator.forget();
     this.lastWeights = {};
+    this.lastInLine = new Set();
   }
 
   /** When each model's forecast in use was made; null when it has none. */
@@ -175,18 +182,21 @@ export class Predictors {
   fuse(base: Correction, nowS: number, winning: ReadonlySet<string> = new Set()): Correction {
     if (!this.settings.fusionEnabled) return this.bestSingle(base, nowS);
     if (this.settings.fusionMethod === 'linear') return this.linearAlone(base);
-    // The short-term model and the Kalman filter keep a place they earned (fuse.ts,
-    // `incumbents`). The model's lead over the fit comes and goes with what it follows (a
-    // temperature cycle's turn). The filter's is steady but small against a record scored
-    // on noisy measurements: it weighs the quiet exchanges by their delay where the fit
-    // floors them at the median, so on internet paths it is ~0.6× the fit's error, yet
-    // the paired test sees that only now and then. Kept in, ntp_outage_30min s1-6 served
-    // p95 130-175 µs (0.61-0.76× the fit); let in only while significant, 149-271.
+    // The short-term model keeps a place it earned (fuse.ts, `incumbents`): its lead over
+    // the fit comes and goes with what it follows (a temperature cycle's turn). The
+    // Kalman filter is in line from its first record unless significantly worse: it is
+    // the fit's generalisation, and the shared-error weights give it its share. Its lead
+    // is steady but small against a record scored on noisy measurements (it weighs the
+    // quiet exchanges by their delay where the fit floors them at the median, ~0.6× the
+    // fit's error on internet paths), and the paired test sees that only now and then.
+    // ntp_outage_30min s1-6 served p95: admitted once significant 149-271 µs; kept in
+    // once admitted 130-175; in from its first record, with the shared-error weights,
+    // 110-156 (0.50-0.67× the fit).
     // The long-term model's lead is chance, and kept in it costs a wider σ and a noisier
     // answer (ares11-2h MAE 2.34 ms against 2.25; poll_sparse seed 2's [earliest,
     // latest] held 0.959 against 0.976).
     const shortTerm: ModelRole = 'short_term';
-    const incumbents = new Set([shortTerm, KALMAN].filter((p) => (this.lastWeights[p] ?? 0) > 0));
+    const incumbents = new Set([shortTerm, KALMAN].filter((p) => p === KALMAN || this.lastInLine.has(p)));
     const rules: FusionRules = {
       ...DEFAULT_RULES,
       ...this.settings.rules,
@@ -203,6 +213,7 @@ export class Predictors {
     const later = fusePredictions(this.predictionsAt(nowS + DRIFT_SPAN_S, base, nowS), assessment, rules, FUSED);
     if (!now || !later) return this.linearAlone(base);
     this.lastWeights = now.weights;
+    this.lastInLine = new Set(Object.keys(now.weights).filter((p) => !(p in now.excluded)));
     // The linear fit alone: served as it is (the served calibration scales its σ).
     if (now.dominant === LINEAR && (now.weights[LINEAR] ?? 0) >= 1) return base;
     const contributors = Object.values(now.weights).filter((w) => w > 0).length;
@@ -222,6 +233,7 @@ export class Predictors {
 
   private linearAlone(base: Correction): Correction {
     this.lastWeights = { [LINEAR]: 1 };
+    this.lastInLine = new Set([LINEAR]);
     return base;
   }
 
@@ -241,6 +253,7 @@ export class Predictors {
     const b = pick(nowS + DRIFT_SPAN_S);
     if (!Number.isFinite(a) || !Number.isFinite(b)) return base;
     this.lastWeights = { [chosen]: 1 };
+    this.lastInLine = new Set([chosen]);
     return {
       ...base,
       refTimeS: nowS,

@@ -74,6 +74,12 @@ export interface Assessment {
   noiseS2: number;
   /** How much worse `a` was than `b` on the same measurements; null when they share too few. */
   paired(a: string, b: string): Paired | null;
+  /**
+   * Mean squared gap between `a`'s and `b`'s predictions on the same measurements, s²
+   * (weighted as the records are): how far apart they run, with no measurement noise in
+   * it. Null when they share too few.
+   */
+  gapS2(a: string, b: string): number | null;
 }
 
 interface Entry extends NoisyMeasurement {
@@ -184,7 +190,30 @@ export class Calibrator {
       if (!pairs.has(key)) pairs.set(key, this.truthMse(inner, a, tau2, b));
       return pairs.get(key) ?? null;
     };
-    return { predictors, noiseS2: noise.typicalS2, paired };
+    const gaps = new Map<string, number | null>();
+    const gapS2 = (a: string, b: string): number | null => {
+      const key = a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
+      if (!gaps.has(key)) gaps.set(key, this.meanSquaredGap(inner, a, b, tau2));
+      return gaps.get(key) ?? null;
+    };
+    return { predictors, noiseS2: noise.typicalS2, paired, gapS2 };
+  }
+
+  /** Weighted mean of (e_a − e_b)², the weights as in {@link truthMse}; the measurement cancels. */
+  private meanSquaredGap(inner: readonly { entry: Entry; noiseS2: number }[], a: string, b: string, tau2: number): number | null {
+    let sumW = 0;
+    let sum = 0;
+    let n = 0;
+    for (const { entry, noiseS2 } of inner) {
+      const ea = entry.errors[a];
+      const eb = entry.errors[b];
+      if (ea === undefined || eb === undefined) continue;
+      const w = 1 / (tau2 + noiseS2) ** 2;
+      sumW += w;
+      sum += w * (ea - eb) ** 2;
+      n++;
+    }
+    return n < this.settings.minScored ? null : sum / sumW;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Assessment, Paired, PredictorRecord } from './calibrator';
+import { sharedErrorWeights } from './shared-error-weights';
 
 /** One predictor's prediction for an instant, before calibration. */
 export interface Prediction {
@@ -102,7 +103,7 @@ export function fusePredictions(
   }
   const records = assessment.predictors;
   const baselineBroken = records[rules.baseline]?.broken === true;
-  const kept: { predictor: string; meanS: number; w: number }[] = [];
+  const kept: { predictor: string; meanS: number; w: number; mseS2: number; extraS2: number }[] = [];
   for (const p of usable) {
     const r = records[p.predictor];
     const mseS2 = servedMseS2(r, p);
@@ -115,7 +116,7 @@ export function fusePredictions(
     } else if (p.predictor !== rules.baseline && !baselineBroken && !earnedItsPlace(p.predictor, r.vsBaseline, rules)) {
       excluded[p.predictor] = `not better than ${rules.baseline} on recent measurements`;
     } else {
-      kept.push({ predictor: p.predictor, meanS: p.meanS, w: 1 / mseS2 });
+      kept.push({ predictor: p.predictor, meanS: p.meanS, w: 1 / mseS2, mseS2: r.truthMseS2, extraS2: (p.extraSigmaS ?? 0) ** 2 });
     }
   }
   if (kept.length === 0) return null;
@@ -140,12 +141,13 @@ export function fusePredictions(
     }
   }
   const sumW = kept.reduce((s, c) => s + c.w, 0);
+  const shares = sharedShares(kept, assessment) ?? kept.map((c) => c.w / sumW);
   let dominant = kept[0] as (typeof kept)[number];
-  for (const c of kept) {
-    weights[c.predictor] = c.w / sumW;
-    if (c.w > dominant.w) dominant = c;
-  }
-  const meanS = kept.reduce((s, c) => s + c.w * c.meanS, 0) / sumW;
+  kept.forEach((c, i) => {
+    weights[c.predictor] = shares[i] as number;
+    if ((shares[i] as number) > (weights[dominant.predictor] as number)) dominant = c;
+  });
+  const meanS = kept.reduce((s, c, i) => s + (shares[i] as number) * c.meanS, 0);
   const truthS2 = records[fusedKey]?.truthMseS2 ?? 1 / sumW;
   return {
     meanS,
@@ -155,6 +157,31 @@ export function fusePredictions(
     dominant: dominant.predictor,
     excluded,
   };
+}
+
+/**
+ * The weights that minimise the mixture's error given that the predictors share theirs
+ * (see {@link sharedErrorWeights}), from their records and the gaps between them; null
+ * (inverse-variance weights instead) when a gap is unknown or nothing is solvable.
+ * Each member's record is its calibrated MSE, whose noise-removal bias is common to
+ * all and cancels. (Tried instead: the paired differences from the best member, which
+ * do the same on ntp_outage_30min and steady_quartz s1-6 and are worse on
+ * temperature_wander, 167-239 µs against 167-200; and those shrunk toward zero by
+ * their standard error, worse everywhere: ntp_outage 121-196 against 110-156.)
+ */
+function sharedShares(kept: readonly { predictor: string; mseS2: number; extraS2: number }[], assessment: Assessment): number[] | null {
+  if (kept.length < 2) return null;
+  const gapS2: number[][] = [];
+  for (const a of kept) {
+    const row: number[] = [];
+    for (const b of kept) {
+      const gap = a === b ? 0 : assessment.gapS2(a.predictor, b.predictor);
+      if (gap === null) return null;
+      row.push(gap);
+    }
+    gapS2.push(row);
+  }
+  return sharedErrorWeights({ mseS2: kept.map((c) => c.mseS2), gapS2, extraS2: kept.map((c) => c.extraS2) });
 }
 
 /**
