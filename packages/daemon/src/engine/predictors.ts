@@ -102,8 +102,7 @@ export class Predictors {
     this.newest = undefined;
     this.forecasts.clear();
     this.calibrator.forget();
-    this.lastWeights = {};
-    this.lastInLine = new Set();
+    this.remember({});
   }
 
   /** When each model's forecast in use was made; null when it has none. */
@@ -196,7 +195,7 @@ export class Predictors {
     // answer (ares11-2h MAE 2.34 ms against 2.25; poll_sparse seed 2's [earliest,
     // latest] held 0.959 against 0.976).
     const shortTerm: ModelRole = 'short_term';
-    const incumbents = new Set([shortTerm, KALMAN].filter((p) => p === KALMAN || this.lastInLine.has(p)));
+    const incumbents = new Set([KALMAN, ...(this.lastInLine.has(shortTerm) ? [shortTerm] : [])]);
     const rules: FusionRules = {
       ...DEFAULT_RULES,
       ...this.settings.rules,
@@ -212,8 +211,7 @@ export class Predictors {
     const now = fusePredictions(this.predictionsAt(nowS, base), assessment, rules, FUSED);
     const later = fusePredictions(this.predictionsAt(nowS + DRIFT_SPAN_S, base, nowS), assessment, rules, FUSED);
     if (!now || !later) return this.linearAlone(base);
-    this.lastWeights = now.weights;
-    this.lastInLine = new Set(Object.keys(now.weights).filter((p) => !(p in now.excluded)));
+    this.remember(now.weights, now.excluded);
     // The linear fit alone: served as it is (the served calibration scales its σ).
     if (now.dominant === LINEAR && (now.weights[LINEAR] ?? 0) >= 1) return base;
     const contributors = Object.values(now.weights).filter((w) => w > 0).length;
@@ -231,9 +229,14 @@ export class Predictors {
     };
   }
 
+  /** The last fusion's weights, and who was in line: every predictor it weighed but did not exclude. */
+  private remember(weights: Record<string, number>, excluded: Record<string, string> = {}): void {
+    this.lastWeights = weights;
+    this.lastInLine = new Set(Object.keys(weights).filter((p) => !(p in excluded)));
+  }
+
   private linearAlone(base: Correction): Correction {
-    this.lastWeights = { [LINEAR]: 1 };
-    this.lastInLine = new Set([LINEAR]);
+    this.remember({ [LINEAR]: 1 });
     return base;
   }
 
@@ -252,8 +255,7 @@ export class Predictors {
     const a = pick(nowS);
     const b = pick(nowS + DRIFT_SPAN_S);
     if (!Number.isFinite(a) || !Number.isFinite(b)) return base;
-    this.lastWeights = { [chosen]: 1 };
-    this.lastInLine = new Set([chosen]);
+    this.remember({ [chosen]: 1 });
     return {
       ...base,
       refTimeS: nowS,
