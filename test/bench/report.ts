@@ -1,7 +1,12 @@
 import type { Figure, Target, Unit } from './section';
 import { round } from './lib/stats';
 
-export type Status = 'ok' | 'MISSED' | 'no target';
+export type Status = 'ok' | 'MISSED' | 'INVALID' | 'no target';
+
+/** A figure that did not meet its target, or could not be judged: either fails the run. */
+function failed(status: Status): boolean {
+  return status === 'MISSED' || status === 'INVALID';
+}
 
 export interface SectionResult {
   id: string;
@@ -17,6 +22,7 @@ export function ratioOf(figure: Figure): number | undefined {
 
 export function statusOf(figure: Figure): Status {
   const { target } = figure;
+  if (figure.invalid !== undefined) return 'INVALID';
   if (!target) return 'no target';
   const judged = target.on === 'ratio' ? ratioOf(figure) : figure.value;
   if (judged === undefined) return 'MISSED';
@@ -57,7 +63,7 @@ export function renderTable(header: string, results: readonly SectionResult[]): 
     result.figures.forEach((figure, index) => {
       const ratio = ratioOf(figure);
       const status = statusOf(figure);
-      if (status === 'MISSED') missed++;
+      if (failed(status)) missed++;
       rows.push([
         index === 0 ? result.id : '',
         figure.label,
@@ -68,6 +74,7 @@ export function renderTable(header: string, results: readonly SectionResult[]): 
         status === 'no target' ? '' : status,
       ]);
       if (figure.note) notes.push(`${result.id}: ${figure.note}`);
+      if (figure.invalid !== undefined) notes.push(`${result.id}: INVALID: ${figure.invalid}`);
     });
   }
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
@@ -80,7 +87,7 @@ export function renderTable(header: string, results: readonly SectionResult[]): 
       .trimEnd(),
   );
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
-  const summary = missed === 0 ? 'every figure with a target met it' : `${missed} figure(s) MISSED their target`;
+  const summary = missed === 0 ? 'every figure with a target met it' : `${missed} figure(s) MISSED their target or could not be judged`;
   return [header, '', ...lines, '', ...notes.map((n) => `  ${n}`), '', summary, ''].join('\n');
 }
 
@@ -95,7 +102,7 @@ export function toJson(meta: Record<string, unknown>, results: readonly SectionR
       ...(result.error !== undefined ? { error: result.error } : {}),
       figures: result.figures.map((figure) => {
         const status = statusOf(figure);
-        if (status === 'MISSED') missed.push(figure.key);
+        if (failed(status)) missed.push(figure.key);
         const ratio = ratioOf(figure);
         return {
           ...figure,

@@ -28,6 +28,11 @@ export interface Figure {
   target?: Target;
   /** How it was measured (sample count, window, ...), shown under the table. */
   note?: string;
+  /**
+   * Why the figure cannot be judged: its baseline was not what it claims to be (a
+   * reference estimator that never synchronized). Shown as INVALID, counted as missed.
+   */
+  invalid?: string;
 }
 
 /** Shared, lazily started fixtures, so each section can also run alone (--only). */
