@@ -1,6 +1,6 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { queryNtp, SystemHostClock } from '@chronotick/ntp';
@@ -16,6 +16,39 @@ function chronydBinary(): string {
   if (which.status === 0 && which.stdout.trim()) return which.stdout.trim();
   for (const p of ['/usr/sbin/chronyd', path.join(CACHE, 'usr', 'sbin', 'chronyd')]) if (existsSync(p)) return p;
   throw new Error('chronyd not found: run `node scripts/ensure-chronyd.mjs` first (it fetches Debian chrony into .cache/chrony)');
+}
+
+/**
+ * Whether process `pid` holds the UDP socket bound to `port` (Linux /proc). The port is
+ * picked free and then released before chronyd binds it: a server started in that gap
+ * (the test suite's, beside the bench) can take it, and chronyd's answers would then be
+ * another server's. One run read a median 56.7 s that way, or so it looked.
+ */
+export function holdsUdpPort(pid: number, port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  // Columns: sl, local_address, rem_address, st, queues, timer, retrnsmt, uid, timeout, inode.
+  const inodes = readFileSync('/proc/net/udp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((cols) => cols[1]?.endsWith(hex) === true)
+    .map((cols) => `socket:[${cols[9] ?? ''}]`);
+  if (inodes.length === 0) return false;
+  const fdDir = `/proc/${pid}/fd`;
+  const linkOf = (fd: string): string => {
+    try {
+      return readlinkSync(path.join(fdDir, fd));
+    } catch {
+      return ''; // closed since the listing
+    }
+  };
+  let fds: string[];
+  try {
+    fds = readdirSync(fdDir);
+  } catch {
+    return false; // the process is gone (or not ours to read)
+  }
+  return fds.some((fd) => inodes.includes(linkOf(fd)));
 }
 
 async function freeUdpPort(): Promise<number> {
@@ -76,8 +109,11 @@ export async function startChronydClient(registry: ProcessRegistry, server: stri
   let log = '';
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
   const deadline = Date.now() + 5000;
-  while (!/Running with root privileges|chronyd .* starting/.test(log)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`chronyd did not start:\n${log}`);
+  while (!/Running with root privileges|chronyd .* starting/.test(log) || !holdsUdpPort(child.pid ?? -1, servePort)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new Error(`chronyd did not start serving on 127.0.0.1:${servePort} (another process may hold the port):\n${log}`);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
   const clock = new SystemHostClock();
