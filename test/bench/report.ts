@@ -88,7 +88,8 @@ export function renderTable(header: string, results: readonly SectionResult[]): 
   );
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   const summary = missed === 0 ? 'every figure with a target met it' : `${missed} figure(s) MISSED their target or could not be judged`;
-  return [header, '', ...lines, '', ...notes.map((n) => `  ${n}`), '', summary, ''].join('\n');
+  // Figures of one measurement share their note (and an INVALID reason): each is shown once.
+  return [header, '', ...lines, '', ...[...new Set(notes)].map((n) => `  ${n}`), '', summary, ''].join('\n');
 }
 
 /** The --json object: every figure with its baseline, ratio, target and status. */

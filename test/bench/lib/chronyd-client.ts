@@ -110,7 +110,8 @@ export async function startChronydClient(registry: ProcessRegistry, server: stri
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
   const deadline = Date.now() + 5000;
   while (!/Running with root privileges|chronyd .* starting/.test(log) || !holdsUdpPort(child.pid ?? -1, servePort)) {
-    if (child.exitCode !== null || Date.now() > deadline) {
+    if (child.exitCode !== null) throw new Error(`chronyd exited with code ${child.exitCode} at start:\n${log}`);
+    if (Date.now() > deadline) {
       child.kill('SIGTERM');
       throw new Error(`chronyd did not start serving on 127.0.0.1:${servePort} (another process may hold the port):\n${log}`);
     }
