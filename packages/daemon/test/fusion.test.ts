@@ -191,6 +191,43 @@ describe('online calibration', () => {
     expect(calibrator.assess('a')?.predictors.a?.scored).toBe(8);
   });
 
+  test("the record's first minutes, while every source converges, are left out once enough came after", () => {
+    // A filter that starts slowly (2 ms off for five minutes) and then errs 20 µs, beside
+    // a fit that errs 150 µs throughout: twenty minutes of one server every 16 s.
+    const feed = (calibrator: Calibrator): Calibrator => {
+      const rng = new SeededRandom(3);
+      for (let k = 0; k < 75; k++) {
+        const tS = 16 * k;
+        const excessS = rng.exponential(50e-6);
+        const noiseS = (rng.next() * 2 - 1) * (excessS / 2);
+        const predicted = { slow_start: (tS < 300 ? 2e-3 : 20e-6) * rng.normal(), fit: 150e-6 * rng.normal() };
+        calibrator.score({ tS, offsetS: noiseS, delayS: 0.02 + excessS, server: 's' }, predicted, 16);
+      }
+      return calibrator;
+    };
+    const settled = feed(new Calibrator()).assess('fit')?.predictors;
+    expect(Math.sqrt(settled?.slow_start?.truthMseS2 ?? NaN)).toBeLessThan(60e-6);
+    expect(settled?.slow_start?.vsBaseline?.meanS2).toBeLessThan(0);
+    expect(settled?.slow_start?.scored).toBeLessThan(60);
+    // Counted from the start, the first minutes rule the record.
+    const whole = feed(new Calibrator({ ...DEFAULT_CALIBRATION, burnInS: 0 })).assess('fit')?.predictors;
+    expect(whole?.slow_start?.truthMseS2).toBeGreaterThan(whole?.fit?.truthMseS2 ?? Infinity);
+    // The state file keeps the start; one saved without it (an older daemon's) is taken as long settled.
+    const saved = JSON.parse(JSON.stringify(feed(new Calibrator()).snapshot())) as Record<string, unknown>;
+    const restored = new Calibrator();
+    restored.restore(saved);
+    expect(restored.assess('fit')?.predictors).toEqual(settled);
+    const older = new Calibrator();
+    older.restore({ ...saved, startedS: undefined });
+    expect(older.assess('fit')?.predictors.slow_start?.scored).toBe(whole?.slow_start?.scored);
+  });
+
+  test('a burn-in leaves a young record whole: a verdict as soon as there are enough', () => {
+    expect(calibrated({ a: 1e-4 }, DEFAULT_CALIBRATION.minScored + 2).assess('a')?.predictors.a?.scored).toBe(
+      DEFAULT_CALIBRATION.minScored,
+    );
+  });
+
   test('a snapshot restores; an older or damaged one is ignored', () => {
     const calibrator = calibrated({ a: 1e-4 }, 20);
     const copy = new Calibrator();

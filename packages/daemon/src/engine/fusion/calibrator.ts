@@ -24,6 +24,14 @@ export interface CalibrationSettings {
   maxWindow: number;
   /** Measurements over which the path's minimum delay is remembered (longer than the window). */
   delayMemory: number;
+  /**
+   * The record's first seconds, while every source converges from nothing (the fit on a
+   * handful of points, the filter from its diffuse start), are left out once enough came
+   * after them: they rank how fast each source starts, not how well it predicts. A filter
+   * that erred 382 µs in its first five minutes against the fit's 216, then 43–75 against
+   * 104–108, kept no weight for twenty minutes while they ruled its record.
+   */
+  burnInS: number;
   /** Scored predictions a source needs before its record counts. */
   minScored: number;
   /** One error counts at most this many of its σ: a clock step must not rule the window. */
@@ -43,6 +51,7 @@ export const DEFAULT_CALIBRATION: CalibrationSettings = {
   minSpanS: 1200,
   maxWindow: 256,
   delayMemory: 1024,
+  burnInS: 300,
   minScored: 8,
   clipSigmas: 5,
   outlierRun: 2,
@@ -104,6 +113,8 @@ export class Calibrator {
   private delays = new Map<string, number[]>();
   /** The last assessment, until the record changes (status, fusion and stats all ask). */
   private cached: { baseline: string; assessment: Assessment | null } | null = null;
+  /** When the record started (its first measurement), for the burn-in; null before it has. */
+  private startedS: number | null = null;
 
   constructor(private readonly settings: CalibrationSettings = DEFAULT_CALIBRATION) {}
 
@@ -116,6 +127,7 @@ export class Calibrator {
     for (const [source, p] of Object.entries(predictedS)) if (Number.isFinite(p)) errors[source] = measurement.offsetS - p;
     this.cached = null;
     const { tS, offsetS, delayS, server } = measurement;
+    this.startedS ??= tS;
     this.entries.push({ tS, offsetS, delayS, server, errors, leadS });
     this.entries = this.kept(this.entries);
     if (delayS !== null) {
@@ -150,7 +162,7 @@ export class Calibrator {
 
   private assessNow(baseline: string): Assessment | null {
     const { minScored } = this.settings;
-    const entries = this.comparable();
+    const entries = this.settled(this.comparable());
     if (entries.length < minScored + 2) return null;
     const pathMin = new Map([...this.delays].map(([server, list]) => [server, Math.min(...list)]));
     const noise = measurementNoise(entries, pathMin);
@@ -260,6 +272,13 @@ export class Calibrator {
     return this.entries.filter((e) => e.leadS >= typical / 2);
   }
 
+  /** Entries past the burn-in, when there are enough of them for a record; else all. */
+  private settled(entries: Entry[]): Entry[] {
+    const fromS = (this.startedS ?? -Infinity) + this.settings.burnInS;
+    const after = entries.filter((e) => e.tS >= fromS);
+    return after.length >= this.settings.minScored + 2 ? after : entries;
+  }
+
   /**
    * Broken: the newest `outlierRun` rounds all missed by more than `outlierSigmas`, on
    * one side. A round is the measurements that arrived together (several servers
@@ -280,8 +299,9 @@ export class Calibrator {
   }
 
   /** Plain data for the state file. */
-  snapshot(): { entries: Entry[]; delays: Record<string, number[]> } {
+  snapshot(): { entries: Entry[]; delays: Record<string, number[]>; startedS?: number } {
     return {
+      ...(this.startedS !== null && Number.isFinite(this.startedS) ? { startedS: this.startedS } : {}),
       entries: this.entries.map((e) => ({ ...e, errors: { ...e.errors } })),
       delays: Object.fromEntries([...this.delays].map(([server, list]) => [server, [...list]])),
     };
@@ -289,13 +309,15 @@ export class Calibrator {
 
   /** Restores a snapshot; anything else (an older format, damage) is ignored. */
   restore(saved: unknown): void {
-    const { entries, delays } = (saved ?? {}) as { entries?: unknown; delays?: unknown };
+    const { entries, delays, startedS } = (saved ?? {}) as { entries?: unknown; delays?: unknown; startedS?: unknown };
     if (!Array.isArray(entries) || typeof delays !== 'object' || delays === null) return;
     const lists = Object.entries(delays as Record<string, unknown>);
     const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
     const plausible = (x: unknown): x is number => finite(x) && x >= 0;
     if (!entries.every(isEntry) || !lists.every(([, list]) => Array.isArray(list) && list.every(plausible))) return;
     this.cached = null;
+    // A record saved without its start (an older daemon's) is taken as long settled.
+    this.startedS = finite(startedS) ? startedS : -Infinity;
     this.entries = this.kept(entries);
     this.delays = new Map(lists.map(([server, list]) => [server, (list as number[]).slice(-this.settings.delayMemory)]));
   }
@@ -311,6 +333,7 @@ export class Calibrator {
 
   forget(): void {
     this.cached = null;
+    this.startedS = null;
     this.entries = [];
     this.delays = new Map();
   }
