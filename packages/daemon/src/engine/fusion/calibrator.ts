@@ -161,9 +161,8 @@ export class Calibrator {
   }
 
   private assessNow(baseline: string): Assessment | null {
-    const { minScored } = this.settings;
     const entries = this.settled(this.comparable());
-    if (entries.length < minScored + 2) return null;
+    if (!this.enoughForRecord(entries)) return null;
     const pathMin = new Map([...this.delays].map(([server, list]) => [server, Math.min(...list)]));
     const noise = measurementNoise(entries, pathMin);
     const inner = entries.slice(1, -1).map((entry, i) => ({ entry, noiseS2: noise.varianceS2[i + 1] as number }));
@@ -276,7 +275,12 @@ export class Calibrator {
   private settled(entries: Entry[]): Entry[] {
     const fromS = (this.startedS ?? -Infinity) + this.settings.burnInS;
     const after = entries.filter((e) => e.tS >= fromS);
-    return after.length >= this.settings.minScored + 2 ? after : entries;
+    return this.enoughForRecord(after) ? after : entries;
+  }
+
+  /** Enough entries for a record: `minScored` inner ones, as each entry's noise is read from its two neighbours. */
+  private enoughForRecord(entries: readonly Entry[]): boolean {
+    return entries.length >= this.settings.minScored + 2;
   }
 
   /**
