@@ -80,14 +80,16 @@ describe('Kalman drift filter', () => {
     expect(() => new KalmanDriftFilter().predict(1)).toThrow(expect.objectContaining({ code: 'TSFM_INSUFFICIENT_HISTORY' }));
   });
 
-  test('sample sigmas: d/√12 of the excess delay over a floor at its 10th percentile; stated ones as they are', () => {
-    // Excess delays 0, 0.1 … 1.9 ms over a 20 ms path; the 10th percentile (lower) is 0.1 ms.
+  test('sample sigmas: 0.35 of the excess delay counted from below the minimum, by a 7th of its lower quartile; stated ones as they are', () => {
+    // Excess delays 0, 0.1 … 1.9 ms over a 20 ms path; the lower quartile (lower) is 0.4 ms.
     const window: Measurement[] = Array.from({ length: 20 }, (_, i) => ({ tS: i * 64, offsetS: 0, delayS: 0.02 + i * 1e-4 }));
     window.push({ tS: 20 * 64, offsetS: 0, delayS: 0.05, uncertaintyS: 3e-4 });
     const sigmas = kalmanSampleSigmasS(window);
-    const floorS = 1e-4 / Math.sqrt(12);
+    const floorS = (0.35 * 4e-4) / 7;
     expect(sigmas[0]).toBeCloseTo(floorS, 12);
-    expect(sigmas[19]).toBeCloseTo(Math.hypot(floorS, 1.9e-3 / Math.sqrt(12)), 12);
+    expect(sigmas[19]).toBeCloseTo(floorS + 0.35 * 1.9e-3, 12);
+    // Noisier exchanges count for less than the even split's d/√12 would say.
+    expect(sigmas[19]).toBeGreaterThan(Math.hypot(1e-4, 1.9e-3) / Math.sqrt(12));
     expect(sigmas[20]).toBe(3e-4);
     // A stated floor replaces the measured one.
     expect(kalmanSampleSigmasS(window, 5e-5)[0]).toBeCloseTo(5e-5, 12);
