@@ -145,14 +145,14 @@ describe('online calibration', () => {
   test('replies with no lead (a second server in the same instant) leave the record in place', () => {
     const calibrator = new Calibrator();
     for (let k = 0; k < 40; k++) {
-      calibrator.score({ tS: 64 * k, offsetS: 0, delayS: null, server: 's1' }, { a: 1e-5 }, 64);
-      calibrator.score({ tS: 64 * k, offsetS: 0, delayS: null, server: 's2' }, { a: 1e-5 }, 0);
+      calibrator.score({ tS: 1024 * k, offsetS: 0, delayS: null, server: 's1' }, { a: 1e-5 }, 1024);
+      calibrator.score({ tS: 1024 * k, offsetS: 0, delayS: null, server: 's2' }, { a: 1e-5 }, 0);
     }
     // The window holds 64 entries, 32 of them with a lead: those are the record.
     expect(calibrator.assess('a')?.predictors.a?.scored).toBe(30);
   });
 
-  test('the record spans twenty minutes at a dense poll, 64 measurements at a sparse one, 256 at most', () => {
+  test('the record spans an hour at a 64 s poll, 64 measurements at a sparse one, 256 at most', () => {
     const fed = (pollS: number, servers: number, rounds: number): Calibrator => {
       const calibrator = new Calibrator();
       for (let k = 0; k < rounds; k++)
@@ -160,12 +160,12 @@ describe('online calibration', () => {
           calibrator.score({ tS: k * pollS, offsetS: 0, delayS: null, server: `s${s}` }, { a: 1e-5 }, pollS);
       return calibrator;
     };
-    // Three servers every 16 s for an hour: the last 1200 s are 75 rounds after the newest.
-    expect(fed(16, 3, 225).scored('a')).toBe(76 * 3);
-    // Every 64 s: 64 measurements already span more than twenty minutes.
-    expect(fed(64, 3, 100).scored('a')).toBe(DEFAULT_CALIBRATION.window);
-    // Every second, twenty minutes would be 3600 measurements: the cap holds.
-    expect(fed(1, 3, 1200).scored('a')).toBe(DEFAULT_CALIBRATION.maxWindow);
+    // Three servers every 64 s for two hours: the last 3600 s are 56 rounds after the newest.
+    expect(fed(64, 3, 120).scored('a')).toBe(57 * 3);
+    // Every 1024 s: 64 measurements already span more than an hour.
+    expect(fed(1024, 3, 40).scored('a')).toBe(DEFAULT_CALIBRATION.window);
+    // Every 16 s, an hour would be 675 measurements: the cap holds.
+    expect(fed(16, 3, 300).scored('a')).toBe(DEFAULT_CALIBRATION.maxWindow);
   });
 
   test('after an outage, one long round of several servers does not void the record', () => {
