@@ -22,7 +22,11 @@ export interface KalmanOptions {
    * (a step of the clock, not a run of outliers) and re-anchors the offset. Default 3.
    */
   maxConsecutiveRejects?: number;
-  /** Measurement sigma, seconds, for samples without `uncertaintyS`; default: measured from the history. */
+  /**
+   * σ of the quietest exchange, seconds, for samples without `uncertaintyS`: each adds
+   * 0.35 of its excess delay to it (see {@link kalmanSampleSigmasS}); default: measured
+   * from the window's delays.
+   */
   measurementSigmaS?: number;
   /** The forecaster replays at most this many of the newest samples. Default 256. */
   maxSamples?: number;
@@ -200,18 +204,26 @@ export class KalmanDriftFilter {
  * congestion burst carries most of it (σ → d/2). SLOPE sits between the two.
  *
  * The floor is not the window's minimum delay: its quietest exchange still queued a
- * little, about as much as the spacing of its lowest delays (on simulated internet paths
- * the window's minimum sat 20–140 µs above the true floor). So the excess is counted
- * from FLOOR_GAP below the minimum, a fixed share of the window's lower-quartile excess:
- * σ = SLOPE·(d + gap), which also keeps a handful of lucky packets from pinning the
- * filter. A stated `measurementSigmaS` replaces SLOPE·gap. Without delays, every sample
- * gets the noise measured from successive differences.
+ * little (on simulated internet paths the minimum of a window sat 20–140 µs above the
+ * true floor). So the excess is counted from a gap below the minimum, FLOOR_GAP times
+ * the window's lower-quartile excess: σ = SLOPE·(d + gap). The gap is a share of the
+ * queueing's scale, not an estimate of the minimum's own bias (which shrinks as the
+ * window grows); it was chosen on the replays below, and it also keeps the luckiest
+ * exchange from claiming zero noise — though less than the old floor did (with
+ * exponential queueing, the best exchange's σ is now a third to a half of what the 10th
+ * percentile's d/√12 gave). When a quarter of the window ties at its minimum (quantized delays, a
+ * loopback path) the gap is 0 and σ falls to MIN_SIGMA_S there. A stated
+ * `measurementSigmaS` replaces SLOPE·gap. Without delays, every sample gets the noise
+ * measured from successive differences.
  *
  * Against the σ of the 10th-percentile floor and d/√12 added in quadrature (the rule
  * before), causal replays of the filter over simulated runs at a 64 s poll (p95 against
  * the linear fit's, six seeds): a quartz clock with a 30-minute outage 0.53–0.67 → 0.41–0.61,
  * steady quartz 0.36–0.60 → 0.29–0.51, sparse polls 0.54–1.04 → 0.54–0.97, temperature
- * wander 0.67–0.80 → 0.64–0.82, VM drift 0.58–0.95 → 0.54–0.89.
+ * wander 0.67–0.80 → 0.64–0.82, VM drift 0.58–0.95 → 0.54–0.89. Ranges hide seeds that
+ * lost: steady quartz seed 4 0.43 → 0.48, temperature wander seeds 4 and 5 0.78/0.80 →
+ * 0.80/0.82, VM drift seed 5 0.81 → 0.87 (served through the daemon, steady quartz seed
+ * 4's p95 121 → 143 µs while the other five gained 8–40 µs).
  *
  * (The linear fit weighs with a median floor instead, which throws away most of what the
  * best exchanges know.)

@@ -16,15 +16,16 @@ export interface CalibrationSettings {
    * Beyond `window`, as many as the last `minSpanS` seconds hold, up to `maxWindow`. At
    * a dense poll (three servers every 16 s) 64 measurements are five minutes, too few
    * for the paired test to tell a model from the fit it beats by half: the fit kept a
-   * third of the weight while three times worse. An hour, not the twenty minutes 64
-   * measurements span at a 64 s poll: the record leans on the few quiet exchanges, and
-   * twenty minutes hold too few of them to see a filter err a third of what the fit
-   * does (ntp_outage_30min seed 2, per 30 min: the filter 16–42 µs rms against the
-   * truth, the fit 60–138, the records 93–117 against 105–174), so the fit kept up to
-   * half the weight. With an hour, served p95 µs at a 64 s poll, s1–6: ntp_outage_30min
-   * 114,117,100,145,124,129 → 114,84,95,132,110,93; temperature_wander
-   * 158,152,165,200,200,188 → 146,151,169,208,186,170; steady_quartz
-   * 66,101,102,143,116,92 → 64,96,93,126,100,83.
+   * third of the weight while three times worse. An hour, where 64 measurements are
+   * twenty minutes (three servers every 64 s): the record leans on the few quiet
+   * exchanges, and twenty minutes hold too few of them to see a filter err a third of
+   * what the fit does (ntp_outage_30min seed 2, per 30 min: the filter 16–42 µs rms
+   * against the truth, the fit 60–138, while their calibrated √MSE read 93–117 and
+   * 105–174), so the fit kept up to half the weight. With an hour, served p95 µs at a
+   * 64 s poll, s1–6: ntp_outage_30min 114,117,100,145,124,129 → 114,84,95,132,110,93;
+   * temperature_wander 158,152,165,200,200,188 → 146,151,169,208,186,170; steady_quartz
+   * 66,101,102,143,116,92 → 64,96,93,126,100,83. At a poll faster than about 42 s with
+   * three servers, `maxWindow` caps the record short of the hour (23 minutes at 16 s).
    */
   minSpanS: number;
   /** The most measurements kept, however dense the poll. */
